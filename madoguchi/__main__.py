@@ -1,0 +1,5 @@
+"""``python -m madoguchi`` runs the command line."""
+
+from madoguchi.cli import main
+
+main()

@@ -1,0 +1,3 @@
+"""One module per CLI command; each exposes ``register(app)``. Heavy imports stay inside the commands."""
+
+__all__: list[str] = []
