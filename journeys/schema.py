@@ -1,9 +1,15 @@
 """Canonical frames of the workbench (ARCHITECTURE.md): the counter log and the journey survey.
 
 Column names and types here are the contract between readers, the simulator and the KPIs.
+The dictionaries are the plain contract; :class:`CounterLogSchema` and :class:`SurveySchema`
+describe the same columns as classes with their value rules, checked by
+:mod:`journeys.validation` (all failures of all rows, never only the first).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 import polars as pl
 
@@ -13,6 +19,10 @@ __all__ = [
     "COUNTER_LOG_OPTIONAL",
     "OUTCOMES",
     "SURVEY_COLUMNS",
+    "CounterLogSchema",
+    "Field",
+    "FrameSchema",
+    "SurveySchema",
 ]
 
 OUTCOMES: tuple[str, ...] = ("served", "no_show", "abandoned")
@@ -54,3 +64,134 @@ SURVEY_COLUMNS: dict[str, pl.DataType] = {
     "pain_point": pl.String(),
     "pain_category": pl.String(),
 }
+
+
+# --- schemas as classes (in the spirit of pandera's DataFrameModel) -----------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a canonical frame: its type and the rules every value must keep.
+
+    ``nullable=False`` makes an empty value a failure (``missing_value``); ``isin`` lists the
+    allowed values; ``ge``/``le`` bound numbers; ``max_length`` bounds text; ``unique`` forbids
+    repeats; ``integer`` demands whole numbers; ``free_text`` marks columns scanned for personal
+    numbers; ``pseudonymised`` marks visit/resident keys replaced by a salted pseudonym.
+    """
+
+    dtype: pl.DataType
+    nullable: bool = True
+    isin: tuple[str, ...] | None = None
+    ge: float | None = None
+    le: float | None = None
+    max_length: int | None = None
+    unique: bool = False
+    free_text: bool = False
+    pseudonymised: bool = False
+    optional: bool = False
+    description: str = ""
+    name: str = ""
+
+    def named(self, name: str) -> Field:
+        """The same field carrying its column name."""
+        return replace(self, name=name)
+
+
+class FrameSchema:
+    """Base class: subclasses declare their columns as :class:`Field` class attributes.
+
+    ``Schema.fields()`` lists them in declaration order; ``Schema.columns()`` gives the
+    ``{name: dtype}`` contract; ``Schema.empty()`` an empty frame; ``Schema.conform(frame)``
+    selects and casts the canonical columns in order. Row rules (order of times, duplicates…)
+    live in :mod:`journeys.validation`, which collects every failure of every row (lazy).
+    """
+
+    #: Short name used in messages ("counter log", "survey").
+    frame_name: ClassVar[str] = "frame"
+    _fields: ClassVar[tuple[Field, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found: list[Field] = []
+        for name, value in vars(cls).items():
+            if isinstance(value, Field):
+                found.append(value.named(name))
+        cls._fields = tuple(found)
+
+    @classmethod
+    def fields(cls, *, optional: bool | None = None) -> tuple[Field, ...]:
+        """The declared fields; ``optional=False`` only required ones, ``True`` only optional."""
+        if optional is None:
+            return cls._fields
+        return tuple(f for f in cls._fields if f.optional == optional)
+
+    @classmethod
+    def field(cls, name: str) -> Field:
+        """The field called ``name``."""
+        for f in cls._fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @classmethod
+    def columns(cls, *, optional: bool = False) -> dict[str, pl.DataType]:
+        """``{name: dtype}`` of the required columns (plus the optional ones if asked)."""
+        return {f.name: f.dtype for f in cls._fields if optional or not f.optional}
+
+    @classmethod
+    def empty(cls) -> pl.DataFrame:
+        """An empty frame with the required columns."""
+        return pl.DataFrame(schema=cls.columns())
+
+    @classmethod
+    def conform(cls, frame: pl.DataFrame) -> pl.DataFrame:
+        """Required columns in canonical order and type, then any optional columns present."""
+        cols = [pl.col(f.name).cast(f.dtype) for f in cls._fields if not f.optional]
+        cols += [
+            pl.col(f.name).cast(f.dtype)
+            for f in cls._fields
+            if f.optional and f.name in frame.columns
+        ]
+        return frame.select(cols)
+
+
+class CounterLogSchema(FrameSchema):
+    """The canonical counter log: one row per service of one resident at one counter (a ticket)."""
+
+    frame_name = "counter log"
+    visit_id = Field(pl.String(), nullable=False, max_length=128, pseudonymised=True,
+                     description="one resident's trip to the hall (salted pseudonym)")
+    ticket_id = Field(pl.String(), nullable=False, unique=True, max_length=64,
+                      description="unique in the log")
+    counter_id = Field(pl.String(), nullable=False, max_length=64, description="the service point")
+    procedure_id = Field(pl.String(), max_length=128, description="the procedure handled")
+    issued_at = Field(pl.Datetime("us"), nullable=False, description="ticket issued")
+    called_at = Field(pl.Datetime("us"), description="called to the counter; service starts")
+    ended_at = Field(pl.Datetime("us"), description="service finished")
+    staff_id = Field(pl.String(), max_length=64, description="who served")
+    outcome = Field(pl.String(), nullable=False, isin=OUTCOMES,
+                    description="served · no_show · abandoned")
+    forms_written = Field(pl.Int64(), ge=0, le=1000, description="forms filled in by hand")
+    scenario = Field(pl.String(), optional=True, max_length=64)
+    replication = Field(pl.Int64(), optional=True, ge=0)
+    writing_min = Field(pl.Float64(), optional=True, ge=0)
+    walking_m = Field(pl.Float64(), optional=True, ge=0)  # fmt: skip
+
+
+class SurveySchema(FrameSchema):
+    """The canonical journey survey: one row per step of one surveyed journey."""
+
+    frame_name = "survey"
+    journey_id = Field(pl.String(), nullable=False, max_length=64, description="one surveyed journey")
+    phase = Field(pl.String(), max_length=64, description="as_is / reform (or a scenario name)")
+    persona = Field(pl.String(), max_length=200, free_text=True)
+    life_event = Field(pl.String(), max_length=64)
+    step = Field(pl.Int64(), nullable=False, ge=0, description="order within the journey")
+    touchpoint = Field(pl.String(), max_length=200, free_text=True)
+    action = Field(pl.String(), nullable=False, isin=ACTIONS)
+    minutes = Field(pl.Float64(), nullable=False, ge=0, le=24 * 60)
+    forms_written = Field(pl.Int64(), ge=0, le=1000)
+    fields_written = Field(pl.Int64(), ge=0, le=1000)
+    emotion = Field(pl.Int64(), ge=-2, le=2, description="how it felt, −2..+2")
+    pain_point = Field(pl.String(), max_length=2000, free_text=True)
+    pain_category = Field(pl.String(), max_length=200, free_text=True)  # fmt: skip

@@ -1,0 +1,64 @@
+"""The Streamlit dashboard: ``streamlit run dashboards/app.py`` (or ``madoguchi dashboard``).
+
+The navigation is built inside :func:`main` so an end-to-end test (``AppTest``) can drive it;
+each page in ``dashboards/pages/`` is a thin shell over importable functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboards.i18n import t
+
+__all__ = ["PAGES", "main"]
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+
+#: (file in pages/, label key, url path, icon) in navigation order.
+PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("overview.py", "page_overview", "overview", ":material/dashboard:"),
+    ("journeys.py", "page_journeys", "journeys", ":material/route:"),
+    ("counter_logs.py", "page_counter_logs", "counter-logs", ":material/confirmation_number:"),
+    ("floor.py", "page_floor", "floor", ":material/map:"),
+    ("scenario_lab.py", "page_lab", "scenario-lab", ":material/science:"),
+)
+
+
+def _remember_language() -> None:
+    """Keep the chosen language in plain session state (it outlives the widget)."""
+    st.session_state["lang"] = st.session_state["lang_choice"]
+
+
+def main() -> None:
+    """Page config, language switch in the sidebar, then run the chosen page.
+
+    Page titles are bilingual and fixed, so switching the language never changes the set
+    of pages (which would restart the navigation).
+    """
+    st.set_page_config(page_title="Madoguchi", page_icon=":material/storefront:", layout="wide")
+    st.session_state.setdefault("lang", "ja")
+    st.sidebar.radio(
+        "言語 / Language",
+        ["ja", "en"],
+        index=0 if st.session_state["lang"] == "ja" else 1,
+        format_func=lambda code: "日本語" if code == "ja" else "English",
+        key="lang_choice",
+        horizontal=True,
+        on_change=_remember_language,
+    )
+    pages = [
+        st.Page(
+            PAGES_DIR / name,
+            title=f"{t(label, 'ja')} / {t(label, 'en')}",
+            url_path=url,
+            icon=icon,
+            default=i == 0,
+        )
+        for i, (name, label, url, icon) in enumerate(PAGES)
+    ]
+    st.navigation(pages).run()
+
+
+main()

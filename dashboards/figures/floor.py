@@ -1,0 +1,448 @@
+"""Floor figures: the floor plan of a scenario and an animated replay of one simulated day.
+
+The floor is given as two small frames (built from the study by
+:func:`dashboards.data.floor_frames`):
+
+* ``counters``: counter_id, label, zone, floor, x, y, staff and optionally utilisation (0–1)
+  and zone_label (the zone's readable name for the legend);
+* ``landmarks``: id, kind ("entrance", "ticket_machine", "desk"), floor, x, y.
+
+Building floors are drawn side by side (floor 2 to the right of floor 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from dashboards.figures._style import as_polars, require_columns, styled, zone_colours
+from dashboards.i18n import t
+
+__all__ = [
+    "COUNTER_FRAME_COLUMNS",
+    "LANDMARK_FRAME_COLUMNS",
+    "day_replay",
+    "floor_plan",
+    "replay_positions",
+]
+
+COUNTER_FRAME_COLUMNS = ("counter_id", "label", "zone", "floor", "x", "y", "staff")
+LANDMARK_FRAME_COLUMNS = ("id", "kind", "floor", "x", "y")
+_GAP_M = 12.0
+_LANDMARK_STYLE = {
+    "entrance": ("square", "#333333"),
+    "ticket_machine": ("diamond", "#d4a017"),
+    "desk": ("triangle-up", "#f0a030"),
+}
+
+
+def _floor_offsets(counters: pl.DataFrame, landmarks: pl.DataFrame) -> dict[int, float]:
+    """x offset of each building floor so that floors sit side by side."""
+    both = pl.concat(
+        [counters.select("floor", "x"), landmarks.select("floor", "x")], how="vertical_relaxed"
+    )
+    offsets: dict[int, float] = {}
+    cursor = 0.0
+    for floor in sorted(int(f) for f in both["floor"].unique().to_list()):
+        xs = both.filter(pl.col("floor") == floor)["x"]
+        low, high = float(xs.min()), float(xs.max())  # type: ignore[arg-type]
+        offsets[floor] = cursor - low
+        cursor += (high - low) + _GAP_M
+    return offsets
+
+
+def _positions(
+    counters: pl.DataFrame, landmarks: pl.DataFrame
+) -> tuple[dict[str, tuple[float, float]], dict[int, float]]:
+    offsets = _floor_offsets(counters, landmarks)
+    pos: dict[str, tuple[float, float]] = {}
+    for r in counters.iter_rows(named=True):
+        pos[str(r["counter_id"])] = (float(r["x"]) + offsets[int(r["floor"])], float(r["y"]))
+    for r in landmarks.iter_rows(named=True):
+        xy = (float(r["x"]) + offsets[int(r["floor"])], float(r["y"]))
+        pos.setdefault(str(r["id"]), xy)
+        if r["kind"] == "entrance":
+            pos.setdefault("entrance", xy)
+            pos.setdefault("exit", xy)
+    return pos, offsets
+
+
+def _counter_trace(
+    counters: pl.DataFrame, pos: dict[str, tuple[float, float]], lang: str
+) -> list[go.Scatter]:
+    colours = zone_colours([str(z) for z in counters["zone"].to_list()])
+    has_util = "utilisation" in counters.columns
+    traces: list[go.Scatter] = []
+    for zone in sorted(colours):
+        part = counters.filter(pl.col("zone") == zone)
+        if part.height == 0:
+            continue
+        util = part["utilisation"].to_list() if has_util else [None] * part.height
+        sizes = [14.0 + 30.0 * float(u) if u is not None and u == u else 16.0 for u in util]
+        texts = [
+            f"{cid}" + (f"<br>{100 * float(u):.0f}%" if u is not None and u == u else "")
+            for cid, u in zip(part["counter_id"].to_list(), util, strict=True)
+        ]
+        hover = [
+            f"{cid} {label}<br>{t('staff', lang)}: {staff}"
+            + (
+                f"<br>{t('utilisation', lang)}: {100 * float(u):.0f}%"
+                if u is not None and u == u
+                else ""
+            )
+            for cid, label, staff, u in zip(
+                part["counter_id"].to_list(),
+                part["label"].to_list(),
+                part["staff"].to_list(),
+                util,
+                strict=True,
+            )
+        ]
+        traces.append(
+            go.Scatter(
+                x=[pos[str(c)][0] for c in part["counter_id"].to_list()],
+                y=[pos[str(c)][1] for c in part["counter_id"].to_list()],
+                mode="markers+text",
+                marker={
+                    "symbol": "square",
+                    "size": sizes,
+                    "color": colours[zone],
+                    "line": {"color": "#ffffff", "width": 1},
+                },
+                text=texts,
+                textposition="top center",
+                textfont={"size": 10},
+                hovertext=hover,
+                hoverinfo="text",
+                name=str(part["zone_label"][0]) if "zone_label" in part.columns else zone,
+                legendgroup=f"zone-{zone}",
+            )
+        )
+    return traces
+
+
+def _landmark_traces(
+    landmarks: pl.DataFrame, pos: dict[str, tuple[float, float]], lang: str
+) -> list[go.Scatter]:
+    traces: list[go.Scatter] = []
+    for kind, (symbol, colour) in _LANDMARK_STYLE.items():
+        part = landmarks.filter(pl.col("kind") == kind)
+        if part.height == 0:
+            continue
+        traces.append(
+            go.Scatter(
+                x=[pos[str(i)][0] for i in part["id"].to_list()],
+                y=[pos[str(i)][1] for i in part["id"].to_list()],
+                mode="markers",
+                marker={"symbol": symbol, "size": 12, "color": colour},
+                name=t(kind, lang),
+                hovertext=[f"{t(kind, lang)} {i}" for i in part["id"].to_list()],
+                hoverinfo="text",
+            )
+        )
+    return traces
+
+
+def _floor_labels(
+    fig: go.Figure, offsets: dict[int, float], counters: pl.DataFrame, landmarks: pl.DataFrame
+) -> None:
+    both = pl.concat(
+        [counters.select("floor", "x", "y"), landmarks.select("floor", "x", "y")],
+        how="vertical_relaxed",
+    )
+    y_top = float(both["y"].max()) + 7.0  # type: ignore[arg-type]
+    for floor, off in offsets.items():
+        xs = both.filter(pl.col("floor") == floor)["x"]
+        x0 = float(xs.min()) + off if xs.len() else off  # type: ignore[arg-type]
+        fig.add_annotation(
+            x=x0,
+            y=y_top,
+            text=f"<b>{floor}F</b>",
+            showarrow=False,
+            font={"size": 14},
+            xanchor="left",
+        )
+
+
+def floor_plan(
+    counters: pl.DataFrame | pd.DataFrame,
+    landmarks: pl.DataFrame | pd.DataFrame,
+    flows: pl.DataFrame | pd.DataFrame | None = None,
+    *,
+    scenario_name: str = "",
+    lang: str = "ja",
+    max_width: float = 14.0,
+) -> go.Figure:
+    """Floor plan of one scenario: counters coloured by zone (size ∝ utilisation when given),
+    entrance, ticket machine and writing desks, and walking flows as lines of width ∝ traffic.
+
+    ``flows`` columns: source, target, count (``journeys.flows`` of that scenario).
+    """
+    cf = as_polars(counters)
+    lf = as_polars(landmarks)
+    require_columns(cf, COUNTER_FRAME_COLUMNS, "floor counters")
+    require_columns(lf, LANDMARK_FRAME_COLUMNS, "floor landmarks")
+    pos, offsets = _positions(cf, lf)
+    fig = go.Figure()
+    if flows is not None:
+        ff = as_polars(flows)
+        require_columns(ff, ("source", "target", "count"), "flows")
+        ff = ff.filter(
+            (pl.col("source") != pl.col("target"))
+            & pl.col("source").is_in(list(pos))
+            & pl.col("target").is_in(list(pos))
+        )
+        if ff.height:
+            biggest = float(ff["count"].max())  # type: ignore[arg-type]
+            for n, r in enumerate(ff.sort("count", descending=True).iter_rows(named=True)):
+                (x0, y0), (x1, y1) = pos[str(r["source"])], pos[str(r["target"])]
+                width = max(0.5, max_width * float(r["count"]) / biggest)
+                fig.add_trace(
+                    go.Scatter(
+                        x=[x0, x1],
+                        y=[y0, y1],
+                        mode="lines",
+                        line={"width": width, "color": "rgba(79,129,189,0.35)"},
+                        hovertext=f"{r['source']} → {r['target']}: {int(r['count']):,}",
+                        hoverinfo="text",
+                        name=t("walking_flow", lang),
+                        legendgroup="flows",
+                        showlegend=n == 0,
+                    )
+                )
+    for trace in _landmark_traces(lf, pos, lang):
+        fig.add_trace(trace)
+    for trace in _counter_trace(cf, pos, lang):
+        fig.add_trace(trace)
+    _floor_labels(fig, offsets, cf, lf)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    return styled(fig, t("fig_floor", lang, scenario=scenario_name), height=460)
+
+
+def replay_positions(
+    log: pl.DataFrame | pd.DataFrame,
+    counters: pl.DataFrame | pd.DataFrame,
+    landmarks: pl.DataFrame | pd.DataFrame,
+    *,
+    every_min: int = 5,
+) -> pl.DataFrame:
+    """Where each resident of one day is at each frame time (for :func:`day_replay`).
+
+    ``log`` is one scenario, one replication, one day of a canonical counter log. At frame
+    time T a ticket is *waiting* (issued, not called), *served* (called, not ended), and a
+    visit between two tickets is *walking* (placed on the straight line between the two
+    counters by elapsed time). Columns: frame (datetime), visit_id, state, counter_id, x, y.
+    """
+    lg = as_polars(log)
+    cf, lf = as_polars(counters), as_polars(landmarks)
+    pos, _ = _positions(cf, lf)
+    if lg.height == 0:
+        return pl.DataFrame(
+            schema={
+                "frame": pl.Datetime("us"),
+                "visit_id": pl.String,
+                "state": pl.String,
+                "counter_id": pl.String,
+                "x": pl.Float64,
+                "y": pl.Float64,
+            }
+        )
+    tickets = (
+        lg.select("visit_id", "counter_id", "issued_at", "called_at", "ended_at")
+        .with_columns(left_at=pl.coalesce("ended_at", "called_at", "issued_at"))
+        .sort(["visit_id", "issued_at"])
+        .with_columns(
+            prev_counter=pl.col("counter_id").shift(1).over("visit_id"),
+            prev_left=pl.col("left_at").shift(1).over("visit_id"),
+        )
+    )
+    start = tickets["issued_at"].min()
+    end = tickets["left_at"].max()
+    assert isinstance(start, dt.datetime) and isinstance(end, dt.datetime)
+    start = start.replace(minute=start.minute - start.minute % every_min, second=0, microsecond=0)
+    grid = pl.DataFrame(
+        {
+            "frame": pl.datetime_range(
+                start, end, dt.timedelta(minutes=every_min), eager=True, time_unit="us"
+            )
+        }
+    )
+    cross = grid.join(tickets, how="cross")
+    at_counter = cross.filter(
+        (pl.col("issued_at") <= pl.col("frame")) & (pl.col("frame") < pl.col("left_at"))
+    ).with_columns(
+        state=pl.when(pl.col("called_at").is_null() | (pl.col("frame") < pl.col("called_at")))
+        .then(pl.lit("waiting"))
+        .otherwise(pl.lit("served"))
+    )
+    walking = cross.filter(
+        pl.col("prev_left").is_not_null()
+        & (pl.col("prev_left") <= pl.col("frame"))
+        & (pl.col("frame") < pl.col("issued_at"))
+    ).with_columns(
+        state=pl.lit("walking"),
+        frac=(
+            (pl.col("frame") - pl.col("prev_left")).dt.total_seconds()
+            / (pl.col("issued_at") - pl.col("prev_left")).dt.total_seconds()
+        ),
+    )
+    cx = {k: v[0] for k, v in pos.items()}
+    cy = {k: v[1] for k, v in pos.items()}
+    # spread residents around their counter: served in a row above, waiting in rows below
+    at_counter = at_counter.with_columns(
+        slot=pl.col("issued_at").rank("ordinal").over(["frame", "counter_id", "state"]) - 1
+    ).with_columns(
+        x=pl.col("counter_id").replace_strict(cx, default=0.0, return_dtype=pl.Float64)
+        + ((pl.col("slot") % 8).cast(pl.Float64) - 3.5) * 0.5,
+        y=pl.col("counter_id").replace_strict(cy, default=0.0, return_dtype=pl.Float64)
+        + pl.when(pl.col("state") == "served")
+        .then(pl.lit(0.8))
+        .otherwise(-1.0 - 0.6 * (pl.col("slot") // 8).cast(pl.Float64)),
+    )
+    walking = walking.with_columns(
+        x=pl.col("prev_counter").replace_strict(cx, default=0.0, return_dtype=pl.Float64)
+        * (1 - pl.col("frac"))
+        + pl.col("counter_id").replace_strict(cx, default=0.0, return_dtype=pl.Float64)
+        * pl.col("frac"),
+        y=pl.col("prev_counter").replace_strict(cy, default=0.0, return_dtype=pl.Float64)
+        * (1 - pl.col("frac"))
+        + pl.col("counter_id").replace_strict(cy, default=0.0, return_dtype=pl.Float64)
+        * pl.col("frac"),
+    )
+    cols = ["frame", "visit_id", "state", "counter_id", "x", "y"]
+    return pl.concat([at_counter.select(cols), walking.select(cols)]).sort(["frame", "visit_id"])
+
+
+def day_replay(
+    log: pl.DataFrame | pd.DataFrame,
+    counters: pl.DataFrame | pd.DataFrame,
+    landmarks: pl.DataFrame | pd.DataFrame,
+    *,
+    scenario_name: str = "",
+    every_min: int = 5,
+    lang: str = "ja",
+) -> go.Figure:
+    """Animated replay of one simulated day (one plotly frame per ``every_min`` minutes):
+    residents waiting, being served and walking between counters on the floor, and the queue
+    length of each counter beside it."""
+    cf, lf = as_polars(counters), as_polars(landmarks)
+    require_columns(cf, COUNTER_FRAME_COLUMNS, "floor counters")
+    require_columns(lf, LANDMARK_FRAME_COLUMNS, "floor landmarks")
+    pos, offsets = _positions(cf, lf)
+    moves = replay_positions(log, cf, lf, every_min=every_min)
+    counter_ids = [str(c) for c in cf["counter_id"].to_list()]
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.7, 0.3],
+        subplot_titles=["", t("queue_length", lang)],
+        horizontal_spacing=0.06,
+    )
+    for trace in _landmark_traces(lf, pos, lang) + _counter_trace(cf, pos, lang):
+        trace.update(showlegend=False)
+        fig.add_trace(trace, row=1, col=1)
+    static = len(fig.data)
+    frames_at = list(dict.fromkeys(moves["frame"].to_list())) if moves.height else []
+    styles = {
+        "waiting": ("#c0504d", t("people_waiting", lang)),
+        "served": ("#2a7f62", t("serve", lang)),
+        "walking": ("#4f81bd", t("walking_flow", lang).split("（")[0].split(" (")[0]),
+    }
+
+    def traces_at(when: dt.datetime | None) -> list[go.BaseTraceType]:
+        now = moves.filter(pl.col("frame") == when) if when is not None else moves.head(0)
+        out: list[go.BaseTraceType] = []
+        for state, (colour, name) in styles.items():
+            part = now.filter(pl.col("state") == state)
+            out.append(
+                go.Scatter(
+                    x=part["x"].to_list(),
+                    y=part["y"].to_list(),
+                    mode="markers",
+                    marker={"size": 6, "color": colour},
+                    name=name,
+                    hoverinfo="skip",
+                )
+            )
+        queue = now.filter(pl.col("state") == "waiting").group_by("counter_id").len()
+        lengths = dict(zip(queue["counter_id"].to_list(), queue["len"].to_list(), strict=True))
+        out.append(
+            go.Bar(
+                y=counter_ids,
+                x=[lengths.get(c, 0) for c in counter_ids],
+                orientation="h",
+                marker_color="#c0504d",
+                showlegend=False,
+                name=t("queue_length", lang),
+            )
+        )
+        return out
+
+    first = frames_at[0] if frames_at else None
+    for i, trace in enumerate(traces_at(first)):
+        fig.add_trace(trace, row=1, col=1 if i < 3 else 2)
+    dynamic = list(range(static, static + 4))
+    longest = 1
+    if moves.height:
+        per = (
+            moves.filter(pl.col("state") == "waiting")
+            .group_by(["frame", "counter_id"])
+            .len()["len"]
+            .max()
+        )
+        longest = int(per) if per is not None else 1  # type: ignore[arg-type]
+    fig.frames = [
+        go.Frame(data=traces_at(when), traces=dynamic, name=when.strftime("%H:%M"))
+        for when in frames_at
+    ]
+    steps = [
+        {
+            "args": [[f.name], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"}],
+            "label": f.name,
+            "method": "animate",
+        }
+        for f in fig.frames
+    ]
+    fig.update_layout(
+        updatemenus=[
+            {
+                "type": "buttons",
+                "showactive": False,
+                "x": 0.0,
+                "y": -0.08,
+                "xanchor": "left",
+                "buttons": [
+                    {
+                        "label": "▶ " + t("play", lang),
+                        "method": "animate",
+                        "args": [
+                            None,
+                            {"frame": {"duration": 250, "redraw": True}, "fromcurrent": True},
+                        ],
+                    },
+                    {
+                        "label": "❚❚ " + t("pause", lang),
+                        "method": "animate",
+                        "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}],
+                    },
+                ],
+            }
+        ],
+        sliders=[
+            {"steps": steps, "x": 0.15, "len": 0.85, "y": -0.05, "currentvalue": {"prefix": ""}}
+        ]
+        if steps
+        else [],
+    )
+    _floor_labels(fig, offsets, cf, lf)
+    fig.update_xaxes(visible=False, row=1, col=1)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, row=1, col=1)
+    fig.update_xaxes(range=[0, longest + 1], row=1, col=2)
+    fig = styled(fig, t("fig_replay", lang, scenario=scenario_name), height=540)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.3})
+    return fig

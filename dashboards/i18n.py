@@ -1,0 +1,298 @@
+"""Every label a manager reads, in Japanese (the default) and English.
+
+Pages, figures and the offline report never write a visible string themselves: they ask
+:func:`t` for it, so the whole workbench switches language with one argument.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+__all__ = [
+    "ACTION_COLOURS",
+    "DEFAULT_LANG",
+    "KPI_UNITS",
+    "LABELS",
+    "LANGS",
+    "Lang",
+    "action_label",
+    "format_kpi",
+    "kpi_label",
+    "scenario_label",
+    "t",
+]
+
+Lang = Literal["ja", "en"]
+LANGS: Final[tuple[Lang, ...]] = ("ja", "en")
+DEFAULT_LANG: Final[Lang] = "ja"
+
+#: key -> (Japanese, English). Values may hold ``{name}`` fields filled by :func:`t`.
+LABELS: Final[dict[str, tuple[str, str]]] = {
+    # app shell and pages
+    "app_title": ("窓口改革ワークベンチ", "Madoguchi workbench"),
+    "app_caption": (
+        "書かないワンストップ窓口：現状と改革後を、同じ指標・誠実な不確かさで比べます。",
+        "No-writing one-stop counter: as-is and reform compared with the same KPIs and honest uncertainty.",
+    ),
+    "language": ("言語 / Language", "言語 / Language"),
+    "page_overview": ("概要", "Overview"),
+    "page_journeys": ("来庁者の体験", "Journeys"),
+    "page_counter_logs": ("窓口ログ", "Counter logs"),
+    "page_floor": ("フロア", "Floor"),
+    "page_lab": ("シナリオ実験室", "Scenario lab"),
+    "data_source": ("データ", "Data"),
+    "sample_data": ("同梱サンプル市", "Bundled sample city"),
+    "uploaded_data": ("アップロードしたデータ", "Uploaded data"),
+    "missing_data": (
+        "データがまだありません：{what}",
+        "Data not available yet: {what}",
+    ),
+    # overview
+    "observed_comparison": ("実測：現状 vs 改革後", "Observed: as-is vs reform"),
+    "simulated_comparison": ("シミュレーション：現状 vs 改革後", "Simulated: as-is vs reform"),
+    "model_check": (
+        "モデル検証：シミュレーション現状 vs 実測現状",
+        "Model check: simulated as-is vs observed as-is",
+    ),
+    "verdict": ("結論", "Verdict"),
+    "baseline": ("現状", "As-is"),
+    "alternative": ("改革後", "Reform"),
+    "observed": ("実測", "Observed"),
+    "simulated": ("シミュレーション", "Simulated"),
+    "difference": ("差", "Difference"),
+    "ci95": ("95%信頼区間", "95% CI"),
+    "kpi": ("指標", "KPI"),
+    "value": ("値", "Value"),
+    "scenario": ("シナリオ", "Scenario"),
+    "replications_used": (
+        "{n} 反復（共通乱数）、ピーク日 {days}",
+        "{n} replications (common random numbers), peak day {days}",
+    ),
+    # figures
+    "fig_ci": ("指標と95%信頼区間", "KPIs with 95% confidence intervals"),
+    "fig_difference": ("改革による差（95%信頼区間）", "Difference made by the reform (95% CI)"),
+    "fig_emotion": ("ペルソナ別の感情曲線", "Emotion curve per persona"),
+    "fig_minutes_action": ("行動別の所要時間（分）", "Minutes by action"),
+    "fig_writes": ("記入した書類と氏名・住所の記入回数", "Forms written and name/address writes"),
+    "fig_pain": ("分類別の困りごと", "Pain points by category"),
+    "fig_heatmap": ("曜日×時間帯の平均待ち時間（分）", "Mean wait by weekday × hour (min)"),
+    "fig_waiting": ("待っている人数（1日の推移）", "People waiting over the day"),
+    "fig_service_level": ("時間帯別のサービスレベル", "Service level by hour"),
+    "fig_staff": ("職員の業務量", "Staff workload"),
+    "fig_sankey": ("窓口間の流れ", "Flows between counters"),
+    "fig_variants": ("よくある来庁経路", "Top visit variants"),
+    "fig_floor": ("フロア図：{scenario}", "Floor plan: {scenario}"),
+    "fig_replay": ("1日の再生：{scenario}", "Replay of one day: {scenario}"),
+    "step": ("手順", "Step"),
+    "emotion": ("感情（−2〜+2）", "Emotion (−2..+2)"),
+    "minutes": ("分", "Minutes"),
+    "count": ("件数", "Count"),
+    "share": ("割合", "Share"),
+    "hour": ("時", "Hour"),
+    "weekday": ("曜日", "Weekday"),
+    "time_of_day": ("時刻", "Time of day"),
+    "people_waiting": ("待ち人数", "People waiting"),
+    "forms_written": ("記入した書類（枚）", "Forms written"),
+    "fields_written": ("氏名・住所の記入（回）", "Name/address writes"),
+    "pain_category": ("分類", "Category"),
+    "staff": ("職員", "Staff"),
+    "counter": ("窓口", "Counter"),
+    "utilisation": ("稼働率", "Utilisation"),
+    "serve": ("窓口対応", "Serving"),
+    "back_office": ("バックオフィス", "Back office"),
+    "triage": ("案内（フロアマネージャー）", "Triage (floor manager)"),
+    "lunch": ("昼休み", "Lunch"),
+    "idle": ("待機", "Idle"),
+    "entrance": ("入口", "Entrance"),
+    "exit": ("出口", "Exit"),
+    "ticket_machine": ("発券機", "Ticket machine"),
+    "desk": ("記載台", "Writing desk"),
+    "walking_flow": ("歩行の流れ（幅∝人数）", "Walking flow (width ∝ traffic)"),
+    "queue_length": ("待ち人数", "Queue length"),
+    "play": ("再生", "Play"),
+    "pause": ("停止", "Pause"),
+    "variant": ("経路", "Route"),
+    "weekdays": ("月,火,水,木,金,土,日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+    # scenario lab
+    "lab_intro": (
+        "職員数・ワンストップで受ける手続き・来庁者数を変えて、ピーク日を再シミュレーションします。",
+        "Change staff, what the one-stop takes and arrival volume, then re-simulate a peak day.",
+    ),
+    "lab_staff": ("窓口ごとの職員数", "Staff per counter"),
+    "lab_one_stop": ("ワンストップで受ける手続き", "Procedures the one-stop takes"),
+    "lab_volume": ("来庁者数の倍率", "Arrival volume factor"),
+    "lab_day": ("シミュレーションする日", "Day to simulate"),
+    "lab_replications": ("反復回数", "Replications"),
+    "lab_seed": ("乱数シード", "Seed"),
+    "lab_run": ("再実行", "Rerun"),
+    "lab_running": ("シミュレーション中…", "Simulating…"),
+    "lab_cached": (
+        "入力が同じため前回の結果を再利用しました。",
+        "Inputs unchanged: previous results reused.",
+    ),
+    "lab_upload": (
+        "調査ファイルをアップロード（TOML または Excel）",
+        "Upload a study (TOML or Excel)",
+    ),
+    "lab_upload_too_big": (
+        "ファイルが大きすぎます（上限 {limit} MB）。",
+        "The file is too large (limit {limit} MB).",
+    ),
+    "lab_upload_invalid": ("調査ファイルに問題があります：", "The study file has problems:"),
+    "lab_upload_ok": ("調査ファイルを読み込みました：{name}", "Study loaded: {name}"),
+    "lab_download_xlsx": ("結果をダウンロード（Excel）", "Download results (Excel)"),
+    "lab_download_csv": ("結果をダウンロード（CSV）", "Download results (CSV)"),
+    "lab_download_report": ("報告書をダウンロード（HTML）", "Download the report (HTML)"),
+    # report
+    "report_title": ("窓口改革レポート", "Counter reform report"),
+    "report_generated": ("作成日時", "Generated"),
+    "report_study": ("調査", "Study"),
+    "method_notes": ("方法について", "Method notes"),
+    "method_replications": (
+        "シミュレーションは {n} 回の反復（シード {seed}）。各反復で現状と改革後に同じ乱数列を使い（共通乱数）、差のばらつきを小さくしています。信頼区間は反復間の t 分布による95%区間です。",
+        "The simulation ran {n} replications (seed {seed}). Each replication uses the same random numbers for as-is and reform (common random numbers), which narrows the spread of the difference. Confidence intervals are 95% t-intervals across replications.",
+    ),
+    "method_observed": (
+        "実測の差の95%信頼区間は来庁単位のブートストラップによります。指標はすべて同じ関数（journeys.metrics）で、実測ログにもシミュレーションのログにも同じように計算しています。",
+        "Observed differences carry 95% bootstrap intervals over visits. Every KPI is computed by the same function (journeys.metrics) for observed and simulated logs alike.",
+    ),
+    "method_calibration": (
+        "モデル検証の表は、シミュレーションの現状と実測の現状の差です。差が小さいほど、改革後の予測を信頼できます。",
+        "The model check compares the simulated as-is with the observed as-is: the smaller the gap, the more the reform forecast can be trusted.",
+    ),
+    "method_sources": ("データ：{sources}", "Data sources: {sources}"),
+    "checklist_title": ("手続きチェックシート", "Procedure checklist"),
+    "checklist_intro": (
+        "ライフイベントごとに、必要になりうる手続き・担当課・持ち物をまとめました。該当するものに印をつけてお持ちください。",
+        "For each life event: the procedures you may need, the department and what to bring. Tick what applies and bring this sheet.",
+    ),
+    "checklist_procedure": ("手続き", "Procedure"),
+    "checklist_department": ("担当課", "Department"),
+    "checklist_bring": ("持ち物", "What to bring"),
+    "checklist_likelihood": ("必要になる目安", "How often needed"),
+    "checklist_always": ("必ず", "always"),
+    "checklist_often": ("多くの方", "most people"),
+    "checklist_sometimes": ("場合により", "sometimes"),
+    "checklist_one_stop": ("ワンストップ窓口で受付", "Handled at the one-stop counter"),
+    "checklist_default_bring": (
+        "本人確認書類（マイナンバーカード等）",
+        "Identity document (e.g. My Number card)",
+    ),
+    "no_data": ("表示するデータがありません", "No data to show"),
+}
+
+#: KPI name -> (Japanese label, English label, unit, number format).
+_KPI_LABELS: Final[dict[str, tuple[str, str]]] = {
+    "visits": ("来庁者数", "Visits"),
+    "tickets": ("発券数", "Tickets"),
+    "counters_per_visit_mean": ("1来庁あたりの窓口数", "Counters per visit"),
+    "wait_min_mean": ("平均待ち時間", "Mean wait"),
+    "wait_min_p90": ("待ち時間（90%点）", "Wait, 90th percentile"),
+    "time_in_hall_min_mean": ("庁舎内の滞在時間", "Time in hall"),
+    "service_level": ("サービスレベル（15分以内）", "Service level (≤ 15 min)"),
+    "no_show_share": ("不在の割合", "No-show share"),
+    "abandon_share": ("途中離脱の割合", "Abandon share"),
+    "forms_written_per_visit": ("1来庁あたりの記入書類", "Forms written per visit"),
+    "staff_busy_min": ("職員の対応時間", "Staff serving time"),
+    "staff_hours": ("職員時間（窓口＋バックオフィス）", "Staff hours (counter + back office)"),
+    "walking_m_per_visit": ("1来庁あたりの歩行距離", "Walking per visit"),
+    "writing_min_per_visit": ("1来庁あたりの記入時間", "Writing time per visit"),
+}
+
+#: KPI name -> (unit ja, unit en, decimals, is a share shown in %).
+KPI_UNITS: Final[dict[str, tuple[str, str, int, bool]]] = {
+    "visits": ("人", "visits", 0, False),
+    "tickets": ("枚", "tickets", 0, False),
+    "counters_per_visit_mean": ("か所", "counters", 2, False),
+    "wait_min_mean": ("分", "min", 1, False),
+    "wait_min_p90": ("分", "min", 1, False),
+    "time_in_hall_min_mean": ("分", "min", 1, False),
+    "service_level": ("%", "%", 1, True),
+    "no_show_share": ("%", "%", 1, True),
+    "abandon_share": ("%", "%", 1, True),
+    "forms_written_per_visit": ("枚", "forms", 2, False),
+    "staff_busy_min": ("分", "min", 0, False),
+    "staff_hours": ("時間", "h", 1, False),
+    "walking_m_per_visit": ("m", "m", 0, False),
+    "writing_min_per_visit": ("分", "min", 1, False),
+}
+
+_ACTIONS: Final[dict[str, tuple[str, str]]] = {
+    "walk": ("移動", "Walk"),
+    "wait": ("待ち", "Wait"),
+    "write": ("記入", "Write"),
+    "consult": ("相談", "Consult"),
+    "serve": ("手続き", "Serve"),
+    "pay": ("支払", "Pay"),
+    "receive": ("受取", "Receive"),
+    "other": ("その他", "Other"),
+}
+
+#: Survey actions in display order with their colours (waiting and writing stand out).
+ACTION_COLOURS: Final[dict[str, str]] = {
+    "walk": "#8fa9c4",
+    "wait": "#c0504d",
+    "write": "#f0a030",
+    "consult": "#8064a2",
+    "serve": "#2a7f62",
+    "pay": "#4bacc6",
+    "receive": "#9bbb59",
+    "other": "#b0b0b0",
+}
+
+_SCENARIOS: Final[dict[str, tuple[str, str]]] = {
+    "as_is": ("現状", "As-is"),
+    "reform": ("改革後", "Reform"),
+    "observed": ("実測", "Observed"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fields: object) -> str:
+    """The label ``key`` in ``lang`` ("ja" or "en"), with ``{fields}`` filled in.
+
+    An unknown key raises ``KeyError`` so a missing translation is caught by the tests,
+    never shown to a manager as a raw key.
+    """
+    text = _pick(LABELS[key], lang)
+    return text.format(**fields) if fields else text
+
+
+def kpi_label(kpi: str, lang: str = DEFAULT_LANG) -> str:
+    """Readable name of a KPI of ``journeys.metrics`` (the KPI name itself if unknown)."""
+    pair = _KPI_LABELS.get(kpi)
+    return _pick(pair, lang) if pair else kpi
+
+
+def action_label(action: str, lang: str = DEFAULT_LANG) -> str:
+    """Readable name of a survey action (walk, wait, write, …)."""
+    pair = _ACTIONS.get(action)
+    return _pick(pair, lang) if pair else action
+
+
+def scenario_label(scenario: str, lang: str = DEFAULT_LANG) -> str:
+    """Readable name of a scenario id ("as_is", "reform"; others are shown as they are)."""
+    pair = _SCENARIOS.get(scenario)
+    return _pick(pair, lang) if pair else scenario
+
+
+def format_kpi(
+    kpi: str, value: float | None, lang: str = DEFAULT_LANG, *, signed: bool = False
+) -> str:
+    """A KPI value as a manager reads it: shares in %, minutes with one decimal, unit appended.
+
+    ``signed`` puts a + on positive numbers (for differences). ``None`` or NaN gives "–".
+    """
+    if value is None or value != value:
+        return "–"
+    unit_ja, unit_en, decimals, is_share = KPI_UNITS.get(kpi, ("", "", 2, False))
+    number = value * 100.0 if is_share else value
+    sign = "+" if signed and number > 0 else ""
+    unit = unit_en if lang == "en" else unit_ja
+    text = f"{sign}{number:,.{decimals}f}"
+    if unit == "%":
+        return f"{text}%" if not is_share or not signed else f"{text} pt"
+    return f"{text} {unit}".rstrip() if lang == "en" or unit in {"m"} else f"{text}{unit}"

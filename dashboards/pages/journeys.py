@@ -1,0 +1,36 @@
+"""Journeys page (来庁者の体験): the customer-journey survey, as-is vs reform, per persona."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import figures as F
+from dashboards.i18n import t
+from dashboards.results import survey_tables
+from dashboards.ui import active_dataset, lang, plot
+
+LANG = lang()
+st.title(t("page_journeys", LANG))
+data = active_dataset()
+if data.survey is None:
+    st.warning(t("missing_data", LANG, what="survey.parquet"))
+    st.stop()
+tables = survey_tables(data.survey)
+journeys = tables["writes_per_journey"]
+cols = st.columns(3)
+cols[0].metric(t("page_journeys", LANG), f"{journeys.height}")
+cols[1].metric("Personas" if LANG == "en" else "ペルソナ", f"{journeys['persona'].n_unique()}")
+cols[2].metric(
+    t("pain_category", LANG),
+    f"{int(tables['pain_points']['count'].sum())}",
+)
+plot(F.emotion_curves(tables["emotion_curve"], lang=LANG), key="emotion")
+plot(F.minutes_by_action(tables["minutes_by_action"], lang=LANG), key="minutes_action")
+plot(F.writes_figure(journeys, lang=LANG), key="writes")
+plot(F.pain_points_figure(tables["pain_points"], lang=LANG), key="pain")
+if "persona_comparison" in tables:
+    st.dataframe(
+        tables["persona_comparison"].with_columns(pl.col(pl.Float64).round(2)),
+        hide_index=True,
+    )

@@ -1,0 +1,179 @@
+"""Scenario lab (シナリオ実験室): change staff, what the one-stop takes, arrival volume or the
+day, rerun the simulation (cached on unchanged inputs), upload a study, download results."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from dashboards import figures as F
+from dashboards.data import MAX_UPLOAD_MB, check_uploaded_study, is_cached, peak_day, verdict
+from dashboards.i18n import scenario_label, t
+from dashboards.results import lab_study, run_simulation, simulated_tables, simulation_key
+from dashboards.ui import active_dataset, active_study, lang, plot, show_cards
+from simulation.model import Study, StudyError
+
+
+def procedure_name(study: Study, procedure_id: str) -> str:
+    """The procedure's name in the page's language."""
+    proc = study.procedure(procedure_id)
+    return (proc.name_en if LANG == "en" else proc.name_ja) or procedure_id
+
+
+def show_progress(share: float) -> None:
+    """Move the progress bar of the rerun."""
+    bar.progress(share, text=t("lab_running", LANG))
+
+
+LANG = lang()
+st.title(t("page_lab", LANG))
+st.write(t("lab_intro", LANG))
+
+# --- upload a study ---------------------------------------------------------------------
+uploaded = st.file_uploader(
+    t("lab_upload", LANG) + f" ≤ {MAX_UPLOAD_MB:g} MB", type=["toml", "xlsx"], key="study_upload"
+)
+# the uploader's file, or one handed over in session state (same checks; used by tests)
+pending = (uploaded.name, uploaded.getvalue()) if uploaded is not None else None
+if pending is None and "pending_upload" in st.session_state:
+    pending = st.session_state.pop("pending_upload")
+if pending is not None:
+    check = check_uploaded_study(pending[0], pending[1], lang=LANG)
+    if check.errors:
+        st.error(t("lab_upload_invalid", LANG) + "\n\n" + "\n".join(f"- {e}" for e in check.errors))
+    else:
+        st.session_state["uploaded_study"] = str(check.path)
+        st.success(t("lab_upload_ok", LANG, name=pending[0]))
+
+loaded = active_study()
+if loaded is None:
+    st.warning(t("missing_data", LANG, what="study.toml"))
+    st.stop()
+    raise SystemExit  # st.stop() ends the script; this line only tells the type checker
+base: Study = loaded
+
+# --- what to change -----------------------------------------------------------------------
+ids = base.scenario_ids
+scenario_id = st.selectbox(
+    t("scenario", LANG),
+    ids,
+    index=len(ids) - 1,
+    format_func=lambda s: scenario_label(s, LANG),
+    key="lab_scenario",
+)
+scenario = base.scenario(scenario_id)
+with st.form("lab_form"):
+    st.subheader(t("lab_staff", LANG))
+    staff: dict[str, int] = {}
+    cols = st.columns(4)
+    for i, counter in enumerate(scenario.counters):
+        with cols[i % 4]:
+            staff[counter.id] = int(
+                st.number_input(
+                    f"{counter.id} {(counter.name_en if LANG == 'en' else counter.name_ja) or ''}",
+                    min_value=1,
+                    max_value=50,
+                    value=int(counter.staff),
+                    step=1,
+                    key=f"staff_{scenario_id}_{counter.id}",
+                )
+            )
+    one_stop_ok = [p for p in base.procedures if p.service.one_stop is not None]
+    chosen_one_stop: list[str] | None = None
+    if scenario.one_stop_counters and one_stop_ok:
+        chosen_one_stop = st.multiselect(
+            t("lab_one_stop", LANG),
+            [p.id for p in one_stop_ok],
+            default=[p.id for p in one_stop_ok if p.one_stop],
+            format_func=lambda pid: (
+                (base.procedure(pid).name_en if LANG == "en" else base.procedure(pid).name_ja)
+                or pid
+            ),
+            key="lab_one_stop",
+        )
+    c1, c2, c3, c4 = st.columns(4)
+    volume = c1.slider(t("lab_volume", LANG), 0.5, 2.0, 1.0, 0.1, key="lab_volume")
+    day = c2.date_input(t("lab_day", LANG), value=peak_day(base), key="lab_day")
+    replications = int(
+        c3.number_input(t("lab_replications", LANG), 2, 50, 5, 1, key="lab_replications")
+    )
+    seed = int(c4.number_input(t("lab_seed", LANG), 0, 2**31 - 1, 20260401, 1, key="lab_seed"))
+    st.form_submit_button(t("lab_run", LANG), type="primary")
+
+try:
+    study = lab_study(
+        base, scenario_id=scenario_id, staff=staff, one_stop=chosen_one_stop, volume=volume
+    )
+except StudyError as exc:
+    st.error(t("lab_upload_invalid", LANG) + "\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+    st.stop()
+
+days = [day]
+key = simulation_key(study, replications=replications, seed=seed, days=days)
+reused = is_cached(key)
+bar = st.progress(0.0, text=t("lab_running", LANG))
+result = run_simulation(
+    study,
+    replications=replications,
+    seed=seed,
+    days=days,
+    progress=show_progress,
+)
+bar.empty()
+if reused:
+    st.caption(t("lab_cached", LANG))
+summary, comparison = simulated_tables(result)
+st.info(f"**{t('verdict', LANG)}**: {verdict(comparison, lang=LANG, subject='simulated')}")
+show_cards(F.kpi_cards(comparison, summary=summary, lang=LANG), key="lab", language=LANG)
+plot(F.ci_error_bars(summary, lang=LANG), key="lab_ci")
+plot(F.difference_figure(comparison, lang=LANG), key="lab_difference")
+
+# --- downloads ---------------------------------------------------------------------------
+from journeys.excel_export import write_csv_bom, write_workbook  # noqa: E402
+
+folder = Path(tempfile.mkdtemp(prefix="madoguchi-lab-"))
+xlsx = write_workbook(
+    {"summary": summary, "comparison": comparison, "kpis": result.kpis}, folder / "results.xlsx"
+)
+csv = write_csv_bom(comparison, folder / "comparison.csv")
+d1, d2, d3 = st.columns(3)
+d1.download_button(
+    t("lab_download_xlsx", LANG), xlsx.read_bytes(), "madoguchi_results.xlsx", key="dl_xlsx"
+)
+d2.download_button(
+    t("lab_download_csv", LANG),
+    csv.read_bytes(),
+    "madoguchi_comparison.csv",
+    "text/csv",
+    key="dl_csv",
+)
+if d3.button(t("lab_download_report", LANG), key="make_report"):
+    from dashboards.report import ReportInputs, build_report
+
+    data = active_dataset()
+    html = build_report(
+        ReportInputs(
+            study=study,
+            experiment=result,
+            observed_as_is=data.as_is if active_study() is data.study else None,
+            observed_reform=data.reform if active_study() is data.study else None,
+            survey=data.survey,
+            replications=replications,
+            seed=seed,
+            days=days,
+            sources=data.sources,
+            n_boot=300,
+        ),
+        lang=LANG,
+    )
+    st.session_state["lab_report"] = html
+if "lab_report" in st.session_state:
+    d3.download_button(
+        "⬇ report.html",
+        st.session_state["lab_report"],
+        "madoguchi_report.html",
+        "text/html",
+        key="dl_report",
+    )

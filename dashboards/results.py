@@ -1,0 +1,391 @@
+"""The numbers the pages and the report show, computed by ``journeys`` and ``simulation`` and
+cached on the content of their inputs.
+
+Every KPI comes from ``journeys.metrics`` / ``journeys.compare`` (observed logs) or from
+``simulation.experiments`` (simulated replications, which call the same KPI code). This module
+only chooses what to compute, reshapes the results for the figures, and caches them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from dashboards.data import cached, peak_day, study_digest
+
+if TYPE_CHECKING:
+    from simulation.model import Study
+
+__all__ = [
+    "DEFAULT_N_BOOT",
+    "QUICK_REPLICATIONS",
+    "QUICK_SEED",
+    "frame_digest",
+    "lab_study",
+    "matched_observed_days",
+    "model_check",
+    "observed_comparison",
+    "observed_log_tables",
+    "observed_workload",
+    "run_simulation",
+    "simulated_tables",
+    "simulated_workload",
+    "simulation_key",
+    "staff_hours_tables",
+    "survey_tables",
+    "utilisation_by_counter",
+]
+
+#: Bootstrap replicates for observed differences in the app (the report uses more).
+DEFAULT_N_BOOT = 300
+
+#: Staff activities that are work (lunch is not).
+WORK_ACTIVITIES: tuple[str, ...] = ("serve", "back_office", "triage")
+
+
+def frame_digest(frame: pl.DataFrame | None) -> str:
+    """A content hash of a frame (row hashes), so results are reused only for identical data."""
+    if frame is None:
+        return "none"
+    rows = frame.hash_rows(seed=0).to_numpy()
+    h = hashlib.sha256(rows.tobytes())
+    h.update(",".join(frame.columns).encode())
+    return h.hexdigest()
+
+
+def observed_comparison(
+    as_is: pl.DataFrame, reform: pl.DataFrame, *, n_boot: int = DEFAULT_N_BOOT, seed: int = 0
+) -> pl.DataFrame:
+    """``journeys.compare.compare_logs`` of the observed as-is and reform logs (cached)."""
+    from journeys.compare import compare_logs
+
+    key = ("observed_comparison", frame_digest(as_is), frame_digest(reform), n_boot, seed)
+    return cached(key, lambda: compare_logs(as_is, reform, n_boot=n_boot, seed=seed))
+
+
+def observed_log_tables(log: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Every table of ``journeys.analysis.analysis_tables`` for an observed log (cached)."""
+    from journeys.analysis import analysis_tables
+
+    return cached(("log_tables", frame_digest(log)), lambda: analysis_tables(log))
+
+
+def survey_tables(survey: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The survey tables of ``journeys.survey_metrics`` the Journeys page draws (cached)."""
+    from journeys import survey_metrics as sm
+
+    def compute() -> dict[str, pl.DataFrame]:
+        out = {
+            "emotion_curve": sm.emotion_curve(survey),
+            "minutes_by_action": sm.minutes_by_action(survey),
+            "writes_per_journey": sm.writes_per_journey(survey),
+            "pain_points": sm.pain_points(survey),
+        }
+        phases = set(survey["phase"].unique().to_list())
+        if {"as_is", "reform"} <= phases:
+            out["persona_comparison"] = sm.persona_comparison(survey)
+        return out
+
+    return cached(("survey_tables", frame_digest(survey)), compute)
+
+
+def observed_workload(log: pl.DataFrame) -> pl.DataFrame:
+    """Staff workload of an observed log for the workload figure: who, activity, minutes.
+
+    From ``journeys.metrics.per_staff``: serving minutes (``busy_min``) and the rest of the
+    staffed time (first call to last service of each day) as idle.
+    """
+    from journeys.metrics import per_staff
+
+    table = per_staff(log, by=())
+    return pl.concat(
+        [
+            table.select(
+                pl.col("staff_id").alias("who"),
+                pl.lit("serve").alias("activity"),
+                pl.col("busy_min").alias("minutes"),
+            ),
+            table.select(
+                pl.col("staff_id").alias("who"),
+                pl.lit("idle").alias("activity"),
+                (pl.col("staffed_min") - pl.col("busy_min")).clip(lower_bound=0.0).alias("minutes"),
+            ),
+        ]
+    )
+
+
+def simulated_workload(staff_log: pl.DataFrame, scenario: str) -> pl.DataFrame:
+    """Mean minutes per replication of each counter's staff (and back office, floor manager)
+    by activity, for one scenario of the engine's staff log: who, activity, minutes."""
+    part = staff_log.filter(pl.col("scenario") == scenario)
+    reps = max(1, part["replication"].n_unique())
+    return (
+        part.with_columns(pl.coalesce(pl.col("counter_id"), pl.col("activity")).alias("who"))
+        .group_by(["who", "activity"])
+        .agg((pl.col("minutes").sum() / reps).alias("minutes"))
+        .sort(["who", "activity"])
+    )
+
+
+def _t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    from scipy import stats
+
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(values.mean())
+    if values.size < 2:
+        return mean, math.nan, math.nan
+    half = float(
+        stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / math.sqrt(values.size)
+    )
+    return mean, mean - half, mean + half
+
+
+def staff_hours_tables(
+    staff_log: pl.DataFrame, *, baseline: str = "as_is", alternative: str = "reform"
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Staff hours (counter service + back office + triage) per replication, as a summary
+    (scenario, kpi, mean, ci_low, ci_high) and a comparison row (kpi, baseline, alternative,
+    difference, ci_low, ci_high) with paired t-intervals across replications (the replications
+    share their residents: common random numbers).
+
+    The engine's staff log is the only place back-office minutes exist, so this one KPI is
+    summed here rather than in ``journeys.metrics`` (which sees counter logs only).
+    """
+    per_rep = (
+        staff_log.filter(pl.col("activity").is_in(list(WORK_ACTIVITIES)))
+        .group_by(["scenario", "replication"])
+        .agg((pl.col("minutes").sum() / 60.0).alias("hours"))
+    )
+    rows = []
+    for scenario in per_rep["scenario"].unique().sort().to_list():
+        values = per_rep.filter(pl.col("scenario") == scenario)["hours"].to_numpy()
+        mean, low, high = _t_interval(values)
+        rows.append(
+            {
+                "scenario": scenario,
+                "kpi": "staff_hours",
+                "mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+    summary = pl.DataFrame(
+        rows,
+        schema={
+            "scenario": pl.String,
+            "kpi": pl.String,
+            "mean": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+        },
+    )
+    wide = per_rep.pivot(on="scenario", index="replication", values="hours")
+    comparison_rows = []
+    if baseline in wide.columns and alternative in wide.columns:
+        diff = (wide[alternative] - wide[baseline]).to_numpy()
+        mean, low, high = _t_interval(diff)
+        comparison_rows.append(
+            {
+                "kpi": "staff_hours",
+                "baseline": float(wide[baseline].mean()),  # type: ignore[arg-type]
+                "alternative": float(wide[alternative].mean()),  # type: ignore[arg-type]
+                "difference": mean,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+    comparison = pl.DataFrame(
+        comparison_rows,
+        schema={
+            "kpi": pl.String,
+            "baseline": pl.Float64,
+            "alternative": pl.Float64,
+            "difference": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+        },
+    )
+    return summary, comparison
+
+
+def utilisation_by_counter(study: Study, scenario_id: str, log: pl.DataFrame) -> pl.DataFrame:
+    """Share of staffed time each counter's staff spent serving: counter_id, utilisation.
+
+    Serving minutes per day come from ``journeys.metrics.per_counter`` (``busy_min`` / days);
+    staffed minutes per day are the counter's shifts × staff minus each server's lunch
+    (the study's own schedule). A counter that served past closing can exceed 100 %.
+    """
+    from journeys.metrics import per_counter
+
+    scenario = study.scenario(scenario_id)
+    part = log.filter(pl.col("scenario") == scenario_id) if "scenario" in log.columns else log
+    if part.height == 0:
+        return pl.DataFrame(schema={"counter_id": pl.String, "utilisation": pl.Float64})
+    table = per_counter(part, by=())
+    # ``days`` counts (replication, date) pairs, so busy_min / days is per simulated day
+    days_col = table["days"].max()
+    days = float(days_col) if days_col is not None else 1.0  # type: ignore[arg-type]
+    busy = dict(zip(table["counter_id"].to_list(), table["busy_min"].to_list(), strict=True))
+    rows = []
+    for counter in scenario.counters:
+        staffed = float(sum((s.end_min - s.start_min) * s.staff for s in counter.shifts))
+        if counter.lunch is not None:
+            staffed -= counter.lunch.minutes * counter.staff
+        per_day_busy = float(busy.get(counter.id, 0.0)) / max(days, 1.0)
+        util = per_day_busy / staffed if staffed > 0 else math.nan
+        rows.append({"counter_id": counter.id, "utilisation": util})
+    return pl.DataFrame(rows, schema={"counter_id": pl.String, "utilisation": pl.Float64})
+
+
+def matched_observed_days(
+    study: Study, observed: pl.DataFrame, days: Sequence[dt.date], *, tolerance: float = 0.15
+) -> list[dt.date]:
+    """Observed days whose expected load (the study's weekday × month × peak factors) is within
+    ``tolerance`` of the simulated days' — so the model check compares like with like."""
+    from simulation.arrivals import event_rates
+
+    target = float(np.mean([event_rates(study, d).sum() for d in days]))
+    observed_days = observed.select(pl.col("issued_at").dt.date().unique().sort())[
+        "issued_at"
+    ].to_list()
+    matched = []
+    for day in observed_days:
+        rate = float(event_rates(study, day).sum())
+        if target > 0 and abs(rate - target) / target <= tolerance:
+            matched.append(day)
+    return matched
+
+
+def model_check(
+    study: Study,
+    observed_as_is: pl.DataFrame,
+    simulated_log: pl.DataFrame,
+    days: Sequence[dt.date],
+    *,
+    scenario: str = "as_is",
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
+) -> tuple[pl.DataFrame, list[dt.date]]:
+    """Simulated as-is vs observed as-is on matched days (``journeys.compare.compare_logs``):
+    baseline = observed, alternative = simulated. Returns the comparison and the observed days
+    used (all observed days when none match)."""
+    from journeys.compare import compare_logs
+
+    matched = matched_observed_days(study, observed_as_is, days)
+    obs = (
+        observed_as_is.filter(pl.col("issued_at").dt.date().is_in(matched))
+        if matched
+        else observed_as_is
+    )
+    sim = simulated_log.filter(pl.col("scenario") == scenario)
+    key = ("model_check", frame_digest(obs), frame_digest(sim), n_boot, seed)
+    comp = cached(key, lambda: compare_logs(obs, sim, n_boot=n_boot, seed=seed))
+    return comp, matched
+
+
+def simulation_key(
+    study: Study, *, replications: int, seed: int, days: Sequence[dt.date] | None = None
+) -> tuple[Any, ...]:
+    """The cache key of a simulation: the study's content hash and the settings."""
+    chosen = list(days) if days else [peak_day(study)]
+    return ("experiment", study_digest(study), replications, seed, tuple(chosen))
+
+
+def run_simulation(
+    study: Study,
+    *,
+    replications: int,
+    seed: int,
+    days: Sequence[dt.date] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Any:
+    """``simulation.experiments.run_experiment`` on ``days`` (default: the study's peak day),
+    cached on the study's content and the settings: an unchanged rerun costs nothing."""
+    from simulation.experiments import run_experiment
+
+    chosen = list(days) if days else [peak_day(study)]
+    key = simulation_key(study, replications=replications, seed=seed, days=chosen)
+
+    def compute() -> Any:
+        return run_experiment(
+            study, replications=replications, seed=seed, days=chosen, progress=False
+        )
+
+    result = cached(key, compute)
+    if progress is not None:
+        progress(1.0)
+    return result
+
+
+def simulated_tables(result: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Summary (scenario, kpi, mean, ci_low, ci_high) and comparison (kpi, baseline,
+    alternative, difference, ci_low, ci_high) of an experiment, with staff hours added."""
+    summary = result.summary.select("scenario", "kpi", "mean", "ci_low", "ci_high")
+    comparison = result.comparison
+    if "alternative_scenario" in comparison.columns:  # more than two scenarios: the last one
+        last = comparison["alternative_scenario"][-1]
+        comparison = comparison.filter(pl.col("alternative_scenario") == last)
+    comparison = comparison.select(
+        "kpi", "baseline", "alternative", "difference", "ci_low", "ci_high"
+    )
+    if getattr(result, "staff_log", None) is not None and result.staff_log.height:
+        scenarios = list(getattr(result, "scenarios", ())) or ["as_is", "reform"]
+        hours_summary, hours_comparison = staff_hours_tables(
+            result.staff_log, baseline=scenarios[0], alternative=scenarios[-1]
+        )
+        summary = pl.concat([summary, hours_summary], how="vertical_relaxed")
+        comparison = pl.concat([comparison, hours_comparison], how="vertical_relaxed")
+    return summary, comparison
+
+
+#: The quick simulation the Overview and Floor pages share (the same cache entry).
+QUICK_REPLICATIONS = 5
+QUICK_SEED = 20260401
+
+
+def lab_study(
+    study: Study,
+    *,
+    scenario_id: str,
+    staff: dict[str, int] | None = None,
+    one_stop: Sequence[str] | None = None,
+    volume: float = 1.0,
+) -> Study:
+    """A copy of ``study`` changed as in the Scenario lab, validated like a file.
+
+    ``staff`` sets the staff of counters of ``scenario_id`` (their shifts scaled to match);
+    ``one_stop`` lists the procedures the one-stop counters take (only procedures with a
+    one-stop service time can be chosen); ``volume`` multiplies ``residents_per_day``.
+    Raises ``simulation.model.StudyError`` when the change breaks a rule of the study.
+    """
+    from simulation.model import study_from_dict
+
+    data = study.model_dump(by_alias=True)
+    scenario = next(s for s in data["scenarios"] if s["id"] == scenario_id)
+    for counter in scenario["counters"]:
+        new = (staff or {}).get(counter["id"])
+        if new is None or new == counter["staff"]:
+            continue
+        old = max(1, int(counter["staff"]))
+        counter["staff"] = int(new)
+        for shift in counter["shifts"]:
+            shift["staff"] = max(
+                1 if new > 0 else 0, min(int(new), round(shift["staff"] * new / old))
+            )
+    if one_stop is not None:
+        chosen = set(one_stop)
+        for proc in data["procedures"]:
+            if proc.get("service", {}).get("one_stop") is not None:
+                proc["one_stop"] = proc["id"] in chosen
+    data["arrivals"]["residents_per_day"] = float(data["arrivals"]["residents_per_day"]) * float(
+        volume
+    )
+    return study_from_dict(data, source=study.source)

@@ -1,0 +1,80 @@
+"""Small Streamlit helpers shared by the pages: language, the active dataset, KPI cards.
+
+Pages stay thin: they pick frames from :mod:`dashboards.results`, draw figures from
+:mod:`dashboards.figures` and use these helpers for the repeated bits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards.data import Dataset, load_dataset
+from dashboards.figures.overview import LOWER_IS_BETTER, KpiCard
+from dashboards.i18n import t
+
+if TYPE_CHECKING:
+    from simulation.model import Study
+
+__all__ = [
+    "active_dataset",
+    "active_study",
+    "lang",
+    "plot",
+    "show_cards",
+    "uploaded_study_path",
+]
+
+
+def lang() -> str:
+    """The language chosen in the sidebar ("ja" by default)."""
+    return "en" if st.session_state.get("lang") == "en" else "ja"
+
+
+def active_dataset() -> Dataset:
+    """The bundled sample (study, observed logs, survey), loaded once per file content."""
+    return load_dataset()
+
+
+def uploaded_study_path() -> Path | None:
+    """Path of the study the user uploaded in the Scenario lab (None: use the sample)."""
+    value = st.session_state.get("uploaded_study")
+    return Path(value) if value else None
+
+
+def active_study() -> Study | None:
+    """The study the pages simulate: the uploaded one when valid, else the sample's."""
+    path = uploaded_study_path()
+    if path is not None and path.exists():
+        from dashboards.data import load_study_cached
+
+        return load_study_cached(path)
+    return active_dataset().study
+
+
+def plot(fig: go.Figure, key: str) -> None:
+    """Draw a plotly figure full width (offline: plotly.js comes with Streamlit)."""
+    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+
+
+def show_cards(cards: list[KpiCard], *, key: str, language: str, per_row: int = 4) -> None:
+    """KPI cards as ``st.metric``: the reform value, the difference as delta, CI as help text."""
+    for start in range(0, len(cards), per_row):
+        cols = st.columns(per_row)
+        for col, card in zip(cols, cards[start : start + per_row], strict=False):
+            with col:
+                st.metric(
+                    label=card.label,
+                    value=card.value_text(language),
+                    delta=card.delta_text(language),
+                    delta_color="inverse" if card.kpi in LOWER_IS_BETTER else "normal",
+                    help=f"{t('baseline', language)}: {card.baseline_text(language)} · "
+                    f"{card.ci_text(language)}",
+                    border=True,
+                )
+                st.caption(
+                    f"{t('baseline', language)} {card.baseline_text(language)} · {card.ci_text(language)}"
+                )

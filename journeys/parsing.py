@@ -1,0 +1,186 @@
+"""Reading dates, clock times and numbers as ticket machines and survey teams write them.
+
+Every parser is vectorised: a fast path with one strict format over the whole column, then a
+regular-expression path only for the values the fast path could not read (mixed formats,
+``24:10:00`` past midnight, ``2025年3月1日``, ``令和7年3月1日``, full-width digits). A value that
+no path can read comes back null, and the caller reports it with its row.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+__all__ = [
+    "DAY_SECONDS",
+    "clock_seconds",
+    "parse_date",
+    "parse_datetime",
+    "parse_number",
+]
+
+DAY_SECONDS = 86_400
+
+_DATE_RE = (
+    r"^(?:(\d{4})[/\-.年](\d{1,2})[/\-.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2}))"
+    r"(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$"
+)
+_ERA_RE = r"^(令和|平成|R|H)\s*(\d{1,2}|元)[年/\-.](\d{1,2})[月/\-.](\d{1,2})日?$"
+_ERA_BASE = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}
+_CLOCK_RE = r"^(\d{1,2})(?::|時)(\d{1,2})(?:(?::|分)(\d{1,2})(?:\.\d+)?秒?)?分?$"
+_DATETIME_RE = r"^(\S+?)(?:[ T]+|日\s*)(\d{1,2}(?::|時)\d{1,2}(?:(?::|分)\d{1,2}(?:\.\d+)?秒?)?分?)$"
+_FAST_DATE = ("%Y/%m/%d", "%Y-%m-%d")
+_FAST_DATETIME = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+
+
+def _clean(series: pl.Series) -> pl.Series:
+    text = series.cast(pl.String).str.strip_chars()
+    return pl.select(pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)).to_series()
+
+
+def _sample(text: pl.Series, n: int = 500) -> pl.Series:
+    return text.drop_nulls().head(n)
+
+
+def _working_formats(text: pl.Series, formats: tuple[str, ...], kind: str) -> tuple[str, ...]:
+    """The formats that read at least one of the first values (tried on the whole column)."""
+    sample = _sample(text)
+    if sample.len() == 0:
+        return ()
+    keep = []
+    for f in formats:
+        if kind == "date":
+            parsed = sample.str.to_date(f, strict=False)
+        else:
+            parsed = sample.str.to_datetime(f, strict=False, time_unit="us")
+        if parsed.is_not_null().any():
+            keep.append(f)
+    return tuple(keep)
+
+
+def _needs_nfkc(series: pl.Series) -> bool:
+    return bool(series.str.contains(r"[^\x00-\x7F]").fill_null(False).any())
+
+
+def parse_date(series: pl.Series, fmt: str | None = None) -> pl.Series:
+    """Calendar days from text (``2025/03/01``, ``2025-3-1``, ``20250301``, ``2025年3月1日``,
+    ``令和7年3月1日``, a midnight datetime); null where unreadable or not a real day."""
+    if series.dtype == pl.Date:
+        return series
+    if isinstance(series.dtype, pl.Datetime):
+        return series.dt.date()
+    text = series.cast(pl.String)
+    out = pl.Series(series.name, [None] * len(text), dtype=pl.Date)
+    for f in _working_formats(text, ((fmt,) if fmt else ()) + _FAST_DATE, "date"):
+        todo = out.is_null() & text.is_not_null()
+        if not todo.any():
+            return out
+        out = out.fill_null(text.str.to_date(f, strict=False))
+    todo = out.is_null() & text.is_not_null()
+    if not todo.any():
+        return out
+    rest = _clean(text.filter(todo))
+    if _needs_nfkc(rest):
+        rest = rest.str.normalize("NFKC")
+    frame = rest.to_frame("t").with_columns(
+        g=pl.col("t").str.extract_groups(_DATE_RE), e=pl.col("t").str.extract_groups(_ERA_RE)
+    )
+    g = [pl.col("g").struct.field(str(i)) for i in range(1, 7)]
+    e = [pl.col("e").struct.field(str(i)) for i in range(1, 5)]
+    era_year = pl.col("e").struct.field("1").replace_strict(
+        _ERA_BASE, default=None, return_dtype=pl.Int64
+    ) + pl.when(e[1] == "元").then(1).otherwise(e[1].cast(pl.Int64, strict=False))
+    year = pl.coalesce(g[0], g[3]).cast(pl.Int64, strict=False).fill_null(era_year)
+    month = pl.coalesce(g[1], g[4], e[2]).cast(pl.Int64, strict=False)
+    day = pl.coalesce(g[2], g[5], e[3]).cast(pl.Int64, strict=False)
+    iso = pl.format(
+        "{}-{}-{}",
+        year.cast(pl.String).str.zfill(4),
+        month.cast(pl.String).str.zfill(2),
+        day.cast(pl.String).str.zfill(2),
+    )
+    parsed = frame.select(iso.str.to_date("%Y-%m-%d", strict=False)).to_series()
+    return out.scatter(todo.arg_true(), parsed)
+
+
+def clock_seconds(series: pl.Series, fmt: str | None = None) -> pl.Series:
+    """Seconds after midnight from clock text (``9:05``, ``09:05:30``, ``24:10:00``, ``9時5分``).
+
+    Hours up to 47 are accepted — ticket machines write ``24:10`` for ten past midnight of the
+    same business day. Null where unreadable (minutes or seconds over 59, hours over 47).
+    """
+    text = series.cast(pl.String)
+    out = pl.Series(series.name, [None] * len(text), dtype=pl.Int64)
+    for f in _working_formats(text, ((fmt,) if fmt else ()) + ("%H:%M:%S", "%H:%M"), "time"):
+        todo = out.is_null() & text.is_not_null()
+        if not todo.any():
+            return out
+        stamp = text.str.to_datetime(f, strict=False, time_unit="us")
+        secs = (stamp.dt.hour().cast(pl.Int64) * 3600 + stamp.dt.minute().cast(pl.Int64) * 60
+                + stamp.dt.second().cast(pl.Int64))  # fmt: skip
+        out = out.fill_null(secs)
+    todo = out.is_null() & text.is_not_null()
+    if not todo.any():
+        return out.alias(series.name)
+    rest = _clean(text.filter(todo))
+    if _needs_nfkc(rest):
+        rest = rest.str.normalize("NFKC")
+    parts = rest.str.extract_groups(_CLOCK_RE).struct.unnest()
+    h, m, s = (parts.get_column(c).cast(pl.Int64, strict=False) for c in ("1", "2", "3"))
+    s = s.fill_null(0)
+    ok = (h <= 47) & (m <= 59) & (s <= 59)
+    secs = pl.select(pl.when(ok).then(h * 3600 + m * 60 + s).otherwise(None)).to_series()
+    return out.scatter(todo.arg_true(), secs).alias(series.name)
+
+
+def parse_datetime(
+    series: pl.Series,
+    *,
+    datetime_format: str | None = None,
+    date_format: str | None = None,
+    time_format: str | None = None,
+) -> pl.Series:
+    """Timestamps (µs) from full date-and-time text; null where unreadable or time-only.
+
+    ``24:10`` after a date is read as 00:10 of the next day.
+    """
+    if isinstance(series.dtype, pl.Datetime):
+        return series.dt.replace_time_zone(None).cast(pl.Datetime("us"))
+    if series.dtype == pl.Date:
+        return series.cast(pl.Datetime("us"))
+    text = series.cast(pl.String)
+    out = pl.Series(series.name, [None] * len(text), dtype=pl.Datetime("us"))
+    formats = ((datetime_format,) if datetime_format else ()) + _FAST_DATETIME
+    for f in _working_formats(text, formats, "datetime"):
+        todo = out.is_null() & text.is_not_null()
+        if not todo.any():
+            return out
+        out = out.fill_null(text.str.to_datetime(f, strict=False, time_unit="us"))
+    todo = out.is_null() & text.is_not_null()
+    if not todo.any():
+        return out
+    rest = _clean(text.filter(todo))
+    if _needs_nfkc(rest):
+        rest = rest.str.normalize("NFKC")
+    parts = rest.str.extract_groups(_DATETIME_RE).struct.unnest()
+    day = parse_date(parts.get_column("1"), date_format)
+    secs = clock_seconds(parts.get_column("2"), time_format)
+    stamp = pl.select(
+        day.cast(pl.Datetime("us")) + pl.duration(seconds=secs, time_unit="us")
+    ).to_series()
+    return out.scatter(todo.arg_true(), stamp)
+
+
+def parse_number(series: pl.Series) -> pl.Series:
+    """Float64 from numbers written as text (full-width digits, thousands commas); null if not."""
+    if series.dtype.is_numeric():
+        return series.cast(pl.Float64)
+    text = series.cast(pl.String)
+    out = text.cast(pl.Float64, strict=False)
+    todo = out.is_null() & text.is_not_null()
+    if not todo.any():
+        return out
+    rest = _clean(text.filter(todo))
+    if _needs_nfkc(rest):
+        rest = rest.str.normalize("NFKC")
+    rest = rest.str.replace_all(r"[,\s]", "").str.replace(r"^\+", "").str.replace("−", "-")
+    return out.scatter(todo.arg_true(), rest.cast(pl.Float64, strict=False))

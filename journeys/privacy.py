@@ -1,0 +1,380 @@
+"""Keeping residents' personal data out of every output of the workbench.
+
+Three safeguards, applied on read before anything is validated, written or printed:
+
+* **personal columns are dropped** — by header (names, furigana, addresses, phone numbers, birth
+  dates, personal numbers, e-mail, in Japanese and English) and by content (a column where most
+  values are 12-digit numbers with a valid My Number check digit, or phone numbers);
+* **free text is masked** — 12-digit My Numbers (valid check digit; also written 1234-5678-9012
+  or with spaces) and phone numbers inside survey pain points or any kept text become
+  ``[個人番号]`` / ``[電話番号]``;
+* **visit and resident keys are pseudonymised** — replaced by a salted keyed hash (SipHash-2-4,
+  16 hex characters) computed vectorised with numpy, so ten million tickets take about a second.
+  The same salt gives the same pseudonym on every read (raw export or canonical Parquet alike).
+
+The salt comes from the ``salt`` argument, else the environment variable ``MADOGUCHI_SALT``,
+else :data:`DEFAULT_SALT` — which is **not secret**: set ``MADOGUCHI_SALT`` for real data.
+The salt is never written to any output.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+__all__ = [
+    "DEFAULT_SALT",
+    "MASK_MY_NUMBER",
+    "MASK_PHONE",
+    "PERSONAL_HEADERS",
+    "find_personal_columns",
+    "is_personal_header",
+    "is_valid_my_number",
+    "mask_text",
+    "mask_text_column",
+    "my_number_check_digit",
+    "my_number_valid_expr",
+    "pseudonymise",
+    "resolve_salt",
+    "siphash24",
+]
+
+#: Used when neither ``salt=`` nor ``MADOGUCHI_SALT`` is given. Not secret: set MADOGUCHI_SALT.
+DEFAULT_SALT = "madoguchi-default-salt-not-secret-set-MADOGUCHI_SALT"
+MASK_MY_NUMBER = "[個人番号]"
+MASK_PHONE = "[電話番号]"
+
+#: Header words that mark a column as personal data (compared after NFKC, lower case,
+#: spaces/underscores/hyphens removed). A header is personal when it equals one of these or
+#: contains one of :data:`_PERSONAL_PARTS`.
+PERSONAL_HEADERS: frozenset[str] = frozenset(
+    {
+        # names
+        "氏名", "名前", "お名前", "姓", "名", "姓名", "氏", "漢字氏名", "申請者", "申請者名",
+        "来庁者名", "来庁者氏名", "届出人", "届出人氏名", "調査員", "調査員名",
+        "name", "fullname", "firstname", "lastname", "familyname", "givenname", "surname",
+        "residentname", "customername", "visitorname", "observername", "applicantname",
+        "personname", "observer", "applicant",
+        # furigana
+        "フリガナ", "ふりがな", "カナ", "カナ氏名", "氏名カナ", "氏名(カナ)", "よみがな", "読み",
+        "furigana", "kana", "kananame", "namekana", "reading",
+        # address
+        "住所", "現住所", "新住所", "旧住所", "所在地", "番地", "address", "homeaddress",
+        "streetaddress", "postaladdress", "zip", "zipcode", "postcode", "postalcode", "郵便番号",
+        # phone, mail
+        "電話", "電話番号", "携帯", "携帯番号", "携帯電話", "連絡先", "tel", "telephone", "phone",
+        "phonenumber", "mobile", "mobilephone", "cell", "email", "mail", "eメール", "メール",
+        "メールアドレス", "mailaddress",
+        # birth date
+        "生年月日", "誕生日", "birth", "birthday", "birthdate", "dateofbirth", "dob",
+        # personal number
+        "個人番号", "マイナンバー", "mynumber", "individualnumber", "personalnumber",
+        "個人番号カード番号", "住民票コード", "基礎年金番号", "被保険者番号",
+    }
+)  # fmt: skip
+_PERSONAL_PARTS: tuple[str, ...] = (
+    "氏名", "フリガナ", "ふりがな", "住所", "電話", "生年月日", "個人番号", "マイナンバー",
+    "メール", "mynumber", "phone", "address", "birth", "furigana", "email",
+)  # fmt: skip
+
+# 12 digits, optionally grouped 4-4-4 by a hyphen or a space (ASCII after NFKC).
+_MY_NUMBER_RE = re.compile(r"(?<!\d)(\d{4})[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+# Japanese phone numbers: 0 + 9..10 more digits, optionally grouped; or +81 forms.
+_PHONE_RE = re.compile(
+    r"(?<![\d+])(?:\+81[- ]?\(?0?\d{1,4}\)?|\(?0\d{1,4}\)?)[- ]?\d{1,4}[- ]?\d{3,4}(?!\d)"
+)
+_DIGITS_ONLY = re.compile(r"\d")
+# Cheap vectorised pre-filter: only texts with at least 9 digits can hold a number to mask.
+_CANDIDATE_REGEX = r"(?:\d[^\d]{0,3}){9,}"
+_WEIGHTS: tuple[int, ...] = tuple((n + 1 if n <= 6 else n - 5) for n in range(1, 12))
+
+
+def _normal_header(header: str) -> str:
+    text = unicodedata.normalize("NFKC", str(header)).strip().lower()
+    return re.sub(r"[\s_\-・．.]", "", text)
+
+
+def is_personal_header(header: str) -> bool:
+    """True when a column header names personal data (氏名, 住所, phone, birth date, My Number…)."""
+    key = _normal_header(header)
+    if key in PERSONAL_HEADERS:
+        return True
+    return any(part in key for part in _PERSONAL_PARTS)
+
+
+def my_number_check_digit(first11: str) -> int:
+    """Check digit of a My Number (個人番号) from its first 11 digits.
+
+    Over the first 11 digits p_n counted from the right (n = 1..11), weight q_n = n + 1 for
+    n ≤ 6 and n − 5 for n ≥ 7; r = Σ p_n q_n mod 11; the check digit is 0 if r ≤ 1 else 11 − r.
+    """
+    if len(first11) != 11 or not first11.isdigit():
+        raise ValueError("a My Number check digit needs exactly 11 digits")
+    total = sum(int(first11[11 - n]) * _WEIGHTS[n - 1] for n in range(1, 12))
+    r = total % 11
+    return 0 if r <= 1 else 11 - r
+
+
+def is_valid_my_number(value: str) -> bool:
+    """True for 12 digits (hyphens or spaces allowed) whose last digit is the check digit."""
+    digits = re.sub(r"[- ]", "", unicodedata.normalize("NFKC", value).strip())
+    if len(digits) != 12 or not digits.isdigit():
+        return False
+    return my_number_check_digit(digits[:11]) == int(digits[11])
+
+
+def my_number_valid_expr(expr: pl.Expr) -> pl.Expr:
+    """Vectorised :func:`is_valid_my_number` for a string expression (null for non-strings)."""
+    digits = expr.cast(pl.String).str.strip_chars().str.replace_all(r"[- ]", "")
+    is_12 = digits.str.contains(r"^\d{12}$")
+    total = pl.sum_horizontal(
+        [
+            digits.str.slice(11 - n, 1).cast(pl.Int64, strict=False) * _WEIGHTS[n - 1]
+            for n in range(1, 12)
+        ]
+    )
+    r = total % 11
+    check = pl.when(r <= 1).then(0).otherwise(11 - r)
+    last = digits.str.slice(11, 1).cast(pl.Int64, strict=False)
+    return is_12.fill_null(False) & (check == last).fill_null(False)
+
+
+def _mask_my_number(match: re.Match[str]) -> str:
+    digits = "".join(match.groups())
+    return MASK_MY_NUMBER if is_valid_my_number(digits) else match.group(0)
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    n_digits = len(_DIGITS_ONLY.findall(match.group(0)))
+    return MASK_PHONE if 10 <= n_digits <= 13 else match.group(0)
+
+
+def mask_text(text: str) -> str:
+    """Mask My Numbers (valid check digit) and phone numbers inside one free text."""
+    normal = unicodedata.normalize("NFKC", text)
+    if normal != text and (_MY_NUMBER_RE.search(normal) or _PHONE_RE.search(normal)):
+        text = normal  # full-width digits: mask on the normalised text
+    text = _MY_NUMBER_RE.sub(_mask_my_number, text)
+    return _PHONE_RE.sub(_mask_phone, text)
+
+
+def mask_text_column(series: pl.Series) -> tuple[pl.Series, int]:
+    """Mask personal numbers in a text column; returns the masked column and how many changed.
+
+    Vectorised pre-filter: only the distinct texts holding at least nine digits go through
+    :func:`mask_text`, so a column without numbers costs one regex scan.
+    """
+    if series.dtype != pl.String:
+        return series, 0
+    normal = series.str.normalize("NFKC")
+    candidates = series.filter(normal.str.contains(_CANDIDATE_REGEX).fill_null(False)).unique()
+    if candidates.len() == 0:
+        return series, 0
+    old = candidates.to_list()
+    new = [mask_text(t) for t in old]
+    changed = {o: n for o, n in zip(old, new, strict=True) if o != n}
+    if not changed:
+        return series, 0
+    keys = pl.Series(list(changed.keys()), dtype=pl.String)
+    masked = series.replace(keys, pl.Series(list(changed.values()), dtype=pl.String))
+    n_changed = int(series.is_in(keys).sum())
+    return masked.alias(series.name), n_changed
+
+
+def find_personal_columns(
+    frame: pl.DataFrame, *, protected: Iterable[str] = (), sample: int = 2000
+) -> dict[str, str]:
+    """Personal-data columns of a raw frame: ``{header: why}``.
+
+    A column is personal when its header names personal data, or when most of its (sampled)
+    non-empty values are valid My Numbers or phone numbers. ``protected`` headers (mapped to a
+    canonical column by the user or the built-in synonyms) are only checked by content.
+    """
+    keep = set(protected)
+    found: dict[str, str] = {}
+    for name in frame.columns:
+        if name not in keep and is_personal_header(name):
+            found[name] = "header names personal data"
+            continue
+        col = frame.get_column(name)
+        if col.dtype not in (pl.String, pl.Int64, pl.UInt64, pl.Int32, pl.Categorical):
+            continue
+        values = col.drop_nulls().cast(pl.String).str.strip_chars()
+        values = values.filter(values.str.len_chars() > 0)
+        if values.len() == 0:
+            continue
+        if values.len() > sample:
+            values = values.gather(np.linspace(0, values.len() - 1, sample).astype(np.int64))
+        frame_v = values.to_frame("v")
+        share_mn = frame_v.select(my_number_valid_expr(pl.col("v")).mean()).item()
+        if share_mn is not None and share_mn >= 0.5:
+            found[name] = "values are My Numbers (個人番号)"
+            continue
+        digits = values.str.normalize("NFKC").str.replace_all(r"[-\s()]", "")
+        share_phone = (
+            digits.str.contains(r"^(?:\+81\d{9,10}|0\d{9,10})$").fill_null(False).mean() or 0.0
+        )
+        if share_phone >= 0.5:
+            found[name] = "values are phone numbers"
+    return found
+
+
+def resolve_salt(salt: str | None = None) -> str:
+    """The salt for pseudonyms: argument, else env ``MADOGUCHI_SALT``, else :data:`DEFAULT_SALT`."""
+    if salt:
+        return salt
+    env = os.environ.get("MADOGUCHI_SALT")
+    return env if env else DEFAULT_SALT
+
+
+# --- SipHash-2-4, vectorised over numpy uint64 -------------------------------------------
+
+_U = np.uint64
+
+
+def _rotl_inplace(x: np.ndarray, b: int, tmp: np.ndarray) -> None:
+    np.left_shift(x, _U(b), out=tmp)
+    np.right_shift(x, _U(64 - b), out=x)
+    np.bitwise_or(x, tmp, out=x)
+
+
+def _sipround(v0: np.ndarray, v1: np.ndarray, v2: np.ndarray, v3: np.ndarray, t: np.ndarray) -> None:
+    v0 += v1
+    _rotl_inplace(v1, 13, t)
+    v1 ^= v0
+    _rotl_inplace(v0, 32, t)
+    v2 += v3
+    _rotl_inplace(v3, 16, t)
+    v3 ^= v2
+    v0 += v3
+    _rotl_inplace(v3, 21, t)
+    v3 ^= v0
+    v2 += v1
+    _rotl_inplace(v1, 17, t)
+    v1 ^= v2
+    _rotl_inplace(v2, 32, t)
+
+
+_CHUNK = 16384  # rows hashed together: keeps the state vectors in the CPU cache
+
+
+def _siphash_blocks(words: np.ndarray, length: int, k0: int, k1: int) -> np.ndarray:
+    """SipHash-2-4 of messages of one byte ``length``: ``words`` is (n, blocks) little-endian u64."""
+    n, blocks = words.shape
+    out = np.empty(n, dtype=_U)
+    init = (
+        k0 ^ 0x736F6D6570736575,
+        k1 ^ 0x646F72616E646F6D,
+        k0 ^ 0x6C7967656E657261,
+        k1 ^ 0x7465646279746573,
+    )
+    tail = _U((length & 0xFF) << 56)
+    columns = [np.ascontiguousarray(words[:, j]) for j in range(blocks)]
+    columns[-1] |= tail
+    for lo in range(0, n, _CHUNK):
+        hi = min(n, lo + _CHUNK)
+        size = hi - lo
+        v0, v1, v2, v3 = (np.full(size, x, dtype=_U) for x in init)
+        t = np.empty(size, dtype=_U)
+        for col in columns:
+            m = col[lo:hi]
+            v3 ^= m
+            _sipround(v0, v1, v2, v3, t)
+            _sipround(v0, v1, v2, v3, t)
+            v0 ^= m
+        v2 ^= _U(0xFF)
+        for _ in range(4):
+            _sipround(v0, v1, v2, v3, t)
+        v0 ^= v1
+        v0 ^= v2
+        v0 ^= v3
+        out[lo:hi] = v0
+    return out
+
+
+def _byte_matrix(series: pl.Series, length: int) -> np.ndarray:
+    """Values of one byte length as an (n, blocks) array of little-endian u64 words."""
+    n = series.len()
+    blocks = length // 8 + 1
+    arrow = series.to_arrow(compat_level=pl.CompatLevel.oldest())
+    buffers = arrow.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[arrow.offset : arrow.offset + n + 1]
+    matrix = np.zeros((n, blocks * 8), dtype=np.uint8)
+    if length and n:
+        data = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0] : offsets[0] + n * length]
+        matrix[:, :length] = data.reshape(n, length)
+    return matrix.view("<u8").astype(_U, copy=False)
+
+
+def siphash24(values: Sequence[bytes] | pl.Series, key: bytes) -> np.ndarray:
+    """SipHash-2-4 (64-bit) of each value under a 16-byte ``key``, vectorised with numpy.
+
+    ``values`` is a polars String/Binary Series (nulls hash as empty) or a sequence of bytes.
+    Values are grouped by byte length so each group is one contiguous fixed-width block.
+    """
+    if len(key) != 16:
+        raise ValueError("SipHash needs a 16-byte key")
+    k0 = int.from_bytes(key[:8], "little")
+    k1 = int.from_bytes(key[8:], "little")
+    series = values if isinstance(values, pl.Series) else pl.Series(list(values), dtype=pl.Binary)
+    if series.dtype == pl.String:
+        series = series.cast(pl.Binary)
+    series = series.fill_null(b"").rechunk()
+    lengths = series.bin.size("b").to_numpy().astype(np.int64)
+    out = np.empty(series.len(), dtype=_U)
+    distinct = np.unique(lengths)
+    with np.errstate(over="ignore"):
+        for length in distinct:
+            if len(distinct) == 1:
+                idx = None
+                part = series
+            else:
+                idx = np.flatnonzero(lengths == length)
+                part = series.gather(idx).rechunk()
+            words = _byte_matrix(part, int(length))
+            hashed = _siphash_blocks(words, int(length), k0, k1)
+            if idx is None:
+                out[:] = hashed
+            else:
+                out[idx] = hashed
+    return out
+
+
+def _key_from_salt(salt: str) -> bytes:
+    return hashlib.blake2b(salt.encode("utf-8"), digest_size=16, person=b"madoguchi-pseudo").digest()
+
+
+def _hex16(hashed: np.ndarray, name: str) -> pl.Series:
+    """64-bit hashes as 16 lowercase hex characters, built as one Arrow string buffer."""
+    n = len(hashed)
+    data = binascii.hexlify(hashed.astype(">u8").tobytes())
+    offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int64)
+    array = pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)]
+    )
+    series = pl.from_arrow(array)
+    assert isinstance(series, pl.Series)
+    return series.alias(name)
+
+
+def pseudonymise(series: pl.Series, salt: str | None = None) -> pl.Series:
+    """Replace visit/resident keys by salted pseudonyms (16 lowercase hex characters).
+
+    Keys are stripped of surrounding spaces first, so ``" V001"`` and ``"V001"`` give the same
+    pseudonym; nulls stay null. Vectorised: numpy SipHash-2-4 keyed with the salt, in
+    cache-sized chunks — no Python loop over values.
+    """
+    key = _key_from_salt(resolve_salt(salt))
+    text = series.cast(pl.String).str.strip_chars()
+    codes = _hex16(siphash24(text, key), series.name)
+    if text.null_count():
+        codes = pl.select(pl.when(text.is_null()).then(None).otherwise(codes)).to_series()
+    return codes.alias(series.name)

@@ -1,0 +1,572 @@
+"""Reading ticket-machine exports and journey-survey sheets into canonical frames, losing nothing.
+
+Accepted files: CSV/TSV/TXT (UTF-8, UTF-8 with BOM, cp932/Shift_JIS — detected, or
+``encoding=``; comma, semicolon, tab or bar delimiter — detected), Excel ``.xlsx``/``.xlsm``
+(first sheet or a named one; a title row above the header and merged header cells are
+handled) and Parquet. Each read goes: raw table → personal columns dropped → columns mapped →
+lazy validation (:mod:`journeys.validation`) → :class:`IngestResult`.
+
+Row numbers in rejected rows are those the user sees: for CSV the header line is 1, so the
+first data line is 2 (a quoted field spanning lines shifts this only on the fast path); for
+Excel the sheet's own row number; for Parquet the 1-based row position.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from journeys.errors import InputError
+from journeys.mapping import (
+    COUNTER_LOG_SYNONYMS,
+    SURVEY_SYNONYMS,
+    FrameKind,
+    Mapping,
+    load_mapping,
+    match_columns,
+    normal_key,
+    required_roles,
+)
+from journeys.privacy import find_personal_columns, is_personal_header, mask_text
+from journeys.validation import IngestResult, validate_frame
+
+__all__ = [
+    "ACCEPTED_EXTENSIONS",
+    "IngestResult",
+    "RawTable",
+    "detect_kind",
+    "read_counter_log",
+    "read_file",
+    "read_survey",
+    "read_table",
+]
+
+ACCEPTED_EXTENSIONS: tuple[str, ...] = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet")
+_DELIMITERS = (",", ";", "\t", "|")
+_HEADER_SCAN_ROWS = 30
+_OPENPYXL_FULL_MAX_BYTES = 20_000_000  # below this, merged cells are read too
+
+
+@dataclass
+class RawTable:
+    """A file's table before mapping: original headers, values as text (or typed for Parquet),
+    ``__row`` = the row number the user sees, ``__extra`` = row had more fields than the header."""
+
+    frame: pl.DataFrame
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+
+# --- header detection ---------------------------------------------------------------------
+
+_ALL_SYNONYMS = {
+    normal_key(n) for names in (*COUNTER_LOG_SYNONYMS.values(), *SURVEY_SYNONYMS.values()) for n in names
+}
+
+
+def _known(header: str) -> bool:
+    return bool(header) and (normal_key(header) in _ALL_SYNONYMS or is_personal_header(header))
+
+
+def _cell_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _header_row(rows: list[list[str]]) -> int:
+    """Index of the header among the first rows: the row naming the most known columns."""
+    best, best_score = 0, -1
+    for i, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
+        score = sum(_known(c) for c in row)
+        if score > best_score:
+            best, best_score = i, score
+    if best_score < 2:  # nothing recognisable: first non-empty row with ≥ 2 cells
+        for i, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
+            if sum(bool(c) for c in row) >= 2:
+                return i
+    return best
+
+
+def _header_names(rows: list[list[str]], at: int) -> list[str]:
+    """Column names from the header row, completed by a group row above it (merged headers)."""
+    sub = rows[at]
+    group = rows[at - 1] if at > 0 else []
+    use_group = len({c for c in group if c}) >= 2
+    names: list[str] = []
+    for j, s in enumerate(sub):
+        g = group[j] if use_group and j < len(group) else ""
+        candidates = [c for c in (s, g + s, s + g, g) if c] if g and g != s else [s]
+        chosen = next((c for c in candidates if _known(c)), s or g or f"column_{j + 1}")
+        names.append(chosen)
+    seen: dict[str, int] = {}
+    unique: list[str] = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            unique.append(f"{name}_{seen[name]}")
+        else:
+            seen[name] = 0
+            unique.append(name)
+    return unique
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, encoding: str | None, path: Path, notes: list[str]) -> tuple[bytes, str]:
+    """UTF-8 bytes of the file and the encoding used (strict UTF-8 / BOM, then cp932, then
+    charset-normalizer on a sample)."""
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except LookupError as exc:
+            raise InputError(f"unknown encoding '{encoding}'", file=path, hint="try utf-8 or cp932") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"not {encoding} text (bad byte at offset {exc.start})",
+                file=path,
+                hint="leave --encoding out to detect it, or try cp932 / utf-8",
+            ) from exc
+        notes.append(f"encoding: {encoding} (given)")
+        return text.lstrip("\ufeff").encode("utf-8"), encoding
+    if data.startswith(b"\xef\xbb\xbf"):
+        body = data[3:]
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError("UTF-8 BOM but invalid UTF-8 inside", file=path) from exc
+        notes.append("encoding: utf-8 with BOM (detected)")
+        return body, "utf-8-sig"
+    head = data[:1_000_000]
+    try:
+        head.decode("utf-8")
+        utf8_head = True
+    except UnicodeDecodeError as exc:
+        # a character cut at the end of the sample is not an error
+        utf8_head = exc.start >= len(head) - 3 and len(data) > len(head)
+    if utf8_head:
+        return data, "utf-8"  # polars checks the rest while reading; see _read_csv
+    try:
+        text = data.decode("cp932")
+        notes.append("encoding: cp932 / Shift_JIS (detected)")
+        return text.encode("utf-8"), "cp932"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        try:
+            text = data.decode(best.encoding)
+            notes.append(f"encoding: {best.encoding} (guessed)")
+            return text.encode("utf-8"), best.encoding
+        except (UnicodeDecodeError, LookupError):
+            pass
+    raise InputError(
+        "cannot tell the text encoding", file=path, hint="give it with --encoding (e.g. cp932)"
+    )
+
+
+def _sniff_delimiter(head: str) -> str:
+    counts = {d: 0 for d in _DELIMITERS}
+    quoted = False
+    for ch in head:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+ColumnChooser = Callable[[pl.DataFrame], list[str]]
+
+
+def _read_csv(
+    path: Path, encoding: str | None, delimiter: str | None, choose: ColumnChooser | None
+) -> RawTable:
+    data = path.read_bytes()
+    notes: list[str] = []
+    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise InputError("the file is empty", file=path, hint="export the ticket log again")
+    utf8, used = _decode(data, encoding, path, notes)
+    head_text = utf8[:65_536].decode("utf-8", errors="ignore")
+    head_lines = head_text.splitlines()[:_HEADER_SCAN_ROWS]
+    sep = delimiter or _sniff_delimiter("\n".join(head_lines[:5]))
+    if sep != ",":
+        notes.append(f"delimiter {sep!r} ({'given' if delimiter else 'detected'})")
+    head_rows = [[c.strip() for c in r] for r in csv.reader(head_lines, delimiter=sep)]
+    at = _header_row(head_rows) if head_rows else 0
+    names = _header_names(head_rows, at) if head_rows else []
+    if at:
+        notes.append(f"{at} line(s) above the header skipped (title)")
+    if len(names) <= 1:
+        header = head_lines[at] if at < len(head_lines) else ""
+        other = [d for d in _DELIMITERS if d != sep and d in header]
+        if other:
+            raise InputError(
+                f"only one column found with delimiter {sep!r}, but the header contains {other[0]!r}",
+                file=path,
+                hint=f"set [read] delimiter = {other[0]!r} in your map file",
+            )
+    header_line = at + 1
+    options: dict[str, Any] = {
+        "separator": sep,
+        "has_header": True,
+        "skip_rows": at,
+        "infer_schema": False,
+        "quote_char": '"',
+    }
+    try:
+        wanted = names
+        if choose is not None:
+            sample = pl.read_csv(io.BytesIO(utf8), n_rows=2000, new_columns=names, **options)
+            wanted = choose(sample)
+        index = [names.index(n) for n in wanted]
+        try:
+            frame = pl.read_csv(io.BytesIO(utf8), columns=index, **options)
+        except pl.exceptions.ComputeError as exc:
+            if used != "utf-8" or "utf" not in str(exc).lower():
+                raise
+            # the first megabyte was UTF-8 but later bytes are not: decode the whole file
+            utf8, used = _decode_strict_fallback(data, path, notes)
+            frame = pl.read_csv(io.BytesIO(utf8), columns=index, **options)
+        frame.columns = wanted
+        frame = frame.with_row_index("__row", offset=header_line + 1).with_columns(
+            pl.col("__row").cast(pl.Int64)
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
+        frame = _read_csv_slowly(utf8, sep, at, names)
+        notes.append("irregular lines (ragged rows or a broken quote): read line by line")
+    return RawTable(frame=_drop_blank_rows(frame, notes), source=str(path), notes=notes)
+
+
+def _decode_strict_fallback(data: bytes, path: Path, notes: list[str]) -> tuple[bytes, str]:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp932")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"mixed or unknown text encoding (bad byte at offset {exc.start})",
+                file=path,
+                hint="give it with --encoding",
+            ) from exc
+        notes.append("encoding: cp932 / Shift_JIS (detected)")
+        return text.encode("utf-8"), "cp932"
+    return data, "utf-8"
+
+
+def _read_csv_slowly(utf8: bytes, sep: str, at: int, names: list[str]) -> pl.DataFrame:
+    """Python csv fallback for broken files: ragged rows kept and flagged, quotes tolerated."""
+    text = utf8.decode("utf-8")
+    reader = csv.reader(io.StringIO(text), delimiter=sep, strict=False)
+    width = len(names)
+    rows: list[list[str | None]] = []
+    line_nos: list[int] = []
+    extra: list[bool] = []
+    start = reader.line_num
+    for i, record in enumerate(reader):
+        if i <= at:
+            start = reader.line_num
+            continue
+        line_nos.append(start + 1)
+        start = reader.line_num
+        cells: list[str | None] = [c if c != "" else None for c in record]
+        extra.append(len(cells) > width)
+        rows.append((cells + [None] * width)[:width])
+    columns = {n: [r[j] for r in rows] for j, n in enumerate(names)}
+    frame = pl.DataFrame(columns, schema={n: pl.String for n in names})
+    return frame.with_columns(
+        pl.Series("__row", line_nos, dtype=pl.Int64), pl.Series("__extra", extra, dtype=pl.Boolean)
+    ).select("__row", *names, "__extra")
+
+
+def _drop_blank_rows(frame: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
+    values = [c for c in frame.columns if not c.startswith("__")]
+    if not values:
+        return frame
+    blank = pl.all_horizontal([pl.col(c).is_null() for c in values])
+    n_blank = frame.select(blank.sum()).item()
+    if n_blank:
+        notes.append(f"{n_blank} empty line(s) skipped")
+        return frame.filter(~blank)
+    return frame
+
+
+# --- Excel ----------------------------------------------------------------------------------
+
+
+def _excel_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, dt.timedelta):
+        secs = int(round(value.total_seconds()))
+        return f"{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _read_excel(path: Path, sheet: str | None, prefer: str | None) -> RawTable:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    full = path.stat().st_size <= _OPENPYXL_FULL_MAX_BYTES
+    try:
+        book = openpyxl.load_workbook(path, read_only=not full, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise InputError(f"not a readable Excel workbook ({type(exc).__name__})", file=path) from exc
+    try:
+        names = book.sheetnames
+        if sheet is not None:
+            if sheet not in names:
+                raise InputError(
+                    f"no sheet named '{sheet}'", file=path, hint=f"sheets: {', '.join(names)}"
+                )
+            ws = book[sheet]
+        else:
+            ws = book[prefer] if prefer in names else book[names[0]]
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        if full:
+            for rng in ws.merged_cells.ranges:
+                value = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(rows) else None
+                for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
+                    for c in range(rng.min_col, rng.max_col + 1):
+                        if c - 1 < len(rows[r - 1]):
+                            rows[r - 1][c - 1] = value
+    finally:
+        book.close()
+    if not any(any(_cell_text(v) for v in r) for r in rows):
+        raise InputError("the sheet is empty", file=path)
+    width = max(len(r) for r in rows)
+    text_head = [[_cell_text(v) for v in r] + [""] * (width - len(r)) for r in rows[:_HEADER_SCAN_ROWS]]
+    at = _header_row(text_head)
+    headers = _header_names(text_head, at)
+    notes: list[str] = [f"sheet: {ws.title}"]
+    if at:
+        notes.append(f"{at} row(s) above the header skipped (title)")
+    body = rows[at + 1 :]
+    columns = {
+        h: [_excel_text(r[j]) if j < len(r) else None for r in body] for j, h in enumerate(headers)
+    }
+    frame = pl.DataFrame(columns, schema={h: pl.String for h in headers})
+    frame = frame.with_columns(
+        pl.Series("__row", list(range(at + 2, at + 2 + len(body))), dtype=pl.Int64)
+    )
+    return RawTable(frame=_drop_blank_rows(frame, notes), source=str(path), notes=notes)
+
+
+# --- dispatch -------------------------------------------------------------------------------
+
+
+def read_table(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    delimiter: str | None = None,
+    prefer_sheet: str | None = None,
+    choose: ColumnChooser | None = None,
+) -> RawTable:
+    """The raw table of a file (any accepted extension), with user-visible row numbers.
+
+    ``choose`` gets a sample of the table (≤ 2000 rows, all headers) and returns the headers
+    to load — so a big CSV only parses the columns that will be used."""
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext not in ACCEPTED_EXTENSIONS:
+        hint = "save it as .xlsx" if ext == ".xls" else None
+        raise InputError(
+            f"unsupported file type '{ext or '(none)'}'; accepted: {', '.join(ACCEPTED_EXTENSIONS)}",
+            file=p,
+            hint=hint,
+        )
+    if not p.exists():
+        raise InputError("file not found", file=p, hint="check the path")
+    if p.is_dir():
+        raise InputError("is a folder, not a file", file=p)
+    if ext in (".xlsx", ".xlsm"):
+        return _read_excel(p, sheet, prefer_sheet)
+    if ext == ".parquet":
+        try:
+            frame = pl.read_parquet(p)
+        except Exception as exc:  # pyarrow/polars raise many kinds for a broken file
+            raise InputError(f"not a readable Parquet file ({type(exc).__name__})", file=p) from exc
+        frame = frame.with_row_index("__row", offset=1).with_columns(pl.col("__row").cast(pl.Int64))
+        return RawTable(frame=frame, source=str(p))
+    return _read_csv(p, encoding, delimiter, choose)
+
+
+def detect_kind(headers: Iterable[str]) -> FrameKind:
+    """``survey`` when the headers name more survey columns than counter-log ones."""
+    hs = list(headers)
+    log = len(match_columns(hs, "counter-log"))
+    survey = len(match_columns(hs, "survey"))
+    return "survey" if survey > log else "counter-log"
+
+
+def _safe_header(header: str) -> str:
+    return mask_text(header)
+
+
+@dataclass
+class _Plan:
+    """What the header and a sample decided: kind, roles, personal columns."""
+
+    kind: FrameKind
+    roles: dict[str, str]
+    personal: dict[str, str]
+    headers: list[str]
+
+
+def _plan(sample: pl.DataFrame, kind: FrameKind | None, m: Mapping, source: str) -> _Plan:
+    headers = [c for c in sample.columns if not c.startswith("__")]
+    kind = kind or detect_kind(headers)
+    roles = match_columns(headers, kind, m)
+    keep = set(m.privacy_keep)
+    protected = set(roles.values()) | keep
+    personal = find_personal_columns(sample.select(headers), protected=protected)
+    for h in m.privacy_drop:
+        if h in headers:
+            personal.setdefault(h, "listed in [privacy] drop")
+    for h in keep:
+        personal.pop(h, None)
+    roles = {r: h for r, h in roles.items() if h not in personal}
+    missing = [r for r in required_roles(kind) if r not in roles]
+    if missing:
+        found = ", ".join(_safe_header(h) for h in headers if h not in personal) or "none"
+        fix = "; ".join(f'{r} = "<your header>"' for r in missing)
+        raise InputError(
+            f"{kind} is missing required column(s) {', '.join(missing)}; columns found: {found}",
+            file=source,
+            hint=f"add to your map file: [columns] {fix}",
+        )
+    return _Plan(kind=kind, roles=roles, personal=personal, headers=headers)
+
+
+def _ingest(
+    path: str | Path,
+    kind: FrameKind | None,
+    *,
+    mapping: str | Path | Mapping | None,
+    encoding: str | None,
+    sheet: str | None,
+    catalog_counters: Iterable[str] | None,
+    salt: str | None,
+) -> IngestResult:
+    m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, kind=kind or "counter-log")
+    plans: list[_Plan] = []
+
+    def choose(sample: pl.DataFrame) -> list[str]:
+        plans.append(_plan(sample, kind, m, str(path)))
+        return list(plans[-1].roles.values())
+
+    raw = read_table(
+        path,
+        encoding=encoding or m.encoding,
+        sheet=sheet or m.sheet,
+        delimiter=m.delimiter,
+        prefer_sheet="調査票" if kind == "survey" else None,
+        choose=choose,
+    )
+    frame = raw.frame
+    plan = plans[-1] if plans else _plan(frame, kind, m, raw.source)
+    dropped = tuple(h for h in plan.headers if h in plan.personal)
+    notes = list(raw.notes)
+    unused = [h for h in plan.headers if h not in plan.personal and h not in plan.roles.values()]
+    if unused:
+        notes.append("columns not used: " + ", ".join(_safe_header(h) for h in unused))
+    if dropped:
+        notes.append(f"{len(dropped)} personal column(s) dropped: " + ", ".join(dropped))
+    select = [pl.col(h).alias(r) for r, h in plan.roles.items()]
+    select.append(pl.col("__row"))
+    if "__extra" in frame.columns:
+        select.append(pl.col("__extra"))
+    canonical = frame.select(select)
+    return validate_frame(
+        canonical,
+        plan.kind,
+        source=raw.source,
+        mapping=m,
+        catalog_counters=catalog_counters,
+        salt=salt,
+        dropped_columns=dropped,
+        notes=notes,
+    )
+
+
+def read_counter_log(
+    path: str | Path,
+    *,
+    mapping: str | Path | Mapping | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    catalog_counters: Iterable[str] | None = None,
+    salt: str | None = None,
+) -> IngestResult:
+    """Read a ticket-machine export or a canonical counter-log Parquet into a validated,
+    pseudonymised counter log. Raises :class:`InputError` for a file the user must fix."""
+    return _ingest(
+        path,
+        "counter-log",
+        mapping=mapping,
+        encoding=encoding,
+        sheet=sheet,
+        catalog_counters=catalog_counters,
+        salt=salt,
+    )
+
+
+def read_survey(
+    path: str | Path,
+    *,
+    mapping: str | Path | Mapping | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    salt: str | None = None,
+) -> IngestResult:
+    """Read a journey-survey sheet (xlsx/CSV) or canonical survey Parquet; free text is masked,
+    the observer's name column dropped."""
+    return _ingest(
+        path, "survey", mapping=mapping, encoding=encoding, sheet=sheet, catalog_counters=None, salt=salt
+    )
+
+
+def read_file(
+    path: str | Path,
+    *,
+    kind: FrameKind | None = None,
+    mapping: str | Path | Mapping | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    catalog_counters: Iterable[str] | None = None,
+    salt: str | None = None,
+) -> IngestResult:
+    """Read either kind of file; ``kind=None`` decides from the headers."""
+    return _ingest(
+        path,
+        kind,
+        mapping=mapping,
+        encoding=encoding,
+        sheet=sheet,
+        catalog_counters=catalog_counters,
+        salt=salt,
+    )
+
+
+

@@ -1,0 +1,608 @@
+"""Lazy validation of counter logs and journey surveys: every failure of every row, never the first.
+
+A frame arrives with canonical column names (after :mod:`journeys.mapping`), its values still as
+the file wrote them or already typed (Parquet, pandas, the simulator). Validation
+
+1. pseudonymises visit keys and masks personal numbers in free text (:mod:`journeys.privacy`),
+2. parses every column into its canonical type (:mod:`journeys.parsing`),
+3. evaluates every rule as one vectorised boolean column,
+4. splits the rows: a row with any failure is rejected once, listing every reason code, the
+   columns concerned and a human message; the others form the canonical frame.
+
+``rows_in == accepted.height + rejected.height`` always holds. Rejected rows keep their values
+as text (pseudonymised, masked, cut to 200 characters) and their ``source_row`` as the user
+sees it in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+from journeys.mapping import FrameKind, Mapping, map_values, required_roles, schema_for
+from journeys.parsing import DAY_SECONDS, clock_seconds, parse_date, parse_datetime, parse_number
+from journeys.privacy import mask_text_column, pseudonymise
+from journeys.errors import InputError
+from journeys.schema import FrameSchema
+
+__all__ = [
+    "REASONS",
+    "REJECTED_LEAD_COLUMNS",
+    "IngestResult",
+    "Rule",
+    "reasons_table",
+    "validate_counter_log",
+    "validate_frame",
+    "validate_survey",
+]
+
+#: Stable reason codes → (日本語, English) labels used by the CLI and the quarantine file.
+REASONS: dict[str, tuple[str, str]] = {
+    "missing_value": ("必須項目が空", "required value missing"),
+    "unparseable_time": ("日付・時刻が読めない", "date or time cannot be read"),
+    "not_a_number": ("数値でない", "not a number"),
+    "called_before_issued": ("発券より前に呼出", "called before the ticket was issued"),
+    "ended_before_called": ("呼出より前に終了", "ended before it was called"),
+    "ended_without_call": ("呼出なしで終了", "ended but never called"),
+    "duration_over_day": ("所要時間が1日超", "duration over one day"),
+    "duplicate_ticket_id": ("受付番号の重複", "duplicate ticket id"),
+    "unknown_outcome": ("不明な状態", "unknown outcome"),
+    "negative_forms": ("記入枚数が負・過大", "form count negative or implausible"),
+    "unknown_counter": ("カタログにない窓口", "counter not in the study catalog"),
+    "value_too_long": ("値が長すぎる", "value far longer than expected"),
+    "too_many_fields": ("列数が見出しより多い", "more fields than header columns"),
+    "unknown_action": ("不明な行動", "unknown action"),
+    "emotion_out_of_range": ("感情が−2〜+2の範囲外", "emotion outside −2..+2"),
+    "negative_minutes": ("所要分が負", "negative minutes"),
+    "step_not_int": ("手順が整数でない", "step is not a whole number"),
+}
+
+#: First columns of every rejected frame (then the row's values as text).
+REJECTED_LEAD_COLUMNS: tuple[str, ...] = ("source_row", "reason", "column", "message")
+_RAW_MAX = 200
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What reading one file gave: the canonical frame, the quarantined rows, and why.
+
+    ``rows_in == accepted.height + rejected.height``; ``dropped_columns`` are the personal-data
+    columns removed on read; ``notes`` say what was assumed (encoding, delimiter, visits…).
+    """
+
+    accepted: pl.DataFrame
+    rejected: pl.DataFrame
+    rows_in: int
+    dropped_columns: tuple[str, ...]
+    notes: tuple[str, ...]
+    source: str
+
+    def reasons(self) -> pl.DataFrame:
+        """Rejected rows counted per reason code (a row with two reasons counts in both)."""
+        return reasons_table(self.rejected)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row rule: reason code, the columns it concerns, failure mask and message."""
+
+    code: str
+    column: str
+    bad: pl.Expr
+    message: pl.Expr
+
+
+def reasons_table(rejected: pl.DataFrame) -> pl.DataFrame:
+    """``reason, label_ja, label_en, rows`` counted from a rejected frame, most frequent first."""
+    if rejected.height == 0:
+        return pl.DataFrame(
+            schema={"reason": pl.String, "label_ja": pl.String, "label_en": pl.String, "rows": pl.UInt32}
+        )
+    counts = (
+        rejected.select(pl.col("reason").str.split("; ").alias("reason"))
+        .explode("reason")
+        .group_by("reason")
+        .len("rows")
+        .sort(["rows", "reason"], descending=[True, False])
+    )
+    return counts.with_columns(
+        label_ja=pl.col("reason").replace_strict(
+            {k: v[0] for k, v in REASONS.items()}, default=pl.col("reason")
+        ),
+        label_en=pl.col("reason").replace_strict(
+            {k: v[1] for k, v in REASONS.items()}, default=pl.col("reason")
+        ),
+    ).select("reason", "label_ja", "label_en", "rows")
+
+
+def _as_polars(frame: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
+    if isinstance(frame, pd.DataFrame):
+        return pl.from_pandas(frame)
+    if not isinstance(frame, pl.DataFrame):
+        raise TypeError(f"expected a polars or pandas DataFrame, not {type(frame).__name__}")
+    return frame
+
+
+def _text(col: str) -> pl.Expr:
+    """A column as stripped text, empty → null."""
+    t = pl.col(col).cast(pl.String).str.strip_chars()
+    return pl.when(t.str.len_bytes() == 0).then(None).otherwise(t)
+
+
+def _quote(col: str) -> pl.Expr:
+    """The raw value for a message: quoted, cut to 40 characters."""
+    t = pl.col(col).cast(pl.String)
+    cut = pl.when(t.str.len_chars() > 40).then(t.str.slice(0, 40) + "…").otherwise(t)
+    return pl.lit("'") + cut.fill_null("") + pl.lit("'")
+
+
+def _raw(col: str) -> str:
+    return f"__raw_{col}"
+
+
+def _parse_columns(
+    frame: pl.DataFrame,
+    schema: type[FrameSchema],
+    kind: FrameKind,
+    mapping: Mapping,
+    notes: list[str],
+) -> pl.DataFrame:
+    """Typed canonical columns next to the raw text ones (``__raw_<name>``)."""
+    out = frame
+    n = frame.height
+    present = set(frame.columns)
+    typed: dict[str, pl.Series] = {}
+    date = None
+    if "date" in present:
+        date = parse_date(frame.get_column("date"), mapping.date_format)
+    clock: dict[str, pl.Series] = {}
+    for f in schema.fields():
+        name = f.name
+        if name not in present:
+            if not f.optional:
+                typed[name] = pl.Series(name, [None] * n, dtype=f.dtype)
+            continue
+        col = frame.get_column(name)
+        if isinstance(f.dtype, pl.Datetime):
+            typed[name] = _parse_stamp(col, date, mapping, clock).alias(name)
+        elif f.dtype == pl.String:
+            s = pl.select(_text_series(col)).to_series().alias(name)
+            typed[f"__set_{name}"] = s.is_not_null().alias(f"__set_{name}")
+            if f.isin is not None or name in mapping.values or name == "phase":
+                s = map_values(s, name, kind, mapping)
+            typed[name] = s
+        else:
+            num = parse_number(col)
+            typed[name] = num.alias(name)
+    if clock and date is not None and mapping.next_day_rollover:
+        typed.update(_roll_over_midnight(typed, clock, notes))
+    if date is not None:
+        late = sum(int((s >= DAY_SECONDS).sum()) for s in clock.values())
+        if late:
+            notes.append(f"{late} clock times of 24:00 or later read as the next day (深夜の時刻)")
+    out = frame.rename({c: _raw(c) for c in frame.columns if not c.startswith("__")})
+    return out.with_columns(list(typed.values()))
+
+
+def _parse_stamp(
+    col: pl.Series, date: pl.Series | None, mapping: Mapping, clock: dict[str, pl.Series]
+) -> pl.Series:
+    """Timestamps of one column: clock times joined to the date column first (when there is
+    one), full date-times for whatever that did not read."""
+    if date is None or col.dtype != pl.String:
+        return parse_datetime(
+            col,
+            datetime_format=mapping.datetime_format,
+            date_format=mapping.date_format,
+            time_format=mapping.time_format,
+        )
+    secs = clock_seconds(col, mapping.time_format)
+    clock[col.name] = secs
+    joined = pl.select(
+        date.cast(pl.Datetime("us")) + pl.duration(seconds=secs, time_unit="us")
+    ).to_series()
+    todo = joined.is_null() & col.is_not_null()
+    if todo.any():
+        full = parse_datetime(
+            col.filter(todo),
+            datetime_format=mapping.datetime_format,
+            date_format=mapping.date_format,
+            time_format=mapping.time_format,
+        )
+        joined = joined.scatter(todo.arg_true(), full)
+    return joined
+
+
+def _text_series(col: pl.Series) -> pl.Expr:
+    t = pl.lit(col).cast(pl.String).str.strip_chars()
+    return pl.when(t.str.len_bytes() == 0).then(None).otherwise(t)
+
+
+def _roll_over_midnight(
+    typed: dict[str, pl.Series], clock: dict[str, pl.Series], notes: list[str]
+) -> dict[str, pl.Series]:
+    """A call (or end) whose clock time is over 12 hours before the previous time is next day."""
+    half_day = DAY_SECONDS // 2
+    changed: dict[str, pl.Series] = {}
+    rolled = 0
+    order = [c for c in ("issued_at", "called_at", "ended_at") if c in clock]
+    for before, after in zip(order, order[1:], strict=False):
+        prev = changed.get(before, typed[before])
+        cur = changed.get(after, typed[after])
+        back = (prev - cur).dt.total_seconds() > half_day
+        back = back.fill_null(False)
+        if back.any():
+            rolled += int(back.sum())
+            changed[after] = pl.select(
+                pl.when(back).then(cur + pl.duration(days=1)).otherwise(cur)
+            ).to_series().alias(after)
+    if rolled:
+        notes.append(
+            f"{rolled} call/end times earlier on the clock than the step before were read as "
+            "after midnight (翌日扱い); set [formats] next_day_rollover = false to reject them"
+        )
+    return changed
+
+
+def _field_rules(schema: type[FrameSchema], present: set[str]) -> list[Rule]:
+    """Missing values, unreadable values, allowed values, bounds and lengths of each field."""
+    rules: list[Rule] = []
+    for f in schema.fields():
+        name = f.name
+        raw = _raw(name)
+        if name not in present:
+            if not f.nullable and not f.optional:
+                rules.append(
+                    Rule("missing_value", name, pl.col(name).is_null(), pl.lit(f"{name} is empty"))
+                )
+            continue
+        value = pl.col(name)
+        if f.dtype == pl.String:
+            raw_set = pl.col(f"__set_{name}")
+        else:
+            raw_set = pl.col(raw).is_not_null() & (pl.col(raw).cast(pl.String).str.len_bytes() > 0)
+        if not f.nullable:
+            rules.append(
+                Rule("missing_value", name, ~raw_set & value.is_null(), pl.lit(f"{name} is empty"))
+            )
+        if f.max_length is not None:
+            rules.append(
+                Rule(
+                    "value_too_long",
+                    name,
+                    (pl.col(raw).cast(pl.String).str.len_chars() > f.max_length).fill_null(False),
+                    pl.format(
+                        "{} has {} characters (limit {})",
+                        pl.lit(name),
+                        pl.col(raw).cast(pl.String).str.len_chars(),
+                        pl.lit(f.max_length),
+                    ),
+                )
+            )
+        if isinstance(f.dtype, pl.Datetime):
+            rules.append(
+                Rule(
+                    "unparseable_time",
+                    name,
+                    raw_set & value.is_null(),
+                    pl.format("{} {} is not a date/time", pl.lit(name), _quote(raw)),
+                )
+            )
+        elif f.isin is not None:
+            code = "unknown_outcome" if name == "outcome" else "unknown_action"
+            rules.append(
+                Rule(
+                    code,
+                    name,
+                    raw_set & value.is_null(),
+                    pl.format(
+                        "{} {} is not one of {}", pl.lit(name), _quote(raw), pl.lit("/".join(f.isin))
+                    ),
+                )
+            )
+        elif f.dtype.is_numeric():
+            rules.extend(_number_rules(f.name, f.dtype.is_integer(), f.ge, f.le, raw_set))
+    return rules
+
+
+def _number_rules(
+    name: str, integer: bool, ge: float | None, le: float | None, raw_set: pl.Expr
+) -> list[Rule]:
+    value = pl.col(name)
+    raw = _raw(name)
+    unread = raw_set & value.is_null()
+    not_whole = value.is_not_null() & (value != value.round(0))
+    if name == "step":
+        bad = unread | not_whole | (value < 0).fill_null(False)
+        return [Rule("step_not_int", name, bad, pl.format("step {} is not a whole number ≥ 0", _quote(raw)))]
+    if name == "emotion":
+        bad = not_whole | ((value < -2) | (value > 2)).fill_null(False)
+        return [
+            Rule("not_a_number", name, unread, pl.format("emotion {} is not a number", _quote(raw))),
+            Rule("emotion_out_of_range", name, bad, pl.format("emotion {} is outside −2..+2", _quote(raw))),
+        ]
+    rules = [Rule("not_a_number", name, unread, pl.format("{} {} is not a number", pl.lit(name), _quote(raw)))]
+    if integer:
+        rules.append(
+            Rule("not_a_number", name, not_whole, pl.format("{} {} is not a whole number", pl.lit(name), _quote(raw)))
+        )
+    if name in ("forms_written", "fields_written"):
+        rules.append(
+            Rule(
+                "negative_forms",
+                name,
+                ((value < 0) | (value > (le if le is not None else 1000))).fill_null(False),
+                pl.format("{} {} is negative or implausible", pl.lit(name), _quote(raw)),
+            )
+        )
+    elif name == "minutes":
+        rules.append(Rule("negative_minutes", name, (value < 0).fill_null(False), pl.format("minutes {} is negative", _quote(raw))))
+        rules.append(
+            Rule("duration_over_day", name, (value > DAY_SECONDS / 60).fill_null(False), pl.format("minutes {} is over one day", _quote(raw)))
+        )
+    elif ge is not None:
+        rules.append(
+            Rule("not_a_number", name, (value < ge).fill_null(False), pl.format("{} {} is below {}", pl.lit(name), _quote(raw), pl.lit(ge)))
+        )
+    return rules  # fmt: skip
+
+
+def _counter_log_rules(present: set[str], catalog: Sequence[str] | None, dup: bool) -> list[Rule]:
+    issued, called, ended = pl.col("issued_at"), pl.col("called_at"), pl.col("ended_at")
+    day = pl.duration(days=1)
+    rules = [
+        Rule(
+            "called_before_issued",
+            "called_at",
+            (called < issued).fill_null(False),
+            pl.format("called {} before issued {}", called.dt.strftime("%Y-%m-%d %H:%M:%S"),
+                      issued.dt.strftime("%Y-%m-%d %H:%M:%S")),
+        ),
+        Rule(
+            "ended_before_called",
+            "ended_at",
+            (ended < called).fill_null(False),
+            pl.format("ended {} before called {}", ended.dt.strftime("%Y-%m-%d %H:%M:%S"),
+                      called.dt.strftime("%Y-%m-%d %H:%M:%S")),
+        ),
+        Rule(
+            "ended_without_call",
+            "ended_at",
+            ended.is_not_null() & called.is_null() & pl.col("__called_raw_empty"),
+            pl.lit("ended_at is set but called_at is empty"),
+        ),
+        Rule(
+            "duration_over_day",
+            "called_at; ended_at",
+            ((called - issued) > day).fill_null(False) | ((ended - called) > day).fill_null(False),
+            pl.lit("wait or service longer than one day"),
+        ),
+    ]  # fmt: skip
+    if dup:
+        rules.append(
+            Rule(
+                "duplicate_ticket_id",
+                "ticket_id",
+                pl.col("ticket_id").is_not_null() & ~pl.col("ticket_id").is_first_distinct(),
+                pl.format(
+                    "ticket_id {} already on row {}",
+                    _quote("ticket_id"),
+                    pl.col("__row").first().over("ticket_id"),
+                ),
+            )
+        )
+    if catalog is not None:
+        known = pl.Series(list(catalog), dtype=pl.String)
+        rules.append(
+            Rule(
+                "unknown_counter",
+                "counter_id",
+                pl.col("counter_id").is_not_null() & ~pl.col("counter_id").is_in(known),
+                pl.format("counter_id {} is not in the study catalog", _quote("counter_id")),
+            )
+        )
+    return rules
+
+
+def _prefix_daily_tickets(frame: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
+    """Ticket numbers that restart every day get the day in front (``20250303-0012``)."""
+    if "__day" not in frame.columns:
+        return frame
+    ids = frame.filter(pl.col("ticket_id").is_not_null() & pl.col("__day").is_not_null())
+    if ids.height == 0 or ids.get_column("ticket_id").n_unique() == ids.height:
+        return frame
+    days_per_id = ids.group_by("ticket_id").agg(pl.col("__day").n_unique().alias("d"))
+    if int((days_per_id.get_column("d") > 1).sum()) * 2 < days_per_id.height:
+        return frame
+    notes.append(
+        "ticket numbers restart every day: ticket_id = day + number (e.g. 20250303-0012)"
+    )
+    return frame.with_columns(
+        ticket_id=pl.when(pl.col("__day").is_not_null())
+        .then(pl.col("__day").dt.strftime("%Y%m%d") + "-" + pl.col("ticket_id"))
+        .otherwise(pl.col("ticket_id"))
+    )
+
+
+def validate_frame(
+    frame: pl.DataFrame | pd.DataFrame,
+    kind: FrameKind,
+    *,
+    source: str = "<frame>",
+    mapping: Mapping | None = None,
+    catalog_counters: Iterable[str] | None = None,
+    salt: str | None = None,
+    dropped_columns: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> IngestResult:
+    """Validate a frame with canonical column names (values raw or typed) — all failures.
+
+    Optional hidden columns: ``__row`` (source row numbers; default 1..n) and ``__extra``
+    (True where the file row had more fields than the header). A ``date`` column is joined to
+    time-only values of issued_at/called_at/ended_at.
+    """
+    mapping = mapping or Mapping()
+    schema = schema_for(kind)
+    data = _as_polars(frame)
+    all_notes = list(notes)
+    if "__row" not in data.columns:
+        data = data.with_row_index("__row", offset=1).with_columns(pl.col("__row").cast(pl.Int64))
+    known = {f.name for f in schema.fields()} | {"date", "__row", "__extra"}
+    extra_cols = [c for c in data.columns if c not in known]
+    if extra_cols:
+        data = data.drop(extra_cols)
+    rows_in = data.height
+    missing = [r for r in required_roles(kind) if r not in data.columns]
+    if missing:
+        raise InputError(
+            f"missing required column(s) {', '.join(missing)}; columns found: "
+            + (", ".join(c for c in data.columns if not c.startswith("__")) or "none"),
+            file=source,
+        )
+
+    # privacy first: nothing below may see a raw key or an unmasked number
+    if kind == "counter-log":
+        if "visit_id" not in data.columns and "ticket_id" in data.columns:
+            data = data.with_columns(visit_id=pl.col("ticket_id"))
+            all_notes.append(
+                "no visit column: each ticket counted as its own visit (来庁者番号なし: 1枚=1来庁)"
+            )
+        if "visit_id" in data.columns:
+            data = data.with_columns(pseudonymise(data.get_column("visit_id"), salt))
+    masked = 0
+    for f in schema.fields():
+        if f.free_text and f.name in data.columns and data.schema[f.name] == pl.String:
+            col, n = mask_text_column(data.get_column(f.name))
+            masked += n
+            data = data.with_columns(col)
+    if masked:
+        all_notes.append(f"{masked} free-text values had a personal number masked (個人番号・電話番号をマスク)")
+
+    present = {c for c in data.columns if not c.startswith("__")}
+    called_raw_empty = (
+        _text("called_at").is_null() if "called_at" in present else pl.lit(True)
+    ).alias("__called_raw_empty")
+    data = data.with_columns(called_raw_empty)
+    parsed = _parse_columns(data, schema, kind, mapping, all_notes)
+    rules = _field_rules(schema, present)
+    if kind == "counter-log":
+        if "date" in present:
+            parsed = parsed.with_columns(__day=parse_date(data.get_column("date"), mapping.date_format))
+        parsed = _prefix_daily_tickets(parsed, all_notes)
+        tickets = parsed.get_column("ticket_id")
+        dup = tickets.drop_nulls().n_unique() < tickets.drop_nulls().len()
+        catalog = list(catalog_counters) if catalog_counters is not None else None
+        rules += _counter_log_rules(present, catalog, dup)
+        if "date" in present:
+            rules.append(
+                Rule(
+                    "unparseable_time",
+                    "date",
+                    _text(_raw("date")).is_not_null() & pl.col("__day").is_null(),
+                    pl.format("date {} is not a date", _quote(_raw("date"))),
+                )
+            )
+    if "__extra" in parsed.columns:
+        rules.append(
+            Rule("too_many_fields", "*", pl.col("__extra").fill_null(False),
+                 pl.lit("the row has more fields than the header"))
+        )  # fmt: skip
+    return _split(parsed, schema, rules, rows_in, source, tuple(dropped_columns), all_notes)
+
+
+def _split(
+    parsed: pl.DataFrame,
+    schema: type[FrameSchema],
+    rules: list[Rule],
+    rows_in: int,
+    source: str,
+    dropped: tuple[str, ...],
+    notes: list[str],
+) -> IngestResult:
+    flags = [r.bad.fill_null(False).alias(f"__bad{i}") for i, r in enumerate(rules)]
+    checked = parsed.with_columns(flags)
+    bad_cols = [f"__bad{i}" for i in range(len(rules))]
+    any_bad = pl.any_horizontal(bad_cols) if bad_cols else pl.lit(False)
+    checked = checked.with_columns(__any_bad=any_bad)
+    ok = checked.filter(~pl.col("__any_bad"))
+    bad = checked.filter(pl.col("__any_bad"))
+
+    accepted = schema.conform(ok)
+    raw_cols = [c for c in parsed.columns if c.startswith("__raw_")]
+    if bad.height:
+        # one entry per (row, reason): a reason raised by two columns is listed once
+        def joined(parts: list[pl.Expr]) -> pl.Expr:
+            return pl.concat_str(parts, separator="; ", ignore_nulls=True)
+
+        codes = joined([pl.when(pl.col(b)).then(pl.lit(r.code)) for b, r in zip(bad_cols, rules, strict=True)])
+        columns = joined([pl.when(pl.col(b)).then(pl.lit(r.column)) for b, r in zip(bad_cols, rules, strict=True)])
+        messages = joined([pl.when(pl.col(b)).then(r.message) for b, r in zip(bad_cols, rules, strict=True)])
+        rejected = bad.select(
+            pl.col("__row").cast(pl.Int64).alias("source_row"),
+            codes.str.split("; ").list.unique(maintain_order=True).list.join("; ").alias("reason"),
+            columns.str.split("; ").list.unique(maintain_order=True).list.join("; ").alias("column"),
+            messages.alias("message"),
+            *[_cut(c).alias(c.removeprefix("__raw_")) for c in raw_cols],
+        )
+    else:
+        rejected = pl.DataFrame(
+            schema={
+                "source_row": pl.Int64,
+                "reason": pl.String,
+                "column": pl.String,
+                "message": pl.String,
+                **{c.removeprefix("__raw_"): pl.String for c in raw_cols},
+            }
+        )
+    return IngestResult(
+        accepted=accepted,
+        rejected=rejected,
+        rows_in=rows_in,
+        dropped_columns=dropped,
+        notes=tuple(notes),
+        source=source,
+    )  # fmt: skip
+
+
+def _cut(col: str) -> pl.Expr:
+    t = pl.col(col).cast(pl.String)
+    return pl.when(t.str.len_chars() > _RAW_MAX).then(t.str.slice(0, _RAW_MAX) + "…").otherwise(t)
+
+
+def validate_counter_log(
+    frame: pl.DataFrame | pd.DataFrame,
+    *,
+    catalog_counters: Iterable[str] | None = None,
+    salt: str | None = None,
+    mapping: Mapping | None = None,
+    source: str = "<frame>",
+    **kwargs: Any,
+) -> IngestResult:
+    """Validate a counter log (canonical column names; values typed or as text) — all failures.
+
+    Rejected: unreadable times, called before issued, ended before called, duplicate ticket
+    ids, waits or services over a day, unknown outcomes, negative forms, counters missing from
+    ``catalog_counters`` (when given), values far too long. visit_id is pseudonymised.
+    """
+    return validate_frame(
+        frame, "counter-log", catalog_counters=catalog_counters, salt=salt, mapping=mapping,
+        source=source, **kwargs,
+    )  # fmt: skip
+
+
+def validate_survey(
+    frame: pl.DataFrame | pd.DataFrame,
+    *,
+    salt: str | None = None,
+    mapping: Mapping | None = None,
+    source: str = "<frame>",
+    **kwargs: Any,
+) -> IngestResult:
+    """Validate a journey survey — all failures: unknown action, emotion outside −2..+2,
+    negative minutes, step not a whole number, missing values; free text is masked."""
+    return validate_frame(frame, "survey", salt=salt, mapping=mapping, source=source, **kwargs)
+

@@ -1,0 +1,313 @@
+"""The residents who come to the hall on one day: arrivals, life events, bundles and their draws.
+
+Arrivals are a non-homogeneous Poisson process, piecewise constant by hour (docs/study-format.md):
+``rate(hour) = residents_per_day × weekday × month × peaks × hour_profile[hour]``; a peak
+restricted to some life events multiplies only their share. They are generated exactly: a Poisson
+count per profile hour, times uniform inside the hour, arrivals before ``open`` moved to ``open``,
+none at or after ``close``.
+
+Everything a resident brings with them — life event, procedure bundle, the uniforms of their
+service times, their patience, no-show and omission draws — is drawn here, once per day and
+replication, from the dedicated streams of :mod:`simulation.rng`, independently of the scenario
+(common random numbers). Scenarios then only *play* this population through their floor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from simulation.model import ServiceTime, Study
+from simulation.rng import DayStreams, day_streams
+
+__all__ = [
+    "MAX_RETURN_DAYS",
+    "DayPopulation",
+    "ResidentModel",
+    "ServiceQuantiles",
+    "draw_day",
+    "event_rates",
+    "is_working_day",
+    "quantile_function",
+    "return_time",
+    "working_days_after",
+]
+
+#: An omission brings the resident back 1..MAX_RETURN_DAYS working days later.
+MAX_RETURN_DAYS = 5
+
+Quantile = Callable[[np.ndarray], np.ndarray]
+
+
+def quantile_function(model: ServiceTime) -> Quantile:
+    """The inverse CDF of a service-time model: uniforms in [0, 1) → service minutes.
+
+    Inverse transforms keep common random numbers meaningful: the same uniform gives a long
+    service at a department counter and a long one at a one-stop counter.
+    """
+    dist = model.dist
+    if dist == "empirical":
+        values = np.asarray(model.values or [], dtype=float)
+        if values.size == 0:
+            raise ValueError("empirical service time without values")
+        n = values.size
+        return lambda u: values[np.minimum((u * n).astype(np.int64), n - 1)]
+    mean = float(model.mean if model.mean is not None else 0.0)
+    if dist == "fixed":
+        return lambda u: np.full(u.shape, mean)
+    if dist == "exponential":
+        return lambda u: -mean * np.log1p(-u)
+    cv = float(model.cv if model.cv is not None else 1.0)
+    if cv <= 0.0:
+        return lambda u: np.full(u.shape, mean)
+    if dist == "lognormal":
+        sigma = float(np.sqrt(np.log1p(cv * cv)))
+        mu = float(np.log(mean)) - sigma * sigma / 2.0
+        return lambda u: np.exp(mu + sigma * special.ndtri(u))
+    # gamma: shape k = 1/cv², scale = mean·cv²
+    shape = 1.0 / (cv * cv)
+    scale = mean / shape
+    return lambda u: special.gammaincinv(shape, u) * scale
+
+
+@dataclass(frozen=True)
+class ServiceQuantiles:
+    """Inverse CDFs of every procedure of the catalog, at department and one-stop counters."""
+
+    by_department: tuple[Quantile, ...]
+    one_stop: tuple[Quantile | None, ...]
+
+    @classmethod
+    def of(cls, study: Study) -> ServiceQuantiles:
+        """Build the inverse CDFs of a study's catalog (in catalog order)."""
+        return cls(
+            by_department=tuple(quantile_function(p.service.by_department) for p in study.procedures),
+            one_stop=tuple(
+                quantile_function(p.service.one_stop) if p.service.one_stop is not None else None
+                for p in study.procedures
+            ),
+        )
+
+
+def is_working_day(study: Study, day: dt.date) -> bool:
+    """Whether the hall is open on ``day`` (a weekday that is not a listed holiday)."""
+    return day.weekday() < 5 and day not in study.arrivals.holidays
+
+
+def event_rates(study: Study, day: dt.date) -> np.ndarray:
+    """Expected visits of ``day`` per life event (catalog order), before the hour profile."""
+    arr = study.arrivals
+    return np.array(
+        [arr.residents_per_day * ev.share * arr.day_factor(day, ev.id) for ev in study.life_events],
+        dtype=float,
+    )
+
+
+@dataclass
+class DayPopulation:
+    """The residents of one day of one replication, sorted by arrival time (minutes after midnight).
+
+    ``bundles[i]`` are catalog indices of the procedures resident ``i`` needs, in the order their
+    life event lists them; ``bundle_ids[i]`` numbers that bundle within the run (same bundle,
+    same number). ``service_bd``/``service_os`` map ``resident × n_proc + procedure`` to
+    service minutes at department / one-stop counters, both from the same uniform (bundle only).
+    ``patience``/``no_show_u`` hold one standard-exponential / uniform draw per ticket slot.
+    The ``omit_*`` and ``ret_*`` arrays describe a possible return visit (used only when the
+    scenario's ``omission_rate`` exceeds ``omit_u``).
+    """
+
+    day: dt.date
+    arrival_min: np.ndarray
+    life_event: np.ndarray
+    bundles: list[tuple[int, ...]]
+    bundle_ids: list[int]
+    n_proc: int
+    service_bd: dict[int, float]
+    service_os: dict[int, float]
+    patience: list[list[float]]
+    no_show_u: list[list[float]]
+    omit_u: np.ndarray
+    omit_pick: np.ndarray
+    omit_days: np.ndarray
+    ret_time_u: np.ndarray
+    ret_service_u: np.ndarray
+    ret_patience: np.ndarray
+    ret_no_show_u: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """Number of residents arriving (new visits, return visits not included)."""
+        return int(self.arrival_min.size)
+
+
+def _arrival_times(study: Study, total_rate: float, rng: np.random.Generator) -> np.ndarray:
+    arr = study.arrivals
+    profile = np.asarray(arr.hour_profile, dtype=float)
+    counts = rng.poisson(total_rate * profile)
+    starts = (arr.first_hour + np.arange(profile.size)) * 60.0
+    times = np.repeat(starts, counts) + 60.0 * rng.random(int(counts.sum()))
+    times = np.maximum(times, float(arr.open_min))
+    times = times[times < float(arr.close_min)]
+    times.sort(kind="stable")
+    return times
+
+
+class ResidentModel:
+    """What the residents of a study bring with them, prepared once per run (catalog indices)."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+        self.quantiles = ServiceQuantiles.of(study)
+        index = {p.id: k for k, p in enumerate(study.procedures)}
+        self.event_procs: list[tuple[np.ndarray, np.ndarray]] = [
+            (
+                np.asarray([index[pid] for pid in ev.procedures], dtype=np.int64),
+                np.asarray(list(ev.procedures.values()), dtype=float),
+            )
+            for ev in study.life_events
+        ]
+        self.width = max((len(ev.procedures) for ev in study.life_events), default=1)
+        self._keys: dict[tuple[int, int], int] = {}
+        #: every distinct bundle met so far; a resident's ``bundle_ids`` entry indexes it
+        self.bundles: list[tuple[int, ...]] = []
+
+    def bundle_id(self, event: int, code: int) -> int:
+        """Number of the bundle of ``event`` whose procedures have their bit set in ``code``."""
+        key = (event, code)
+        found = self._keys.get(key)
+        if found is None:
+            procs = self.event_procs[event][0]
+            bundle = tuple(int(procs[j]) for j in range(procs.size) if code >> j & 1)
+            found = len(self.bundles)
+            self.bundles.append(bundle)
+            self._keys[key] = found
+        return found
+
+    def bundle_codes(self, events: np.ndarray, bundle_u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Inclusion bit pattern of each resident's bundle, and the (resident × procedure) need matrix.
+
+        A resident whose draws include nothing gets the event's most likely procedure (so every
+        visit has at least one).
+        """
+        n = events.size
+        codes = np.zeros(n, dtype=np.int64)
+        need = np.zeros((n, len(self.study.procedures)), dtype=bool)
+        for e, (procs, probs) in enumerate(self.event_procs):
+            rows = np.flatnonzero(events == e)
+            if rows.size == 0:
+                continue
+            k = procs.size
+            take = bundle_u[rows, :k] < probs
+            empty = ~take.any(axis=1)
+            if empty.any():
+                take[np.flatnonzero(empty), int(np.argmax(probs))] = True
+            codes[rows] = take.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
+            sub = need[rows]
+            sub[:, procs] |= take
+            need[rows] = sub
+        return codes, need
+
+
+def return_time(study: Study, u_hour: float, u_min: float) -> float:
+    """Arrival minute of a return visit from two uniforms (hour by the hour profile)."""
+    arr = study.arrivals
+    cum = np.cumsum(np.asarray(arr.hour_profile, dtype=float))
+    hour = int(np.searchsorted(cum / cum[-1], u_hour, side="right"))
+    hour = min(hour, len(arr.hour_profile) - 1)
+    start, end = arr.hour_window(hour)
+    if end <= start:  # the hour lies outside opening hours: fall back to the whole day
+        start, end = arr.open_min, arr.close_min
+    return float(start + (end - start) * u_min)
+
+
+def draw_day(
+    study: Study,
+    day: dt.date,
+    *,
+    replication: int,
+    seed: int,
+    model: ResidentModel,
+    slots: int,
+    streams: DayStreams | None = None,
+) -> DayPopulation:
+    """Draw the residents of ``day`` for ``replication`` (scenario-independent, see module doc).
+
+    ``slots`` is the largest number of tickets a visit can take in any scenario (one patience
+    and one no-show draw per ticket slot).
+    """
+    s = streams or day_streams(seed, replication, day)
+    quantiles = model.quantiles
+    n_proc = len(study.procedures)
+    rates = event_rates(study, day)
+    total = float(rates.sum())
+    if total <= 0.0:
+        times = np.empty(0)
+    else:
+        times = _arrival_times(study, total, s.arrivals)
+    n = int(times.size)
+    # life events, categorical by rate (restricted peaks change the mix)
+    if n:
+        cum = np.cumsum(rates / total)
+        events = np.minimum(np.searchsorted(cum, s.life_events.random(n), side="right"), len(rates) - 1)
+    else:
+        events = np.empty(0, dtype=np.int64)
+    # bundles: independent draws per procedure of the life event
+    bundle_u = s.bundles.random((n, model.width))
+    codes, need = model.bundle_codes(events, bundle_u)
+    bundle_id = model.bundle_id
+    ids = [bundle_id(e, c) for e, c in zip(events.tolist(), codes.tolist(), strict=True)]
+    catalog = model.bundles
+    bundles = [catalog[k] for k in ids]
+    # service uniforms per (resident, procedure), turned into minutes at both kinds of counter
+    u = s.service.random((n, n_proc))
+    flat = np.flatnonzero(need.ravel())
+    rows, cols = np.divmod(flat, n_proc) if n_proc else (flat, flat)
+    bd_values = np.zeros(flat.size)
+    os_values = np.zeros(flat.size)
+    for k in range(n_proc):
+        sel = np.flatnonzero(cols == k)
+        if sel.size == 0:
+            continue
+        uk = u[rows[sel], k]
+        bd_values[sel] = quantiles.by_department[k](uk)
+        q_os = quantiles.one_stop[k]
+        if q_os is not None:
+            os_values[sel] = q_os(uk)
+    keys = flat.tolist()
+    patience = s.patience.standard_exponential((n, slots))
+    no_show_u = s.no_show.random((n, slots))
+    om = s.omission.random((n, 8))
+    return DayPopulation(
+        day=day,
+        arrival_min=times,
+        life_event=events,
+        bundles=bundles,
+        bundle_ids=ids,
+        n_proc=n_proc,
+        service_bd=dict(zip(keys, bd_values.tolist(), strict=True)),
+        service_os=dict(zip(keys, os_values.tolist(), strict=True)),
+        patience=patience.tolist(),
+        no_show_u=no_show_u.tolist(),
+        omit_u=om[:, 0],
+        omit_pick=om[:, 1],
+        omit_days=1 + np.minimum((om[:, 2] * MAX_RETURN_DAYS).astype(np.int64), MAX_RETURN_DAYS - 1),
+        ret_time_u=om[:, 3:5],
+        ret_service_u=om[:, 5],
+        ret_patience=-np.log1p(-om[:, 6]),
+        ret_no_show_u=om[:, 7],
+    )
+
+
+def working_days_after(study: Study, day: dt.date, count: int) -> dt.date:
+    """The ``count``-th working day after ``day`` (weekends and holidays skipped)."""
+    current = day
+    found = 0
+    while found < count:
+        current += dt.timedelta(days=1)
+        if is_working_day(study, current):
+            found += 1
+    return current

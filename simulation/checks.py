@@ -1,0 +1,572 @@
+"""Semantic checks of a study before any run: every problem listed with its place in the file.
+
+The pydantic model (:mod:`simulation.model`) checks keys and types; these checks look at what
+the values mean together — ids that point nowhere, procedures no counter takes, counters with
+nobody on duty, shares that do not sum to 1, a one-stop scenario without a one-stop counter,
+a grid-paper floor that is missing or does not show a counter. :func:`check_study` returns the
+list (empty when the study is fine); :func:`validate_study` raises :class:`StudyError` with it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter as Tally
+from collections.abc import Sequence
+from pathlib import Path
+
+from simulation.model import (
+    Counter,
+    Procedure,
+    Scenario,
+    ServiceTime,
+    Study,
+    StudyError,
+    StudyProblem,
+    format_place,
+)
+
+__all__ = [
+    "SHARE_TOLERANCE",
+    "check_study",
+    "validate_study",
+]
+
+#: How far shares (life events, hour profile) may be from summing to 1.
+SHARE_TOLERANCE = 0.005
+#: Zones a counter may have besides a department id.
+SPECIAL_ZONES = ("one_stop", "floor_manager")
+#: Ids a grid-paper floor uses for itself; counters and desks cannot have them.
+RESERVED_IDS = ("ENT", "TKT", "STAIRS")
+
+
+class _Collector:
+    """Collects problems with places built from key paths (0-based indices, shown 1-based)."""
+
+    def __init__(self) -> None:
+        self.problems: list[StudyProblem] = []
+
+    def add(self, loc: Sequence[str | int], message: str, where: str = "", hint: str = "") -> None:
+        self.problems.append(
+            StudyProblem(
+                place=format_place(loc), message=message, where=where, hint=hint, loc=tuple(loc)
+            )
+        )
+
+
+def validate_study(study: Study, *, study_dir: str | Path | None = None) -> Study:
+    """Return ``study`` unchanged when it passes :func:`check_study`, else raise :class:`StudyError`."""
+    problems = check_study(study, study_dir=study_dir)
+    if problems:
+        raise StudyError(problems, file=study.source)
+    return study
+
+
+def check_study(study: Study, *, study_dir: str | Path | None = None) -> list[StudyProblem]:
+    """Every semantic problem of a study, each with its place (empty list = fine).
+
+    ``study_dir`` is where relative ``grid_xlsx`` paths start (default: the study file's folder).
+    """
+    out = _Collector()
+    base = Path(study_dir) if study_dir is not None else study.source_dir
+    _check_ids(study, out)
+    _check_procedures(study, out)
+    _check_life_events(study, out)
+    _check_arrivals(study, out)
+    for index, scenario in enumerate(study.scenarios):
+        _check_scenario(study, index, scenario, base, out)
+    return out.problems
+
+
+# --------------------------------------------------------------------------- ids
+
+
+def _duplicates(ids: Sequence[str]) -> list[str]:
+    return sorted(i for i, n in Tally(ids).items() if n > 1)
+
+
+def _check_ids(study: Study, out: _Collector) -> None:
+    tables = {
+        "departments": [d.id for d in study.departments],
+        "procedures": [p.id for p in study.procedures],
+        "life_events": [e.id for e in study.life_events],
+        "scenarios": [s.id for s in study.scenarios],
+    }
+    for table, ids in tables.items():
+        for dup in _duplicates(ids):
+            rows = [str(i + 1) for i, x in enumerate(ids) if x == dup]
+            out.add(
+                (table, ids.index(dup), "id"),
+                f"duplicate id {dup!r} (tables {', '.join(rows)} of [[{table}]])",
+                f"[[{table}]]",
+                "ids must be unique",
+            )
+        for i, item_id in enumerate(ids):
+            if not item_id:
+                out.add((table, i, "id"), "empty id", f"[[{table}]]")
+    if not study.scenarios:
+        out.add(("scenarios",), "the study has no scenario", "top level", "add [[scenarios]]")
+
+
+# --------------------------------------------------------------------------- procedures
+
+
+def _check_service(
+    loc: tuple[str | int, ...], model: ServiceTime, where: str, out: _Collector
+) -> None:
+    if model.dist == "empirical":
+        if not model.values:
+            out.add(
+                (*loc, "values"), "empirical service time needs a non-empty list 'values'", where
+            )
+        elif any((not math.isfinite(v)) or v < 0 for v in model.values):
+            out.add((*loc, "values"), "service minutes must be ≥ 0", where)
+        elif sum(model.values) <= 0:
+            out.add((*loc, "values"), "empirical service minutes are all zero", where)
+        return
+    if model.mean is None:
+        out.add((*loc, "mean"), f"{model.dist} service time needs 'mean' (minutes)", where)
+    elif not math.isfinite(model.mean) or model.mean <= 0:
+        out.add((*loc, "mean"), f"mean must be > 0 minutes, got {model.mean}", where)
+    if model.dist in ("lognormal", "gamma"):
+        if model.cv is None:
+            out.add(
+                (*loc, "cv"),
+                f"{model.dist} service time needs 'cv' (coefficient of variation)",
+                where,
+            )
+        elif not math.isfinite(model.cv) or model.cv <= 0:
+            out.add((*loc, "cv"), f"cv must be > 0, got {model.cv}", where)
+    if model.values is not None:
+        out.add(
+            (*loc, "values"),
+            f"'values' is only used with dist = \"empirical\", not {model.dist!r}",
+            where,
+        )
+
+
+def _check_procedures(study: Study, out: _Collector) -> None:
+    departments = {d.id for d in study.departments}
+    for i, proc in enumerate(study.procedures):
+        loc: tuple[str | int, ...] = ("procedures", i)
+        where = f"[[procedures]] procedure {proc.id!r}"
+        if proc.department not in departments:
+            out.add(
+                (*loc, "department"),
+                f"unknown department {proc.department!r}",
+                where,
+                _hint(proc.department, departments),
+            )
+        for key in ("writing_min", "sign_only_min", "back_office_min"):
+            value = getattr(proc, key)
+            if not math.isfinite(value) or value < 0:
+                out.add((*loc, key), f"{key} must be ≥ 0 minutes, got {value}", where)
+        if proc.forms < 0:
+            out.add((*loc, "forms"), f"forms must be ≥ 0, got {proc.forms}", where)
+        if not 0.0 <= proc.rpa_share <= 1.0:
+            out.add(
+                (*loc, "rpa_share"),
+                f"rpa_share must be between 0 and 1, got {proc.rpa_share}",
+                where,
+            )
+        _check_service((*loc, "service", "by_department"), proc.service.by_department, where, out)
+        if proc.service.one_stop is not None:
+            _check_service((*loc, "service", "one_stop"), proc.service.one_stop, where, out)
+        elif proc.one_stop:
+            out.add(
+                (*loc, "service", "one_stop"),
+                "one_stop = true needs a [procedures.service.one_stop] service-time model",
+                where,
+            )
+
+
+def _hint(word: str, choices: set[str] | list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"known: {', '.join(sorted(choices))}" if choices else ""
+
+
+# --------------------------------------------------------------------------- life events
+
+
+def _check_life_events(study: Study, out: _Collector) -> None:
+    procedures = {p.id for p in study.procedures}
+    total = 0.0
+    for i, event in enumerate(study.life_events):
+        loc: tuple[str | int, ...] = ("life_events", i)
+        where = f"[[life_events]] life event {event.id!r}"
+        if not 0.0 <= event.share <= 1.0:
+            out.add((*loc, "share"), f"share must be between 0 and 1, got {event.share}", where)
+        total += event.share
+        if not event.procedures:
+            out.add((*loc, "procedures"), "a life event needs at least one procedure", where)
+            continue
+        for proc_id, prob in event.procedures.items():
+            if proc_id not in procedures:
+                out.add(
+                    (*loc, "procedures", proc_id),
+                    f"unknown procedure {proc_id!r}",
+                    where,
+                    _hint(proc_id, procedures),
+                )
+            if not 0.0 <= prob <= 1.0:
+                out.add(
+                    (*loc, "procedures", proc_id),
+                    f"probability must be between 0 and 1, got {prob}",
+                    where,
+                )
+        if not any(prob == 1.0 for prob in event.procedures.values()):
+            out.add(
+                (*loc, "procedures"),
+                "no procedure with probability 1.0: every visit needs at least one sure procedure",
+                where,
+                "set the main procedure of the event to 1.0",
+            )
+    if study.life_events and abs(total - 1.0) > SHARE_TOLERANCE:
+        out.add(
+            ("life_events",),
+            f"life-event shares sum to {total:.4f}, not 1",
+            "[[life_events]] share",
+            "make the shares add up to 1",
+        )
+    if not study.life_events:
+        out.add(("life_events",), "the study has no life event", "top level")
+
+
+# --------------------------------------------------------------------------- arrivals
+
+
+def _check_arrivals(study: Study, out: _Collector) -> None:
+    arr = study.arrivals
+    loc: tuple[str | int, ...] = ("arrivals",)
+    where = "[arrivals]"
+    if not math.isfinite(arr.residents_per_day) or arr.residents_per_day <= 0:
+        out.add(
+            (*loc, "residents_per_day"),
+            f"residents_per_day must be > 0, got {arr.residents_per_day}",
+            where,
+        )
+    if arr.open_min >= arr.close_min:
+        out.add((*loc, "close"), f"close {arr.close} is not after open {arr.open}", where)
+    else:
+        first = arr.first_hour
+        last_start = (arr.close_min - 1) // 60  # hour in which the last minute of opening falls
+        longest = last_start - first + 1
+        shortest = longest - 1 if arr.close_min % 60 else longest
+        n = len(arr.hour_profile)
+        if not shortest <= n <= longest:
+            expected = f"{longest}" if shortest == longest else f"{shortest} or {longest}"
+            out.add(
+                (*loc, "hour_profile"),
+                f"hour_profile has {n} values; {arr.open}–{arr.close} needs {expected} "
+                f"(one per hour from {first:02d}:00)",
+                where,
+            )
+    if any((not math.isfinite(v)) or v < 0 for v in arr.hour_profile):
+        out.add((*loc, "hour_profile"), "hour_profile shares must be ≥ 0", where)
+    elif arr.hour_profile and abs(sum(arr.hour_profile) - 1.0) > SHARE_TOLERANCE:
+        out.add(
+            (*loc, "hour_profile"),
+            f"hour_profile sums to {sum(arr.hour_profile):.4f}, not 1",
+            where,
+        )
+    if len(arr.weekday_factor) != 5:
+        out.add(
+            (*loc, "weekday_factor"),
+            f"weekday_factor needs 5 values (Mon..Fri), got {len(arr.weekday_factor)}",
+            where,
+        )
+    if len(arr.month_factor) != 12:
+        out.add(
+            (*loc, "month_factor"),
+            f"month_factor needs 12 values (Jan..Dec), got {len(arr.month_factor)}",
+            where,
+        )
+    for key in ("weekday_factor", "month_factor"):
+        if any((not math.isfinite(v)) or v < 0 for v in getattr(arr, key)):
+            out.add((*loc, key), f"{key} values must be ≥ 0", where)
+    events = {e.id for e in study.life_events}
+    for i, peak in enumerate(arr.peaks):
+        ploc = (*loc, "peaks", i)
+        pwhere = f"[[arrivals.peaks]] {peak.from_}–{peak.to}"
+        if not math.isfinite(peak.factor) or peak.factor <= 0:
+            out.add((*ploc, "factor"), f"peak factor must be > 0, got {peak.factor}", pwhere)
+        for event_id in peak.life_events or []:
+            if event_id not in events:
+                out.add(
+                    (*ploc, "life_events"),
+                    f"unknown life event {event_id!r}",
+                    pwhere,
+                    _hint(event_id, events),
+                )
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def _check_scenario(
+    study: Study, index: int, scenario: Scenario, base: Path, out: _Collector
+) -> None:
+    loc: tuple[str | int, ...] = ("scenarios", index)
+    where = f"[[scenarios]] scenario {scenario.id!r}"
+    if not math.isfinite(scenario.walking_speed_m_per_min) or scenario.walking_speed_m_per_min <= 0:
+        out.add(
+            (*loc, "walking_speed_m_per_min"),
+            f"walking speed must be > 0 m/min, got {scenario.walking_speed_m_per_min}",
+            where,
+        )
+    if not math.isfinite(scenario.floor_change_m) or scenario.floor_change_m < 0:
+        out.add(
+            (*loc, "floor_change_m"),
+            f"floor_change_m must be ≥ 0, got {scenario.floor_change_m}",
+            where,
+        )
+    for key in ("omission_rate", "no_show_rate"):
+        value = getattr(scenario, key)
+        if not 0.0 <= value < 1.0:
+            out.add((*loc, key), f"{key} must be at least 0 and below 1, got {value}", where)
+    if scenario.behaviour.balk_queue < 1:
+        out.add(
+            (*loc, "behaviour", "balk_queue"),
+            f"balk_queue must be ≥ 1, got {scenario.behaviour.balk_queue}",
+            where,
+        )
+    if not scenario.behaviour.patience_mean_min > 0:
+        out.add(
+            (*loc, "behaviour", "patience_mean_min"),
+            f"patience_mean_min must be > 0 minutes, got {scenario.behaviour.patience_mean_min}",
+            where,
+        )
+    if scenario.back_office is not None and scenario.back_office.staff < 0:
+        out.add(
+            (*loc, "back_office", "staff"),
+            f"back_office staff must be ≥ 0, got {scenario.back_office.staff}",
+            where,
+        )
+    fm = scenario.floor_manager
+    if fm is not None:
+        if fm.staff < 1:
+            out.add(
+                (*loc, "floor_manager", "staff"),
+                f"floor_manager staff must be ≥ 1, got {fm.staff}",
+                where,
+            )
+        if not fm.triage_min > 0:
+            out.add(
+                (*loc, "floor_manager", "triage_min"),
+                f"triage_min must be > 0 minutes, got {fm.triage_min}",
+                where,
+            )
+    if scenario.flow == "one_stop":
+        if fm is None:
+            out.add(
+                (*loc, "floor_manager"),
+                "a one_stop scenario needs [scenarios.floor_manager]",
+                where,
+                "add staff and triage_min of the floor manager",
+            )
+        if not scenario.one_stop_counters:
+            out.add(
+                (*loc, "counters"),
+                'a one_stop scenario needs at least one counter with kind = "one_stop"',
+                where,
+            )
+    elif scenario.one_stop_counters:
+        ids = ", ".join(c.id for c in scenario.one_stop_counters)
+        out.add(
+            (*loc, "flow"),
+            f'flow = "by_department" but one-stop counters {ids} exist; they would never be used',
+            where,
+            'set flow = "one_stop" or kind = "department"',
+        )
+    if not scenario.counters:
+        out.add((*loc, "counters"), "the scenario has no counter", where)
+
+    counter_ids = [c.id for c in scenario.counters]
+    for dup in _duplicates(counter_ids):
+        out.add(
+            (*loc, "counters", counter_ids.index(dup), "id"), f"duplicate counter id {dup!r}", where
+        )
+    desk_ids = [d.id for d in scenario.floor.desks]
+    for dup in _duplicates(desk_ids):
+        out.add(
+            (*loc, "floor", "desks", desk_ids.index(dup), "id"), f"duplicate desk id {dup!r}", where
+        )
+    for clash in sorted(set(counter_ids) & set(desk_ids)):
+        out.add(
+            (*loc, "floor", "desks", desk_ids.index(clash), "id"),
+            f"desk id {clash!r} is also a counter id",
+            where,
+            "points of a floor need distinct ids",
+        )
+    for i, point_id in enumerate(desk_ids):
+        if point_id.upper() in RESERVED_IDS:
+            out.add(
+                (*loc, "floor", "desks", i, "id"),
+                f"{point_id!r} is reserved for grid-paper floors",
+                where,
+            )
+
+    for i, counter in enumerate(scenario.counters):
+        _check_counter(study, scenario, (*loc, "counters", i), counter, out)
+        if counter.id.upper() in RESERVED_IDS:
+            out.add(
+                (*loc, "counters", i, "id"),
+                f"{counter.id!r} is reserved for grid-paper floors",
+                where,
+            )
+
+    _check_coverage(study, scenario, loc, where, out)
+    if scenario.floor.grid_xlsx:
+        from simulation.floorplan import grid_problems
+
+        for problem in grid_problems(study, scenario.id, base):
+            out.problems.append(problem)
+
+
+def _check_counter(
+    study: Study, scenario: Scenario, loc: tuple[str | int, ...], counter: Counter, out: _Collector
+) -> None:
+    where = f"[[scenarios.counters]] counter {counter.id!r} of scenario {scenario.id!r}"
+    known = {p.id: p for p in study.procedures}
+    departments = {d.id for d in study.departments}
+    if counter.zone not in departments and counter.zone not in SPECIAL_ZONES:
+        out.add(
+            (*loc, "zone"),
+            f'unknown zone {counter.zone!r}: use a department id, "one_stop" or "floor_manager"',
+            where,
+            _hint(counter.zone, departments | set(SPECIAL_ZONES)),
+        )
+    for proc_id in counter.procedures:
+        proc: Procedure | None = known.get(proc_id)
+        if proc is None:
+            out.add(
+                (*loc, "procedures"),
+                f"unknown procedure {proc_id!r}",
+                where,
+                _hint(proc_id, set(known)),
+            )
+        elif counter.kind == "one_stop" and not proc.one_stop:
+            out.add(
+                (*loc, "procedures"),
+                f"one-stop counter lists {proc_id!r}, which has one_stop = false",
+                where,
+                "set one_stop = true on the procedure (with a service.one_stop model) or remove it here",
+            )
+    if counter.kind == "department" and not counter.procedures:
+        out.add(
+            (*loc, "procedures"),
+            "a department counter needs the list of procedures it takes",
+            where,
+        )
+    if counter.staff < 1:
+        out.add((*loc, "staff"), f"staff must be ≥ 1, got {counter.staff}", where)
+    if not counter.shifts:
+        out.add(
+            (*loc, "shifts"),
+            "no shift: nobody would serve at this counter",
+            where,
+            'add shifts = [ { start = "08:30", end = "17:15", staff = 1 } ]',
+        )
+    for j, shift in enumerate(counter.shifts):
+        if shift.end_min <= shift.start_min:
+            out.add(
+                (*loc, "shifts", j),
+                f"shift ends ({shift.end}) before it starts ({shift.start})",
+                where,
+            )
+        if shift.staff < 1:
+            out.add(
+                (*loc, "shifts", j, "staff"), f"shift staff must be ≥ 1, got {shift.staff}", where
+            )
+    # overlapping shifts may not put more servers on duty than the counter has
+    cuts = sorted({s.start_min for s in counter.shifts} | {s.end_min for s in counter.shifts})
+    for start, end in itertools.pairwise(cuts):
+        on_duty = counter.staff_at(start)
+        if on_duty > counter.staff:
+            out.add(
+                (*loc, "shifts"),
+                f"shifts put {on_duty} staff on duty {_hhmm(start)}–{_hhmm(end)} but the counter has staff = {counter.staff}",
+                where,
+                "raise staff or trim the overlapping shifts",
+            )
+            break
+    lunch = counter.lunch
+    if lunch is not None:
+        window = lunch.end_min - lunch.start_min
+        if window <= 0:
+            out.add(
+                (*loc, "lunch"),
+                f"lunch window ends ({lunch.end}) before it starts ({lunch.start})",
+                where,
+            )
+        elif not 0 < lunch.minutes <= window:
+            out.add(
+                (*loc, "lunch", "minutes"),
+                f"lunch minutes must be > 0 and fit the {window}-minute window {lunch.start}–{lunch.end}, got {lunch.minutes}",
+                where,
+            )
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _check_coverage(
+    study: Study, scenario: Scenario, loc: tuple[str | int, ...], where: str, out: _Collector
+) -> None:
+    """Each counter has staff on duty from open to close; each needed procedure has a counter."""
+    arr = study.arrivals
+    if arr.open_min < arr.close_min:
+        for i, counter in enumerate(scenario.counters):
+            if not counter.shifts or counter.staff < 1:
+                continue
+            cuts = sorted(
+                {arr.open_min}
+                | {
+                    s.start_min
+                    for s in counter.shifts
+                    if arr.open_min < s.start_min < arr.close_min
+                }
+                | {s.end_min for s in counter.shifts if arr.open_min < s.end_min < arr.close_min}
+            )
+            gaps = [m for m in cuts if counter.staff_at(m) < 1]
+            if gaps:
+                nxt = [c for c in cuts if c > gaps[0]] + [arr.close_min]
+                out.add(
+                    (*loc, "counters", i, "shifts"),
+                    f"no staff on duty from {_hhmm(gaps[0])} (until {_hhmm(nxt[0])}) while the hall is open "
+                    f"{arr.open}–{arr.close}",
+                    f"[[scenarios.counters]] counter {counter.id!r} of scenario {scenario.id!r}",
+                    "add a shift that covers the opening hours",
+                )
+    needed: dict[str, str] = {}
+    for event in study.life_events:
+        for proc_id, prob in event.procedures.items():
+            if prob > 0:
+                needed.setdefault(proc_id, event.id)
+    for proc in study.procedures:
+        if proc.id not in needed:
+            continue
+        department = scenario.counters_for(proc.id, kind="department")
+        one_stop = (
+            scenario.counters_for(proc.id, kind="one_stop") if scenario.flow == "one_stop" else []
+        )
+        if proc.one_stop and scenario.flow == "one_stop":
+            if not one_stop and not department:
+                out.add(
+                    (*loc, "counters"),
+                    f"no counter takes procedure {proc.id!r} (needed by life event {needed[proc.id]!r})",
+                    where,
+                    "list it in a counter's procedures (or leave a one-stop counter's list empty)",
+                )
+        elif not department:
+            out.add(
+                (*loc, "counters"),
+                f"no department counter takes procedure {proc.id!r} (needed by life event {needed[proc.id]!r})",
+                where,
+                f"add {proc.id!r} to the procedures of a counter of department {proc.department!r}",
+            )

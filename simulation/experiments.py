@@ -1,0 +1,423 @@
+"""Honest experiments: terminating days, replications, confidence intervals, paired comparisons.
+
+Every replication simulates the same days for every scenario on the same residents (common
+random numbers, :mod:`simulation.rng`). KPIs of each (scenario, replication) come from
+:func:`journeys.metrics.kpis` — the same code that measures an observed log. Between
+replications the KPIs are independent, so
+
+* ``summary``: mean and 95 % Student-t confidence interval per scenario and KPI;
+* ``comparison``: differences *alternative − baseline* per replication (paired: both saw the
+  same residents), with a t interval of the mean difference — much narrower than comparing
+  two independent intervals;
+* :func:`replications_needed` / :func:`trial_table`: how many replications a target half-width
+  needs, from a pilot run;
+* :func:`sweep`: the same experiment over a path of values of one study parameter (a staffing
+  curve), also on common random numbers.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from journeys.errors import InputError
+import functools
+
+from simulation.engine import RawRun, default_days, raw_to_output, simulate_replication
+from simulation.model import Study
+from simulation.parallel import run_tasks
+
+__all__ = [
+    "ExperimentResult",
+    "compare_scenarios",
+    "replications_needed",
+    "run_experiment",
+    "set_parameter",
+    "summarise",
+    "sweep",
+    "trial_table",
+]
+
+_CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """Everything one experiment produced (all scenarios, all replications).
+
+    ``kpis`` is long (scenario, replication, kpi, value); ``replications`` the same wide (one
+    row per scenario × replication); ``summary`` (scenario, kpi, mean, ci_low, ci_high);
+    ``comparison`` (kpi, baseline, alternative, difference, ci_low, ci_high) against the first
+    scenario, plus ``alternative_scenario`` when there are more than two scenarios.
+    """
+
+    log: pl.DataFrame
+    staff_log: pl.DataFrame
+    visits: pl.DataFrame
+    kpis: pl.DataFrame
+    replications: pl.DataFrame
+    summary: pl.DataFrame
+    comparison: pl.DataFrame
+    scenarios: tuple[str, ...]
+    days: tuple[dt.date, ...]
+    seed: int
+
+
+def _replication_task(
+    study: Study,
+    scenario_ids: Sequence[str],
+    days: Sequence[dt.date],
+    replication: int,
+    seed: int,
+    study_dir: Path | None,
+) -> list[RawRun]:
+    """One replication of every scenario on the same residents (runs in a worker process)."""
+    return simulate_replication(
+        study, scenario_ids, days=days, replication=replication, seed=seed, study_dir=study_dir
+    )
+
+
+def _measure(
+    raws: list[RawRun], service_target_min: float, keep_logs: bool
+) -> tuple[list[tuple[Any, Any, Any]], list[tuple[str, int, str, float]]]:
+    """Frames (when kept) and KPI rows of one replication — :func:`journeys.metrics.kpis`."""
+    from journeys.metrics import kpis
+
+    frames: list[tuple[Any, Any, Any]] = []
+    rows: list[tuple[str, int, str, float]] = []
+    for raw in raws:
+        out = raw_to_output(raw)
+        values = kpis(out.log, service_target_min=service_target_min)
+        rows.extend((raw.scenario, raw.replication, name, float(v)) for name, v in values.items())
+        if keep_logs:
+            frames.append((out.log, out.staff_log, out.visits))
+    return frames, rows
+
+
+def _t_interval(values: np.ndarray, confidence: float = _CONFIDENCE) -> tuple[float, float, float]:
+    values = values[np.isfinite(values)]
+    n = values.size
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(values.mean())
+    if n < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
+    return mean, mean - half, mean + half
+
+
+def summarise(kpis_long: pl.DataFrame, *, confidence: float = _CONFIDENCE) -> pl.DataFrame:
+    """Mean and t confidence interval per scenario and KPI (scenario, kpi, mean, ci_low, ci_high)."""
+    rows = []
+    order = kpis_long.select("kpi").unique(maintain_order=True)["kpi"].to_list()
+    scenarios = kpis_long.select("scenario").unique(maintain_order=True)["scenario"].to_list()
+    for sc in scenarios:
+        sub = kpis_long.filter(pl.col("scenario") == sc)
+        for kpi in order:
+            values = sub.filter(pl.col("kpi") == kpi)["value"].to_numpy().astype(float)
+            if values.size == 0:
+                continue
+            mean, lo, hi = _t_interval(values, confidence)
+            rows.append((sc, kpi, mean, lo, hi))
+    return pl.DataFrame(
+        rows,
+        schema={"scenario": pl.String, "kpi": pl.String, "mean": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64},
+        orient="row",
+    )
+
+
+def compare_scenarios(
+    kpis_long: pl.DataFrame, *, baseline: str | None = None, confidence: float = _CONFIDENCE
+) -> pl.DataFrame:
+    """Paired differences alternative − baseline per KPI, with a t interval over replications.
+
+    Columns: kpi, baseline, alternative, difference, ci_low, ci_high (means over replications),
+    plus ``alternative_scenario`` when more than one alternative is compared.
+    """
+    scenarios = kpis_long.select("scenario").unique(maintain_order=True)["scenario"].to_list()
+    if not scenarios:
+        raise InputError("no KPIs to compare")
+    base = baseline or scenarios[0]
+    alternatives = [s for s in scenarios if s != base]
+    order = kpis_long.select("kpi").unique(maintain_order=True)["kpi"].to_list()
+    wide = kpis_long.pivot(on="scenario", index=["replication", "kpi"], values="value")
+    rows = []
+    for alt in alternatives:
+        for kpi in order:
+            sub = wide.filter(pl.col("kpi") == kpi)
+            if sub.height == 0 or base not in sub.columns or alt not in sub.columns:
+                continue
+            b = sub[base].to_numpy().astype(float)
+            a = sub[alt].to_numpy().astype(float)
+            ok = np.isfinite(a) & np.isfinite(b)
+            diff, lo, hi = _t_interval(a[ok] - b[ok], confidence)
+            rows.append((kpi, float(np.mean(b[ok])) if ok.any() else math.nan, float(np.mean(a[ok])) if ok.any() else math.nan, diff, lo, hi, alt))
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "kpi": pl.String,
+            "baseline": pl.Float64,
+            "alternative": pl.Float64,
+            "difference": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "alternative_scenario": pl.String,
+        },
+        orient="row",
+    )
+    return frame if len(alternatives) > 1 else frame.drop("alternative_scenario")
+
+
+def replications_needed(
+    pilot: Sequence[float] | np.ndarray,
+    *,
+    half_width: float | None = None,
+    relative: float | None = None,
+    confidence: float = _CONFIDENCE,
+    max_replications: int = 100_000,
+) -> int:
+    """Replications for a confidence interval of ``half_width`` (or ``relative`` × mean).
+
+    From a pilot's standard deviation s: the smallest n with t(n−1) · s / √n ≤ target.
+    """
+    values = np.asarray(pilot, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        raise InputError("a pilot needs at least 2 replications", hint="run --replications 2 or more")
+    sd = float(values.std(ddof=1))
+    if half_width is None:
+        if relative is None:
+            raise InputError("give a target half-width or a relative precision")
+        half_width = abs(relative * float(values.mean()))
+    if half_width <= 0:
+        raise InputError("the target half-width must be positive")
+    if sd == 0.0:
+        return 2
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    n = max(int(math.ceil((z * sd / half_width) ** 2)), 2)
+    while n < max_replications and stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n) > half_width:
+        n += 1
+    return n
+
+
+def trial_table(
+    kpis_long: pl.DataFrame, *, relative: float = 0.05, kpi_names: Iterable[str] | None = None
+) -> pl.DataFrame:
+    """For each scenario and KPI of a pilot: replications needed for ± ``relative`` × mean."""
+    wanted = set(kpi_names) if kpi_names is not None else None
+    rows = []
+    for (sc, kpi), sub in kpis_long.group_by(["scenario", "kpi"], maintain_order=True):
+        if wanted is not None and kpi not in wanted:
+            continue
+        values = sub["value"].to_numpy().astype(float)
+        mean, lo, hi = _t_interval(values)
+        target = abs(relative * mean) if np.isfinite(mean) else math.nan
+        try:
+            need = replications_needed(values, half_width=target) if target > 0 else None
+        except InputError:
+            need = None
+        rows.append((sc, kpi, int(values.size), mean, (hi - lo) / 2 if np.isfinite(lo) else math.nan, target, need))
+    return pl.DataFrame(
+        rows,
+        schema={
+            "scenario": pl.String,
+            "kpi": pl.String,
+            "pilot_replications": pl.Int64,
+            "mean": pl.Float64,
+            "half_width": pl.Float64,
+            "target_half_width": pl.Float64,
+            "replications_needed": pl.Int64,
+        },
+        orient="row",
+    )
+
+
+def _resolve_days(study: Study, days: Sequence[dt.date] | int | None) -> list[dt.date]:
+    if days is None:
+        return default_days(study)
+    if isinstance(days, int):
+        return default_days(study, days)
+    out = sorted(set(days))
+    if not out:
+        raise InputError("no days to simulate")
+    return out
+
+
+def run_experiment(
+    study: Study,
+    *,
+    replications: int,
+    seed: int,
+    days: Sequence[dt.date] | int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: bool = True,
+    scenario_ids: Sequence[str] | None = None,
+    service_target_min: float = 15.0,
+    keep_logs: bool = True,
+) -> ExperimentResult:
+    """Run ``replications`` terminating replications of every scenario over ``days``.
+
+    ``days``: dates, a number of working days from the study's ``start_date``, or None (5).
+    Results are identical for any ``workers`` / ``scheduler`` (each replication is a pure
+    function of study, seed and replication number).
+    """
+    if replications < 1:
+        raise InputError("replications must be at least 1", hint="pass --replications 1 or more")
+    ids = list(scenario_ids) if scenario_ids is not None else study.scenario_ids
+    for sid in ids:
+        study.scenario(sid)  # raises a readable error for an unknown id
+    day_list = _resolve_days(study, days)
+    args = [(study, ids, day_list, r, seed, None) for r in range(replications)]
+    then = functools.partial(_measure, service_target_min=service_target_min, keep_logs=keep_logs)
+    results = run_tasks(
+        _replication_task, args, then, workers=workers, scheduler=scheduler, progress=progress, description="simulating"
+    )
+    return _assemble(results, ids, day_list, seed)
+
+
+def _assemble(
+    results: Sequence[tuple[list[tuple[Any, Any, Any]], list[tuple[str, int, str, float]]]],
+    ids: Sequence[str],
+    days: Sequence[dt.date],
+    seed: int,
+) -> ExperimentResult:
+    rows = [row for _, part in results for row in part]
+    kpis_long = pl.DataFrame(
+        rows, schema={"scenario": pl.String, "replication": pl.Int64, "kpi": pl.String, "value": pl.Float64}, orient="row"
+    )
+    rank = {sid: k for k, sid in enumerate(ids)}
+    kpis_long = kpis_long.sort(
+        [pl.col("scenario").replace_strict(rank, return_dtype=pl.Int64), "replication"], maintain_order=True
+    )
+    keyed = [((s_idx, r), f) for r, (part, _) in enumerate(results) for s_idx, f in enumerate(part)]
+    frames_by = [f for _, f in sorted(keyed, key=lambda item: item[0])]
+    log = pl.concat([f[0] for f in frames_by]) if frames_by else pl.DataFrame()
+    staff_log = pl.concat([f[1] for f in frames_by]) if frames_by else pl.DataFrame()
+    visits = pl.concat([f[2] for f in frames_by]) if frames_by else pl.DataFrame()
+    wide = kpis_long.pivot(on="kpi", index=["scenario", "replication"], values="value", maintain_order=True)
+    return ExperimentResult(
+        log=log,
+        staff_log=staff_log,
+        visits=visits,
+        kpis=kpis_long,
+        replications=wide,
+        summary=summarise(kpis_long),
+        comparison=compare_scenarios(kpis_long, baseline=ids[0]) if len(ids) > 1 else pl.DataFrame(),
+        scenarios=tuple(ids),
+        days=tuple(days),
+        seed=seed,
+    )
+
+
+# ---------------------------------------------------------------------- parameter sweeps
+
+
+def set_parameter(study: Study, path: str, value: float, *, scale: bool = False) -> Study:
+    """A copy of ``study`` with the parameter at ``path`` set to ``value`` (or multiplied by it).
+
+    ``path`` is dotted TOML keys, with ids selecting items of lists:
+    ``scenarios.reform.counters.W01.staff``, ``arrivals.residents_per_day``,
+    ``procedures.tennyu.service.one_stop.mean``, ``scenarios.as_is.behaviour.balk_queue``.
+    Setting a counter's ``staff`` also scales its shifts (a single shift gets exactly
+    ``value``), so the number of servers on duty follows.
+    """
+    new = copy.deepcopy(study)
+    parts = [p for p in path.split(".") if p]
+    if not parts:
+        raise InputError("empty parameter path", hint="e.g. scenarios.reform.counters.W01.staff")
+    node: Any = new
+    for k, part in enumerate(parts[:-1]):
+        node = _step(node, part, ".".join(parts[: k + 1]))
+    attr = parts[-1]
+    if not hasattr(node, attr) or isinstance(getattr(node, attr), list | dict):
+        raise InputError(f"parameter path {path!r}: {attr!r} is not a number of that table")
+    old = getattr(node, attr)
+    if not isinstance(old, int | float) or isinstance(old, bool):
+        raise InputError(f"parameter path {path!r} does not point at a number (found {old!r})")
+    target = old * value if scale else value
+    if isinstance(old, int):
+        target = int(round(target))
+    try:
+        setattr(node, attr, target)
+        if attr == "staff" and hasattr(node, "shifts") and node.shifts:
+            if len(node.shifts) == 1:
+                node.shifts[0].staff = int(target)
+            elif old > 0:
+                for shift in node.shifts:
+                    shift.staff = int(round(shift.staff * target / old))
+    except ValueError as exc:
+        raise InputError(f"parameter path {path!r}: value {target!r} is not allowed ({exc})") from exc
+    return new
+
+
+def _step(node: Any, part: str, where: str) -> Any:
+    if isinstance(node, list):
+        for item in node:
+            if getattr(item, "id", None) == part:
+                return item
+        if part.isdigit() and int(part) < len(node):
+            return node[int(part)]
+        ids = [getattr(i, "id", "?") for i in node]
+        raise InputError(f"parameter path: no item {part!r} at {where!r}", hint=f"known: {', '.join(map(str, ids))}")
+    if isinstance(node, dict):
+        if part in node:
+            return node[part]
+        raise InputError(f"parameter path: no key {part!r} at {where!r}")
+    if not hasattr(node, part):
+        raise InputError(f"parameter path: no key {part!r} at {where!r}")
+    return getattr(node, part)
+
+
+def sweep(
+    study: Study,
+    param_path: str,
+    values: Sequence[float],
+    *,
+    replications: int,
+    seed: int,
+    days: Sequence[dt.date] | int | None = None,
+    scale: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: bool = True,
+    service_target_min: float = 15.0,
+) -> pl.DataFrame:
+    """The experiment at each value of one parameter (common random numbers across values).
+
+    Returns the curve: param, value, scenario, kpi, mean, ci_low, ci_high.
+    """
+    if not values:
+        raise InputError("no values to sweep", hint="pass --values 1,2,3")
+    if replications < 1:
+        raise InputError("replications must be at least 1")
+    day_list = _resolve_days(study, days)
+    studies = [set_parameter(study, param_path, float(v), scale=scale) for v in values]
+    ids = study.scenario_ids
+    args = [(s, ids, day_list, r, seed, None) for s in studies for r in range(replications)]
+    then = functools.partial(_measure, service_target_min=service_target_min, keep_logs=False)
+    results = run_tasks(
+        _replication_task, args, then, workers=workers, scheduler=scheduler, progress=progress, description="sweeping"
+    )
+    parts = []
+    for k, v in enumerate(values):
+        chunk = results[k * replications : (k + 1) * replications]
+        rows = [row for _, part in chunk for row in part]
+        kl = pl.DataFrame(
+            rows, schema={"scenario": pl.String, "replication": pl.Int64, "kpi": pl.String, "value": pl.Float64}, orient="row"
+        )
+        parts.append(
+            summarise(kl).with_columns(param=pl.lit(param_path), value=pl.lit(float(v))).select(
+                "param", "value", "scenario", "kpi", "mean", "ci_low", "ci_high"
+            )
+        )
+    return pl.concat(parts)

@@ -1,0 +1,530 @@
+"""Walking distances between the points of a scenario's floor: entrance, ticket machine, desks, counters.
+
+Two ways to describe a floor (docs/study-format.md):
+
+* **straight lines** (default): each point has ``x``, ``y`` (metres) and a building ``floor``;
+  the distance is the straight line on the plan plus ``floor_change_m`` per floor changed;
+* **grid paper** (``floor.grid_xlsx = "floors.xlsx#as_is_1F"``, relative to the study file):
+  an Excel sheet where one cell is ``cell_m`` metres (A1 may hold ``cell_m=0.5``; default 1),
+  a cell holding a counter id, a desk id, ``ENT`` (entrance), ``TKT`` (ticket machine) or
+  ``STAIRS`` places that point, and a filled cell (any colour but white) or a cell holding
+  ``#`` is a wall or partition. Distances are shortest 8-connected paths around the walls
+  (a diagonal step may not cut the corner of a wall). Sheets ``<scenario>_<n>F`` of the same
+  workbook describe building floor ``n``; each ``STAIRS`` cell joins the nearest ``STAIRS``
+  cell of the floor above at a cost of ``floor_change_m``.
+
+A point drawn in several cells (a long counter, two ticket machines) is reached at its
+nearest cell. :func:`distance_table` gives a :class:`DistanceTable` (dense matrix + ids);
+:func:`floor_cells` gives the walls and point cells for the dashboard's floor-plan figure.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from journeys.errors import InputError
+from simulation.model import Scenario, Study, StudyProblem, format_place
+
+__all__ = [
+    "ENTRANCE",
+    "STAIRS",
+    "TICKET_MACHINE",
+    "DistanceTable",
+    "FloorGrid",
+    "distance_matrix",
+    "distance_table",
+    "floor_cells",
+    "grid_distances",
+    "grid_problems",
+    "read_grid_sheet",
+    "straight_line_table",
+]
+
+ENTRANCE = "ENT"
+TICKET_MACHINE = "TKT"
+STAIRS = "STAIRS"
+_ALIASES = {"entrance": ENTRANCE, "ticket_machine": TICKET_MACHINE}
+_CELL_M_RE = re.compile(r"^\s*cell_m\s*=\s*([0-9]*\.?[0-9]+)\s*$", re.IGNORECASE)
+_FLOOR_SHEET_RE = re.compile(r"^(?P<scenario>.+)_(?P<floor>\d+)F$")
+
+
+@dataclass(frozen=True)
+class DistanceTable:
+    """Walking metres between every pair of points of a scenario's floor.
+
+    ``ids`` names the rows and columns of ``matrix`` (``ENT``, ``TKT``, desk ids, counter ids);
+    ``floors`` gives each point's building floor.
+    """
+
+    ids: tuple[str, ...]
+    matrix: np.ndarray
+    floors: tuple[int, ...]
+    method: str = "straight"
+    index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", {point_id: i for i, point_id in enumerate(self.ids)})
+
+    def position(self, point_id: str) -> int:
+        """Row of ``point_id`` in the matrix (``"entrance"``/``"ticket_machine"`` also accepted)."""
+        key = _ALIASES.get(point_id, point_id)
+        try:
+            return self.index[key]
+        except KeyError:
+            raise InputError(
+                f"no point {point_id!r} on this floor", hint=f"known points: {', '.join(self.ids)}"
+            ) from None
+
+    def metres(self, a: str, b: str) -> float:
+        """Walking metres from point ``a`` to point ``b``."""
+        return float(self.matrix[self.position(a), self.position(b)])
+
+    def floor_of(self, point_id: str) -> int:
+        """Building floor of a point."""
+        return self.floors[self.position(point_id)]
+
+    def to_frame(self) -> Any:
+        """Long polars frame: from_id, to_id, metres (for reports and tests)."""
+        import polars as pl
+
+        n = len(self.ids)
+        return pl.DataFrame(
+            {
+                "from_id": [a for a in self.ids for _ in range(n)],
+                "to_id": list(self.ids) * n,
+                "metres": self.matrix.reshape(-1).astype(float),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class FloorGrid:
+    """One building floor drawn as grid paper: walls and the cells of each point.
+
+    ``walls[row, col]`` is True for a wall; ``points`` maps an id to its cells (row, col),
+    0-based from A1; ``cell_m`` is the side of a cell in metres.
+    """
+
+    scenario: str
+    floor: int
+    sheet: str
+    cell_m: float
+    walls: np.ndarray
+    points: dict[str, list[tuple[int, int]]]
+    labels: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def centre_m(self, cell: tuple[int, int]) -> tuple[float, float]:
+        """(x, y) metres of a cell's centre, x along columns from A, y down rows from 1."""
+        row, col = cell
+        return (col + 0.5) * self.cell_m, (row + 0.5) * self.cell_m
+
+
+# --------------------------------------------------------------------------- straight lines
+
+
+def _scenario_points(scenario: Scenario) -> list[tuple[str, float, float, int]]:
+    floor = scenario.floor
+    points = [
+        (ENTRANCE, floor.entrance.x, floor.entrance.y, floor.entrance.floor),
+        (
+            TICKET_MACHINE,
+            floor.ticket_machine.x,
+            floor.ticket_machine.y,
+            floor.ticket_machine.floor,
+        ),
+    ]
+    points += [(d.id, d.x, d.y, d.floor) for d in floor.desks]
+    points += [(c.id, c.x, c.y, c.floor) for c in scenario.counters]
+    return points
+
+
+def straight_line_table(scenario: Scenario) -> DistanceTable:
+    """Straight-line metres on each floor plus ``floor_change_m`` per building floor changed."""
+    points = _scenario_points(scenario)
+    xy = np.array([[p[1], p[2]] for p in points], dtype=float).reshape(-1, 2)
+    floors = np.array([p[3] for p in points], dtype=float)
+    plan = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=-1))
+    change = np.abs(floors[:, None] - floors[None, :]) * scenario.floor_change_m
+    return DistanceTable(
+        ids=tuple(p[0] for p in points),
+        matrix=plan + change,
+        floors=tuple(int(p[3]) for p in points),
+        method="straight",
+    )
+
+
+# --------------------------------------------------------------------------- grid paper
+
+
+def _split_ref(ref: str) -> tuple[str, str | None]:
+    file_part, _, sheet = ref.partition("#")
+    return file_part.strip(), (sheet.strip() or None)
+
+
+def _is_wall_fill(cell: Any) -> bool:
+    fill = getattr(cell, "fill", None)
+    if fill is None or fill.patternType in (None, "none"):
+        return False
+    colour = getattr(fill.fgColor, "rgb", None)
+    return not (isinstance(colour, str) and colour.upper() in {"FFFFFFFF", "00FFFFFF", "FFFFFF"})
+
+
+def read_grid_sheet(
+    path: str | Path, sheet: str, *, scenario: str = "", floor: int = 1
+) -> FloorGrid:
+    """Read one grid-paper sheet: ``cell_m`` from A1, walls (fill or ``#``) and point cells."""
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError("grid-paper workbook not found", file=path)
+    workbook = load_workbook(path, data_only=True)
+    try:
+        if sheet not in workbook.sheetnames:
+            raise InputError(
+                f"no sheet {sheet!r} in the grid-paper workbook",
+                file=path,
+                hint=f"sheets: {', '.join(workbook.sheetnames)}",
+            )
+        return _grid_from_sheet(workbook[sheet], path, sheet, scenario, floor)
+    finally:
+        workbook.close()
+
+
+def _grid_from_sheet(ws: Any, path: Path, sheet: str, scenario: str, floor: int) -> FloorGrid:
+    rows, cols = ws.max_row, ws.max_column
+    walls = np.zeros((rows, cols), dtype=bool)
+    points: dict[str, list[tuple[int, int]]] = {}
+    labels: dict[tuple[int, int], str] = {}
+    cell_m = 1.0
+    for row in ws.iter_rows(min_row=1, max_row=rows, max_col=cols):
+        for cell in row:
+            r, c = cell.row - 1, cell.column - 1
+            value = cell.value
+            text = str(value).strip() if value is not None else ""
+            if r == 0 and c == 0 and text:
+                match = _CELL_M_RE.match(text)
+                if match is None:
+                    raise InputError(
+                        f"cell A1 must hold 'cell_m=<metres>' or be empty, got {text!r}",
+                        file=path,
+                        row=1,
+                        column=f"{sheet}!A1",
+                    )
+                cell_m = float(match.group(1))
+                if cell_m <= 0:
+                    raise InputError("cell_m must be > 0", file=path, row=1, column=f"{sheet}!A1")
+                continue
+            if text == "#":
+                walls[r, c] = True
+                continue
+            if text:
+                key = text.upper() if text.upper() in (ENTRANCE, TICKET_MACHINE, STAIRS) else text
+                points.setdefault(key, []).append((r, c))
+                labels[(r, c)] = key
+                continue
+            if _is_wall_fill(cell):
+                walls[r, c] = True
+    return FloorGrid(
+        scenario=scenario,
+        floor=floor,
+        sheet=sheet,
+        cell_m=cell_m,
+        walls=walls,
+        points=points,
+        labels=labels,
+    )
+
+
+def _floor_sheets(
+    workbook_sheets: Iterable[str], scenario_id: str, sheet: str | None
+) -> dict[int, str]:
+    """Building floor → sheet name for a scenario: the ``<name>_<n>F`` family of the given sheet."""
+    names = list(workbook_sheets)
+    family = scenario_id
+    if sheet is not None:
+        match = _FLOOR_SHEET_RE.match(sheet)
+        if match is None:
+            return {1: sheet}
+        family = match.group("scenario")
+    found: dict[int, str] = {}
+    for name in names:
+        match = _FLOOR_SHEET_RE.match(name)
+        if match is not None and match.group("scenario") == family:
+            found[int(match.group("floor"))] = name
+    return found
+
+
+def _load_grids(study_file: Path | None, scenario: Scenario, study_dir: Path) -> list[FloorGrid]:
+    from openpyxl import load_workbook
+
+    file_part, sheet = _split_ref(scenario.floor.grid_xlsx)
+    if not file_part and study_file is None:
+        raise InputError(
+            f"grid_xlsx {scenario.floor.grid_xlsx!r} of scenario {scenario.id!r} names no workbook",
+            hint="write 'floors.xlsx#sheet' (a sheet of the study workbook itself needs the study file)",
+        )
+    path = (study_dir / file_part) if file_part else (study_file or Path("study.xlsx"))
+    if not path.exists():
+        raise InputError(
+            f"grid-paper workbook {file_part!r} of scenario {scenario.id!r} not found",
+            file=path,
+            hint="grid_xlsx is relative to the study file",
+        )
+    workbook = load_workbook(path, data_only=True)
+    try:
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise InputError(
+                f"no sheet {sheet!r} in the grid-paper workbook of scenario {scenario.id!r}",
+                file=path,
+                hint=f"sheets: {', '.join(workbook.sheetnames)}",
+            )
+        sheets = _floor_sheets(workbook.sheetnames, scenario.id, sheet)
+        if not sheets:
+            raise InputError(
+                f"no sheet named '{scenario.id}_1F' (…_2F, …) for scenario {scenario.id!r}",
+                file=path,
+                hint="name grid-paper sheets <scenario>_<n>F or give the sheet after '#'",
+            )
+        return [
+            _grid_from_sheet(workbook[name], path, name, scenario.id, floor_no)
+            for floor_no, name in sorted(sheets.items())
+        ]
+    finally:
+        workbook.close()
+
+
+def _grid_graph(grids: list[FloorGrid], floor_change_m: float) -> tuple[Any, list[int]]:
+    """Sparse graph of the free cells of every floor (8-connected, no corner cutting) + stairs."""
+    offsets: list[int] = []
+    total = 0
+    rows_all: list[np.ndarray] = []
+    cols_all: list[np.ndarray] = []
+    weights_all: list[np.ndarray] = []
+    for grid in grids:
+        offsets.append(total)
+        h, w = grid.walls.shape
+        free = ~grid.walls
+        ids = np.arange(h * w).reshape(h, w) + total
+        step = grid.cell_m
+        moves = [(0, 1, 1.0), (1, 0, 1.0), (1, 1, math.sqrt(2)), (1, -1, math.sqrt(2))]
+        for dr, dc, length in moves:
+            r0, r1 = 0, h - dr
+            c0, c1 = max(0, -dc), w - max(0, dc)
+            a = free[r0:r1, c0:c1]
+            b = free[r0 + dr : r1 + dr, c0 + dc : c1 + dc]
+            ok = a & b
+            if dr and dc:  # diagonal: both orthogonal neighbours must be free (no corner cutting)
+                ok &= free[r0 + dr : r1 + dr, c0:c1] & free[r0:r1, c0 + dc : c1 + dc]
+            src = ids[r0:r1, c0:c1][ok]
+            dst = ids[r0 + dr : r1 + dr, c0 + dc : c1 + dc][ok]
+            rows_all += [src, dst]
+            cols_all += [dst, src]
+            weights_all += [np.full(src.size, length * step)] * 2
+        total += h * w
+    stair_edges: dict[tuple[int, int], float] = {}
+    for li in range(len(grids) - 1):
+        lower, upper = grids[li], grids[li + 1]
+        low_cells = lower.points.get(STAIRS, [])
+        up_cells = upper.points.get(STAIRS, [])
+        cost = floor_change_m * max(1, upper.floor - lower.floor)
+        for cells_a, cells_b, ga, gb, oa, ob in (
+            (low_cells, up_cells, lower, upper, offsets[li], offsets[li + 1]),
+            (up_cells, low_cells, upper, lower, offsets[li + 1], offsets[li]),
+        ):
+            for r, c in cells_a:
+                if not cells_b:
+                    continue
+                rb, cb = _nearest_cell(cells_b, r, c)
+                a_id = oa + r * ga.walls.shape[1] + c
+                b_id = ob + rb * gb.walls.shape[1] + cb
+                stair_edges[(min(a_id, b_id), max(a_id, b_id))] = cost  # once per pair of cells
+    for (a_id, b_id), cost in sorted(stair_edges.items()):
+        rows_all += [np.array([a_id]), np.array([b_id])]
+        cols_all += [np.array([b_id]), np.array([a_id])]
+        weights_all += [np.array([cost])] * 2
+    rows_cat = np.concatenate(rows_all) if rows_all else np.zeros(0, dtype=int)
+    cols_cat = np.concatenate(cols_all) if cols_all else np.zeros(0, dtype=int)
+    weights = np.concatenate(weights_all) if weights_all else np.zeros(0)
+    graph = coo_matrix((weights, (rows_cat, cols_cat)), shape=(total, total)).tocsr()
+    return graph, offsets
+
+
+def _nearest_cell(cells: list[tuple[int, int]], row: int, col: int) -> tuple[int, int]:
+    """The cell of ``cells`` nearest to (row, col)."""
+    return min(cells, key=lambda cell: (cell[0] - row) ** 2 + (cell[1] - col) ** 2)
+
+
+def grid_distances(
+    grids: list[FloorGrid], point_ids: Iterable[str], floor_change_m: float
+) -> tuple[tuple[str, ...], np.ndarray, tuple[int, ...]]:
+    """Shortest walking metres between points drawn on grid-paper floors (inf when unreachable)."""
+    graph, offsets = _grid_graph(grids, floor_change_m)
+    ids = tuple(point_ids)
+    nodes: list[list[int]] = []
+    floors: list[int] = []
+    for point_id in ids:
+        cells: list[int] = []
+        floor_no = 0
+        for grid, offset in zip(grids, offsets, strict=True):
+            for r, c in grid.points.get(point_id, []):
+                cells.append(offset + r * grid.walls.shape[1] + c)
+                floor_no = floor_no or grid.floor
+        nodes.append(cells)
+        floors.append(floor_no)
+    matrix = np.full((len(ids), len(ids)), np.inf)
+    for i, cells in enumerate(nodes):
+        if not cells:
+            continue
+        dist = dijkstra(graph, directed=False, indices=cells, min_only=True)
+        for j, other in enumerate(nodes):
+            if other:
+                matrix[i, j] = float(np.min(dist[other]))
+    np.fill_diagonal(matrix, 0.0)
+    return ids, matrix, tuple(floors)
+
+
+def distance_table(
+    study: Study, scenario_id: str, study_dir: str | Path | None = None
+) -> DistanceTable:
+    """Walking metres between the points of a scenario's floor (grid paper if set, else straight lines).
+
+    ``study_dir`` is where a relative ``grid_xlsx`` starts (default: the study file's folder).
+    Raises :class:`InputError` when the grid is missing or a point is not drawn or not reachable.
+    """
+    scenario = study.scenario(scenario_id)
+    base = Path(study_dir) if study_dir is not None else study.source_dir
+    return _table_for(scenario, base, study.source)
+
+
+def _table_for(scenario: Scenario, base: Path, study_file: Path | None) -> DistanceTable:
+    if not scenario.floor.grid_xlsx:
+        return straight_line_table(scenario)
+    grids = _load_grids(study_file, scenario, base)
+    wanted = [p[0] for p in _scenario_points(scenario)]
+    missing = [p for p in wanted if not any(p in g.points for g in grids)]
+    if missing:
+        raise InputError(
+            f"points {', '.join(missing)} of scenario {scenario.id!r} are not drawn on its grid-paper floor",
+            file=scenario.floor.grid_xlsx,
+            hint="write each counter/desk id, ENT and TKT in a cell",
+        )
+    ids, matrix, floors = grid_distances(grids, wanted, scenario.floor_change_m)
+    if not np.isfinite(matrix).all():
+        i, j = (int(v) for v in np.argwhere(~np.isfinite(matrix))[0])
+        raise InputError(
+            f"no walkable path from {ids[i]} to {ids[j]} on the grid-paper floor of scenario {scenario.id!r}",
+            file=scenario.floor.grid_xlsx,
+            hint="open a door in the walls (or add STAIRS on both floors)",
+        )
+    return DistanceTable(ids=ids, matrix=matrix, floors=floors, method="grid")
+
+
+def distance_matrix(
+    scenario: Scenario | str, study_dir: str | Path | None = None, *, study: Study | None = None
+) -> DistanceTable:
+    """Interface form of :func:`distance_table`: the scenario (object, or id with ``study=``) first.
+
+    ``study_dir`` is where a relative ``grid_xlsx`` starts (default: the study file's folder when
+    ``study`` is given, else the working folder).
+    """
+    if isinstance(scenario, str):
+        if study is None:
+            raise ValueError("distance_matrix(scenario_id) needs study=")
+        return distance_table(study, scenario, study_dir)
+    if study_dir is not None:
+        base = Path(study_dir)
+    else:
+        base = study.source_dir if study is not None else Path.cwd()
+    return _table_for(scenario, base, study.source if study is not None else None)
+
+
+def floor_cells(
+    study: Study, scenario_id: str, study_dir: str | Path | None = None
+) -> list[FloorGrid]:
+    """The grid-paper floors of a scenario (walls, point cells) for a floor-plan figure.
+
+    Empty list when the scenario uses straight lines (draw its x/y points instead).
+    """
+    scenario = study.scenario(scenario_id)
+    if not scenario.floor.grid_xlsx:
+        return []
+    base = Path(study_dir) if study_dir is not None else study.source_dir
+    return _load_grids(study.source, scenario, base)
+
+
+def grid_problems(study: Study, scenario_id: str, study_dir: str | Path) -> list[StudyProblem]:
+    """Problems of a scenario's grid-paper floor: missing file or sheet, points not drawn or walled in."""
+    index = study.scenario_ids.index(scenario_id)
+    scenario = study.scenarios[index]
+    loc: tuple[str | int, ...] = ("scenarios", index, "floor", "grid_xlsx")
+    place = format_place(loc)
+    where = f"[scenarios.floor] of scenario {scenario_id!r}"
+    try:
+        grids = _load_grids(study.source, scenario, Path(study_dir))
+    except InputError as exc:
+        return [
+            StudyProblem(
+                place=place, message=exc.message, where=where, hint=exc.hint or "", loc=loc
+            )
+        ]
+    problems: list[StudyProblem] = []
+    drawn: dict[str, int] = {}
+    for grid in grids:
+        for point_id in grid.points:
+            drawn.setdefault(point_id, grid.floor)
+    wanted = _scenario_points(scenario)
+    for point_id, _x, _y, floor_no in wanted:
+        if point_id not in drawn:
+            problems.append(
+                StudyProblem(
+                    loc=loc,
+                    place=place,
+                    message=f"{point_id} is not drawn on any grid-paper sheet ({', '.join(g.sheet for g in grids)})",
+                    where=where,
+                    hint=f"write {point_id} in the cell where it stands",
+                )
+            )
+        elif drawn[point_id] != floor_no:
+            problems.append(
+                StudyProblem(
+                    loc=loc,
+                    place=place,
+                    message=f"{point_id} is on floor {floor_no} in the study but drawn on floor {drawn[point_id]}",
+                    where=where,
+                )
+            )
+    if len(grids) > 1 and any(STAIRS not in g.points for g in grids):
+        problems.append(
+            StudyProblem(
+                place=place,
+                message="several floors but STAIRS missing on some sheet",
+                where=where,
+                loc=loc,
+            )
+        )
+    if problems:
+        return problems
+    ids, matrix, _floors = grid_distances(grids, [p[0] for p in wanted], scenario.floor_change_m)
+    start = ids.index(ENTRANCE)
+    for j, point_id in enumerate(ids):
+        if not np.isfinite(matrix[start, j]):
+            problems.append(
+                StudyProblem(
+                    loc=loc,
+                    place=place,
+                    message=f"{point_id} cannot be reached from the entrance (walled in)",
+                    where=where,
+                    hint="open a door in the walls",
+                )
+            )
+    return problems

@@ -1,0 +1,119 @@
+"""Spread replications over cores (process pool) or a Dask cluster — same results as serial.
+
+A replication is a pure function of ``(study, seed, replication)``, so where it runs never
+changes what it returns; results are put back in replication order. Worker processes are forked
+(fast start, no re-import of the caller's script) and only run numpy and SimPy code: polars'
+thread pool does not survive ``fork``, so anything polars (frames, KPIs) runs in the parent, in
+``then``, while the workers go on simulating. ``scheduler="local"`` starts a Dask
+``LocalCluster``; any other string is the address of a running Dask scheduler.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, TypeVar
+
+from journeys.errors import InputError
+
+__all__ = ["available_workers", "run_tasks"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def available_workers() -> int:
+    """CPU cores this process may use."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def _progress(total: int, description: str, enabled: bool) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not enabled,
+        transient=True,
+    )
+    return progress
+
+
+def run_tasks(
+    func: Callable[..., T],
+    args: Sequence[tuple[Any, ...]],
+    then: Callable[[T], R],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    description: str = "replications",
+) -> list[R]:
+    """``[then(func(*a)) for a in args]``, in that order, serially or spread over processes / Dask.
+
+    ``func`` must be a module-level function (it is sent to other processes by name) that does
+    not use polars; ``then`` runs in this process as each result arrives.
+    """
+    n = len(args)
+    bar = _progress(n, description, progress)
+    with bar:
+        task = bar.add_task(description, total=n)
+        if scheduler:
+            return [then(r) for r in _run_dask(func, args, scheduler, workers, lambda: bar.advance(task))]
+        if workers <= 1 or n <= 1:
+            out: list[R] = []
+            for a in args:
+                out.append(then(func(*a)))
+                bar.advance(task)
+            return out
+        ctx = mp.get_context("fork")
+        results: dict[int, R] = {}
+        with ProcessPoolExecutor(max_workers=min(workers, n), mp_context=ctx) as pool:
+            pending: dict[Future[T], int] = {pool.submit(func, *a): k for k, a in enumerate(args)}
+            while pending:
+                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    results[pending.pop(fut)] = then(fut.result())
+                    bar.advance(task)
+        return [results[k] for k in range(n)]
+
+
+def _run_dask(
+    func: Callable[..., T], args: Sequence[tuple[Any, ...]], scheduler: str, workers: int, tick: Callable[[], None]
+) -> list[T]:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:  # pragma: no cover - dask is an optional extra
+        raise InputError(
+            "Dask is not installed", hint="pip install 'madoguchi[cluster]' or run without --scheduler"
+        ) from exc
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(
+            n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout=10)
+        except OSError as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}", hint=str(exc)) from exc
+    try:
+        futures = [client.submit(func, *a, pure=False) for a in args]
+        index = {f.key: k for k, f in enumerate(futures)}
+        results: dict[int, T] = {}
+        for fut in as_completed(futures):
+            results[index[fut.key]] = fut.result()
+            tick()
+        return [results[k] for k in range(len(args))]
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,84 @@
+"""Reference queueing models to validate the engine: an M/M/c study and its Erlang C wait.
+
+A study with one counter of c staff, exponential service, constant Poisson arrivals over a 24-hour
+day and nothing else (no walking, forms, lunch, balking, reneging, no-shows or omissions) makes the
+engine an M/M/c queue, whose mean wait is known exactly (Erlang C). Tests and benchmarks use it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from simulation.model import Study, study_from_dict
+
+__all__ = ["erlang_c_wait", "mmc_study"]
+
+
+def erlang_c_wait(lam: float, mu: float, c: int) -> float:
+    """Mean wait in queue W_q of an M/M/c queue (Erlang C), in the time unit of λ and μ."""
+    a = lam / mu
+    rho = a / c
+    assert rho < 1
+    head = sum(a**k / math.factorial(k) for k in range(c))
+    tail = a**c / (math.factorial(c) * (1 - rho))
+    p_wait = tail / (head + tail)
+    return p_wait / (c * mu - lam)
+
+
+def mmc_study(lam_per_min: float, mean_service_min: float, servers: int) -> Study:
+    """A 24-hour hall with one counter of ``servers`` staff, exponential service, Poisson arrivals.
+
+    No walking (everything at one point), no forms, no lunch, no balking, no reneging, no
+    no-shows, no omissions: the counter is an M/M/c queue.
+    """
+    point = {"x": 0.0, "y": 0.0, "floor": 1}
+
+    def scenario(sid: str) -> dict[str, Any]:
+        return {
+            "id": sid,
+            "flow": "by_department",
+            "walking_speed_m_per_min": 60.0,
+            "floor_change_m": 0.0,
+            "omission_rate": 0.0,
+            "no_show_rate": 0.0,
+            "rpa": False,
+            "behaviour": {"balk_queue": 1_000_000, "patience_mean_min": math.inf},
+            "floor": {"entrance": point, "ticket_machine": point, "desks": []},
+            "counters": [
+                {
+                    "id": "C1",
+                    "zone": "dept",
+                    "kind": "department",
+                    "x": 0.0,
+                    "y": 0.0,
+                    "floor": 1,
+                    "procedures": ["p"],
+                    "staff": servers,
+                    "shifts": [{"start": "00:00", "end": "24:00", "staff": servers}],
+                }
+            ],
+        }
+
+    data = {
+        "study": {"id": "mmc", "residents": 1000, "start_date": "2025-01-06"},
+        "departments": [{"id": "dept"}],
+        "procedures": [
+            {
+                "id": "p",
+                "department": "dept",
+                "service": {"by_department": {"dist": "exponential", "mean": mean_service_min}},
+            }
+        ],
+        "life_events": [{"id": "e", "share": 1.0, "procedures": {"p": 1.0}}],
+        "arrivals": {
+            "residents_per_day": lam_per_min * 1440.0,
+            "open": "00:00",
+            "close": "24:00",
+            "hour_profile": [1.0 / 24.0] * 24,
+            "weekday_factor": [1.0] * 5,
+            "month_factor": [1.0] * 12,
+        },
+        "scenarios": [scenario("base"), scenario("copy")],
+    }
+    return study_from_dict(data)

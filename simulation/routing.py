@@ -1,0 +1,209 @@
+"""A scenario compiled for the engine: its counters, walking distances and the route of each bundle.
+
+The route of a visit follows docs/study-format.md, rule 2 and 3:
+
+* **by_department** — the bundle is grouped by department; one ticket per department at the
+  counters that take all of that department's procedures of the bundle (if no single counter
+  takes them all, one ticket per set of counters that take the same procedures); tickets are
+  taken in the order of the first counter listed in the scenario that takes them.
+* **one_stop** — one ticket at the one-stop counters for every procedure with ``one_stop =
+  true`` that a one-stop counter takes (service = one-stop time + ``sign_only_min``, nothing
+  written by hand), then the by-department route for the rest.
+
+Walking: from where the resident stands (entrance or previous counter) to the nearest writing
+desk when the ticket needs forms, then to the ticket machine, then to the counter. Distances
+come from :mod:`simulation.floorplan` when it can measure the floor (grid paper), else straight
+lines plus ``floor_change_m`` per building floor changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from journeys.errors import InputError
+from simulation.model import Point, Scenario, Study
+
+__all__ = ["Leg", "ScenarioPlan", "straight_metres"]
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One ticket of a route: where it can be taken, what it handles and what it costs by hand.
+
+    ``candidates`` are counter indices of the scenario (the resident takes the shortest queue);
+    ``procs`` catalog indices, ``first_proc`` the one named on the ticket; ``forms`` and
+    ``writing_min`` what is written by hand before taking it; ``back_office_min`` staff minutes
+    behind the counter after it (RPA share removed when the scenario has RPA); ``approach_m``
+    metres from the ticket machine to the nearest candidate counter (for the walking time).
+    """
+
+    candidates: tuple[int, ...]
+    procs: tuple[int, ...]
+    first_proc: int
+    forms: int
+    writing_min: float
+    one_stop: bool
+    sign_min: float
+    back_office_min: float
+    approach_m: float = 0.0
+
+
+def straight_metres(a: Point, b: Point, floor_change_m: float) -> float:
+    """Straight-line metres between two points, plus ``floor_change_m`` per building floor changed."""
+    return math.hypot(a.x - b.x, a.y - b.y) + floor_change_m * abs(a.floor - b.floor)
+
+
+def _floorplan_metres(scenario: Scenario, study_dir: Path) -> Callable[[str, str], float] | None:
+    """The study engineer's floor-plan distances (grid paper) when that module provides them."""
+    if not scenario.floor.grid_xlsx:
+        return None
+    try:
+        from simulation import floorplan  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    builder: Any = getattr(floorplan, "distance_matrix", None) or getattr(floorplan, "distance_table", None)
+    if builder is None:
+        return None
+    table = builder(scenario, study_dir)
+    metres = getattr(table, "metres", None)
+    return metres if callable(metres) else None
+
+
+@dataclass
+class ScenarioPlan:
+    """A scenario of a study made ready for the engine (indices instead of ids, distances in a table)."""
+
+    study: Study
+    scenario: Scenario
+    study_dir: Path | None = None
+    counter_ids: tuple[str, ...] = field(init=False)
+    walk_to_ticket: list[tuple[float, float]] = field(init=False)
+    ticket_to_counter: list[float] = field(init=False)
+    _routes: dict[tuple[int, ...], tuple[Leg, ...]] = field(init=False, default_factory=dict)
+    _by_id: list[tuple[Leg, ...] | None] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        sc, study = self.scenario, self.study
+        self.counter_ids = tuple(c.id for c in sc.counters)
+        self._proc = list(study.procedures)
+        index = {c.id: k for k, c in enumerate(sc.counters)}
+        self._dep_cands: list[tuple[int, ...]] = []
+        self._os_cands: list[tuple[int, ...]] = []
+        for p in self._proc:
+            self._dep_cands.append(tuple(index[c.id] for c in sc.counters_for(p.id, "department")))
+            self._os_cands.append(
+                tuple(index[c.id] for c in sc.counters_for(p.id, "one_stop")) if p.one_stop else ()
+            )
+        self._measure()
+
+    # ------------------------------------------------------------------ distances
+    def _measure(self) -> None:
+        sc = self.scenario
+        floor = sc.floor
+        change = sc.floor_change_m
+        grid = _floorplan_metres(sc, self.study_dir or self.study.source_dir)
+        points: dict[str, Point] = {"ENT": floor.entrance, "TKT": floor.ticket_machine}
+        for d in floor.desks:
+            points[d.id] = d
+        for c in sc.counters:
+            points[c.id] = c.point
+
+        def metres(a: str, b: str) -> float:
+            if grid is not None:
+                return float(grid(a, b))
+            return straight_metres(points[a], points[b], change)
+
+        starts = ["ENT", *self.counter_ids]
+        self.walk_to_ticket = []
+        for s in starts:
+            direct = metres(s, "TKT")
+            if floor.desks:
+                desk = min(floor.desks, key=lambda d, s=s: metres(s, d.id))  # type: ignore[misc]
+                via_desk = metres(s, desk.id) + metres(desk.id, "TKT")
+            else:
+                via_desk = direct
+            self.walk_to_ticket.append((direct, via_desk))
+        self.ticket_to_counter = [metres("TKT", c) for c in self.counter_ids]
+
+    # ------------------------------------------------------------------ routes
+    def route(self, bundle: tuple[int, ...]) -> tuple[Leg, ...]:
+        """The tickets a visit with this bundle (catalog indices) takes, in walking order."""
+        legs = self._routes.get(bundle)
+        if legs is None:
+            legs = self._build(bundle)
+            self._routes[bundle] = legs
+        return legs
+
+    def route_of(self, bundle_id: int, bundle: tuple[int, ...]) -> tuple[Leg, ...]:
+        """:meth:`route` looked up by the bundle's number in the run (faster than by tuple)."""
+        by_id = self._by_id
+        if bundle_id < len(by_id):
+            legs = by_id[bundle_id]
+            if legs is not None:
+                return legs
+        else:
+            by_id.extend([None] * (bundle_id + 1 - len(by_id)))
+        legs = self.route(bundle)
+        by_id[bundle_id] = legs
+        return legs
+
+    def _build(self, bundle: tuple[int, ...]) -> tuple[Leg, ...]:
+        sc = self.scenario
+        rest: list[int] = list(bundle)
+        legs: list[Leg] = []
+        if sc.flow == "one_stop":
+            os_procs = [p for p in bundle if self._os_cands[p]]
+            rest = [p for p in bundle if not self._os_cands[p]]
+            legs.extend(self._tickets(os_procs, self._os_cands, one_stop=True))
+        by_dep: dict[str, list[int]] = {}
+        for p in rest:
+            if not self._dep_cands[p]:
+                raise InputError(
+                    f"scenario {sc.id!r}: no counter takes procedure {self._proc[p].id!r}",
+                    hint="add it to the procedures of a counter of this scenario",
+                )
+            by_dep.setdefault(self._proc[p].department, []).append(p)
+        dep_legs: list[Leg] = []
+        for procs in by_dep.values():
+            dep_legs.extend(self._tickets(procs, self._dep_cands, one_stop=False))
+        dep_legs.sort(key=lambda leg: leg.candidates[0])
+        legs.extend(dep_legs)
+        return tuple(legs)
+
+    def _tickets(self, procs: Sequence[int], cands: Sequence[tuple[int, ...]], *, one_stop: bool) -> list[Leg]:
+        if not procs:
+            return []
+        common = set(cands[procs[0]])
+        for p in procs[1:]:
+            common &= set(cands[p])
+        groups: list[tuple[tuple[int, ...], list[int]]]
+        if common:
+            groups = [(tuple(sorted(common)), list(procs))]
+        else:  # no single counter takes them all: one ticket per set of counters
+            by_set: dict[tuple[int, ...], list[int]] = {}
+            for p in procs:
+                by_set.setdefault(cands[p], []).append(p)
+            groups = list(by_set.items())
+        return [self._leg(c, ps, one_stop=one_stop) for c, ps in groups]
+
+    def _leg(self, candidates: tuple[int, ...], procs: list[int], *, one_stop: bool) -> Leg:
+        rpa = self.scenario.rpa
+        catalog = self._proc
+        back = sum(
+            catalog[p].back_office_min * ((1.0 - catalog[p].rpa_share) if rpa else 1.0) for p in procs
+        )
+        return Leg(
+            candidates=candidates,
+            procs=tuple(procs),
+            first_proc=procs[0],
+            forms=0 if one_stop else sum(catalog[p].forms for p in procs),
+            writing_min=0.0 if one_stop else float(sum(catalog[p].writing_min for p in procs)),
+            one_stop=one_stop,
+            sign_min=float(sum(catalog[p].sign_only_min for p in procs)) if one_stop else 0.0,
+            back_office_min=float(back),
+            approach_m=min(self.ticket_to_counter[c] for c in candidates),
+        )

@@ -1,0 +1,135 @@
+"""A study as an Excel workbook: round trip, problems named by sheet/row/column, bundled files up to date."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from journeys.paths import SAMPLE_DIR, TEMPLATES_DIR
+from simulation.excel import SHEETS, generate_sample_workbooks, write_study_xlsx
+from simulation.model import Study, StudyError, load_study
+
+SAMPLE = SAMPLE_DIR / "study.toml"
+
+
+@pytest.fixture(scope="module")
+def sample() -> Study:
+    return load_study(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def workbook(sample: Study, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_study_xlsx(sample, tmp_path_factory.mktemp("xlsx") / "study.xlsx")
+
+
+def test_toml_to_xlsx_to_study_is_equal(sample: Study, workbook: Path) -> None:
+    again = load_study(workbook)
+    assert again == sample
+    assert again.model_dump() == sample.model_dump()
+
+
+def test_workbook_has_the_sheets(workbook: Path, sample: Study) -> None:
+    book = load_workbook(workbook, read_only=True)
+    names = book.sheetnames
+    book.close()
+    for table in (
+        "study",
+        "departments",
+        "procedures",
+        "life_events",
+        "arrivals",
+        "scenarios",
+        "counters",
+        "shifts",
+    ):
+        assert SHEETS[table] in names
+    # grid paper per scenario and building floor (the sample has two floors)
+    for scenario in sample.scenarios:
+        assert f"{scenario.id}_1F" in names and f"{scenario.id}_2F" in names
+
+
+def test_same_study_same_bytes(sample: Study, tmp_path: Path) -> None:
+    a = write_study_xlsx(sample, tmp_path / "a.xlsx")
+    b = write_study_xlsx(sample, tmp_path / "b.xlsx")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def _edit(workbook: Path, tmp_path: Path, sheet: str, cell: str, value: object) -> Path:
+    book = load_workbook(workbook)
+    book[sheet][cell] = value
+    out = tmp_path / "edited.xlsx"
+    book.save(out)
+    return out
+
+
+def _column_of(workbook: Path, sheet: str, key: str) -> str:
+    book = load_workbook(workbook, read_only=True)
+    row = next(book[sheet].iter_rows(min_row=2, max_row=2))
+    letter = next(cell.column_letter for cell in row if cell.value == key)
+    book.close()
+    return str(letter)
+
+
+def test_problems_name_sheet_row_and_column(workbook: Path, tmp_path: Path) -> None:
+    col = _column_of(workbook, SHEETS["counters"], "staff")
+    bad = _edit(workbook, tmp_path, SHEETS["counters"], f"{col}4", "four")
+    with pytest.raises(StudyError) as info:
+        load_study(bad)
+    (problem,) = info.value.problems
+    assert problem.place == "scenarios[1].counters[2].staff"
+    assert problem.where == f"sheet {SHEETS['counters']}, row 4, column {col} (staff)"
+
+
+def test_semantic_problem_points_at_the_cell(workbook: Path, tmp_path: Path) -> None:
+    col = _column_of(workbook, SHEETS["procedures"], "service.by_department.mean")
+    bad = _edit(workbook, tmp_path, SHEETS["procedures"], f"{col}3", -2.0)
+    with pytest.raises(StudyError) as info:
+        load_study(bad)
+    (problem,) = info.value.problems
+    assert problem.place == "procedures[1].service.by_department.mean"
+    assert problem.where.startswith(f"sheet {SHEETS['procedures']}, row 3, column {col}")
+
+
+def test_unknown_header_and_unknown_counter_in_shifts(workbook: Path, tmp_path: Path) -> None:
+    bad = _edit(workbook, tmp_path, SHEETS["departments"], "D2", "flor")
+    bad = _edit(bad, tmp_path, SHEETS["shifts"], "B3", "Z99")
+    with pytest.raises(StudyError) as info:
+        load_study(bad)
+    texts = [str(p) for p in info.value.problems]
+    assert any(
+        "unknown key 'flor'" in t and "did you mean 'floor'" in t and "column D" in t for t in texts
+    )
+    assert any(
+        "unknown counter 'Z99'" in t and f"sheet {SHEETS['shifts']}, row 3" in t for t in texts
+    )
+
+
+def test_typed_excel_values_are_understood(workbook: Path, tmp_path: Path, sample: Study) -> None:
+    """Times typed as Excel times and numbers typed as text still read as the study means."""
+    import datetime as dt
+
+    start_col = _column_of(workbook, SHEETS["shifts"], "start")
+    staff_col = _column_of(workbook, SHEETS["counters"], "staff")
+    edited = _edit(workbook, tmp_path, SHEETS["shifts"], f"{start_col}3", dt.time(8, 45))
+    edited = _edit(edited, tmp_path, SHEETS["counters"], f"{staff_col}3", "4")
+    assert load_study(edited) == sample
+
+
+def test_bundled_workbooks_are_up_to_date(tmp_path: Path) -> None:
+    """data/sample/*.xlsx and data/templates/* are what the generator makes from study.toml."""
+    written = generate_sample_workbooks(SAMPLE, sample_dir=tmp_path, templates_dir=tmp_path)
+    committed = {
+        "study.xlsx": SAMPLE_DIR / "study.xlsx",
+        "floors.xlsx": SAMPLE_DIR / "floors.xlsx",
+        "study_template.xlsx": TEMPLATES_DIR / "study_template.xlsx",
+        "study_template.toml": TEMPLATES_DIR / "study_template.toml",
+    }
+    for path in written:
+        fresh = hashlib.sha256(path.read_bytes()).hexdigest()
+        bundled = hashlib.sha256(committed[path.name].read_bytes()).hexdigest()
+        assert fresh == bundled, f"{path.name} is stale: run python -m simulation.excel --sample"
+    assert load_study(TEMPLATES_DIR / "study_template.toml") == load_study(SAMPLE)
+    assert load_study(TEMPLATES_DIR / "study_template.xlsx") == load_study(SAMPLE)
