@@ -78,7 +78,9 @@ def ciw_model(customers: int, seed: int) -> list[Any]:
 def madoguchi_core(days: int, seed: int) -> Any:
     """The engine on the M/M/c-equivalent study: flat records of every ticket."""
     study = mmc_study(LAM, MEAN_SERVICE, SERVERS)
-    return simulate_replication(study, ["base"], days=default_days(study, days), replication=0, seed=seed)
+    return simulate_replication(
+        study, ["base"], days=default_days(study, days), replication=0, seed=seed
+    )
 
 
 def madoguchi_frames(days: int, seed: int) -> Any:
@@ -118,7 +120,9 @@ def main() -> None:
     if not args.skip_ciw:
         t_ciw, crecs = best_cpu(lambda: ciw_model(args.customers, 1), 1)
         rows.append(("Ciw", t_ciw, len(crecs)))
-    print(f"M/M/{SERVERS}, λ={LAM}/min, mean service {MEAN_SERVICE} min, ρ={LAM * MEAN_SERVICE / SERVERS:.2f}")
+    print(
+        f"M/M/{SERVERS}, λ={LAM}/min, mean service {MEAN_SERVICE} min, ρ={LAM * MEAN_SERVICE / SERVERS:.2f}"
+    )
     print(f"Erlang C mean wait {erlang_c_wait(LAM, 1 / MEAN_SERVICE, SERVERS):.3f} min")
     log = out.log
     waits = ((log["called_at"] - log["issued_at"]).dt.total_seconds() / 60).to_numpy()

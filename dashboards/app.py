@@ -39,6 +39,7 @@ def main() -> None:
     """
     st.set_page_config(page_title="Madoguchi", page_icon=":material/storefront:", layout="wide")
     st.session_state.setdefault("lang", "ja")
+    lang = str(st.session_state["lang"])
     st.sidebar.radio(
         "言語 / Language",
         ["ja", "en"],
@@ -48,6 +49,13 @@ def main() -> None:
         horizontal=True,
         on_change=_remember_language,
     )
+    upload = st.session_state.get("uploaded_study")
+    if upload:
+        st.sidebar.caption(f"{t('uploaded_data', lang)}: {Path(upload).name}")
+        if st.sidebar.button(t("back_to_sample", lang), key="back_to_sample"):
+            del st.session_state["uploaded_study"]
+    else:
+        st.sidebar.caption(t("sample_data", lang))
     pages = [
         st.Page(
             PAGES_DIR / name,

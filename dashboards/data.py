@@ -9,8 +9,12 @@ frames the floor figures need. Nothing here imports Streamlit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
+import os
+import pickle
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +25,7 @@ import polars as pl
 
 from dashboards.i18n import format_kpi, kpi_label, t
 from journeys.errors import InputError
-from journeys.paths import SAMPLE_DIR
+from journeys.paths import REPORTS_DIR, SAMPLE_DIR
 
 if TYPE_CHECKING:
     from simulation.model import Study
@@ -31,9 +35,11 @@ __all__ = [
     "SAMPLE_FILES",
     "Dataset",
     "UploadCheck",
+    "cache_dir",
     "cached",
     "check_uploaded_study",
     "clear_cache",
+    "code_version",
     "file_digest",
     "floor_frames",
     "is_cached",
@@ -58,6 +64,8 @@ SAMPLE_FILES: dict[str, str] = {
 _T = TypeVar("_T")
 _CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _CACHE_SIZE = 32
+_KEY_LOCKS: dict[tuple[Any, ...], threading.Lock] = {}
+_KEY_LOCKS_GUARD = threading.Lock()
 
 
 def file_digest(path: str | Path) -> str:
@@ -69,25 +77,101 @@ def file_digest(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def cached(key: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
+def cache_dir() -> Path | None:
+    """Folder of the on-disk cache (``MADOGUCHI_CACHE_DIR``, default ``reports/cache``);
+    ``MADOGUCHI_CACHE_DIR=off`` keeps results in memory only."""
+    value = os.environ.get("MADOGUCHI_CACHE_DIR", "")
+    if value.lower() in {"off", "0", "none"}:
+        return None
+    return Path(value) if value else REPORTS_DIR / "cache"
+
+
+@functools.cache
+def code_version() -> str:
+    """A hash of the source of journeys, simulation and dashboards: results cached on disk by
+    an older version of the code are never reused."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for package in ("journeys", "simulation", "dashboards"):
+        for source in sorted((root / package).rglob("*.py")):
+            h.update(source.relative_to(root).as_posix().encode())
+            h.update(source.read_bytes())
+    return h.hexdigest()[:20]
+
+
+def _disk_path(key: tuple[Any, ...]) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    name = hashlib.sha256(f"{code_version()}|{key!r}".encode()).hexdigest()[:32]
+    return folder / f"{key[0]}-{name}.pkl"
+
+
+def cached(key: tuple[Any, ...], compute: Callable[[], _T], *, persist: bool = False) -> _T:
     """Return the value cached under ``key``, computing (and keeping) it on a miss.
 
     A small least-recently-used cache shared by the dashboard's reruns, so unchanged inputs
     (same file hashes, same settings) reuse earlier results instead of recomputing them.
+    With ``persist`` the value is also kept on disk (keyed on ``key`` and the code version), so
+    a restarted dashboard opens at once on data it has seen before. ``key[0]`` names the kind.
     """
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    value = compute()
+    with _KEY_LOCKS_GUARD:
+        lock = _KEY_LOCKS.setdefault(key, threading.Lock())
+    with lock:  # a second caller of the same key waits for the first instead of recomputing
+        if key in _CACHE:
+            return _CACHE[key]
+        return _fill(key, compute, persist)
+
+
+def _fill(key: tuple[Any, ...], compute: Callable[[], _T], persist: bool) -> _T:
+    path = _disk_path(key) if persist else None
+    value: Any = None
+    found = False
+    if path is not None and path.exists():
+        try:
+            with path.open("rb") as fh:
+                value = pickle.load(fh)
+            found = True
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+            found = False
+    if not found:
+        value = compute()
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(f".tmp{os.getpid()}")
+                with tmp.open("wb") as fh:
+                    pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                tmp.replace(path)
+                _prune(path.parent)
+            except OSError:
+                pass  # a read-only checkout still works, only slower
     _CACHE[key] = value
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return value
 
 
-def is_cached(key: tuple[Any, ...]) -> bool:
+#: Files kept in the on-disk cache (the oldest go first).
+_DISK_FILES = 64
+
+
+def _prune(folder: Path) -> None:
+    """Keep the on-disk cache small: drop the least recently written files beyond the limit."""
+    files = sorted(folder.glob("*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[_DISK_FILES:]:
+        old.unlink(missing_ok=True)
+
+
+def is_cached(key: tuple[Any, ...], *, persist: bool = False) -> bool:
     """Whether a result is already cached under ``key`` (the lab says "reused")."""
-    return key in _CACHE
+    if key in _CACHE:
+        return True
+    path = _disk_path(key) if persist else None
+    return path is not None and path.exists()
 
 
 def clear_cache() -> None:
@@ -111,7 +195,7 @@ def load_log(path: str | Path) -> pl.DataFrame:
 
         return read_counter_log(path).accepted
 
-    return cached(("log", str(path.resolve()), file_digest(path)), read)
+    return cached(("log", str(path.resolve()), file_digest(path)), read, persist=True)
 
 
 def load_survey(path: str | Path) -> pl.DataFrame:
@@ -125,7 +209,7 @@ def load_survey(path: str | Path) -> pl.DataFrame:
 
         return read_survey(path).accepted
 
-    return cached(("survey", str(path.resolve()), file_digest(path)), read)
+    return cached(("survey", str(path.resolve()), file_digest(path)), read, persist=True)
 
 
 def load_study_cached(path: str | Path) -> Study:
@@ -205,17 +289,26 @@ def load_dataset(
     survey: str | Path | None = None,
     sample_dir: str | Path = SAMPLE_DIR,
 ) -> Dataset:
-    """Load the study, the observed logs and the survey; each defaults to the bundled sample.
+    """Load the study, the observed logs and the survey.
 
-    A file that is missing (e.g. the sample not generated yet) leaves that part ``None`` and
-    adds a line to ``problems``; a file that is present but broken raises :class:`InputError`.
+    With no ``study`` everything defaults to the bundled sample. With a ``study`` of another
+    municipality, only the files given are loaded (the sample's observed logs and survey
+    describe the sample city, not theirs). A missing file leaves its part ``None`` and adds a
+    line to ``problems``; a file that is present but broken raises :class:`InputError`.
     """
     base = Path(sample_dir)
+    sample = study is None
+
+    def pick(given: str | Path | None, part: str) -> Path | None:
+        if given:
+            return Path(given)
+        return base / SAMPLE_FILES[part] if sample else None
+
     chosen = {
         "study": Path(study) if study else base / SAMPLE_FILES["study"],
-        "as_is": Path(observed_as_is) if observed_as_is else base / SAMPLE_FILES["as_is"],
-        "reform": Path(observed_reform) if observed_reform else base / SAMPLE_FILES["reform"],
-        "survey": Path(survey) if survey else base / SAMPLE_FILES["survey"],
+        "as_is": pick(observed_as_is, "as_is"),
+        "reform": pick(observed_reform, "reform"),
+        "survey": pick(survey, "survey"),
     }
     problems: list[str] = []
     sources: list[str] = []
@@ -227,6 +320,9 @@ def load_dataset(
         "survey": load_survey,
     }
     for part, path in chosen.items():
+        if path is None:
+            loaded[part] = None
+            continue
         if not path.exists():
             problems.append(f"{part}: {path}")
             loaded[part] = None

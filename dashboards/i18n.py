@@ -102,6 +102,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "back_office": ("バックオフィス", "Back office"),
     "triage": ("案内（フロアマネージャー）", "Triage (floor manager)"),
     "lunch": ("昼休み", "Lunch"),
+    "floor_manager": ("フロアマネージャー", "Floor manager"),
     "idle": ("待機", "Idle"),
     "entrance": ("入口", "Entrance"),
     "exit": ("出口", "Exit"),
@@ -109,6 +110,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "desk": ("記載台", "Writing desk"),
     "walking_flow": ("歩行の流れ（幅∝人数）", "Walking flow (width ∝ traffic)"),
     "queue_length": ("待ち人数", "Queue length"),
+    "walking_now": ("移動中", "Walking"),
     "play": ("再生", "Play"),
     "pause": ("停止", "Pause"),
     "variant": ("経路", "Route"),
@@ -178,6 +180,21 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
         "本人確認書類（マイナンバーカード等）",
         "Identity document (e.g. My Number card)",
     ),
+    "matched_days": (
+        "同じ混雑度の実測日 {n} 日と比較",
+        "Compared with {n} observed days of the same expected load",
+    ),
+    "simulated_days": ("シミュレーションした日：{days}", "Simulated days: {days}"),
+    "key_figures": ("主な図", "Key figures"),
+    "download_report_file": ("⬇ 報告書（HTML）", "⬇ report (HTML)"),
+    "upload_no_observed": (
+        "アップロードした調査を表示中：実測ログは同梱サンプル市のものなので比較しません。",
+        "Showing the uploaded study: the bundled observed logs describe the sample city, so they are not compared.",
+    ),
+    "back_to_sample": ("同梱サンプルに戻す", "Back to the bundled sample"),
+    "surveyed_journeys": ("調査した来庁（件）", "Surveyed journeys"),
+    "personas": ("ペルソナ", "Personas"),
+    "pain_points": ("困りごと（件）", "Pain points"),
     "no_data": ("表示するデータがありません", "No data to show"),
 }
 
@@ -211,11 +228,14 @@ KPI_UNITS: Final[dict[str, tuple[str, str, int, bool]]] = {
     "no_show_share": ("%", "%", 1, True),
     "abandon_share": ("%", "%", 1, True),
     "forms_written_per_visit": ("枚", "forms", 2, False),
-    "staff_busy_min": ("分", "min", 0, False),
+    "staff_busy_min": ("時間", "h", 0, False),  # shown in hours (see _SCALE)
     "staff_hours": ("時間", "h", 1, False),
     "walking_m_per_visit": ("m", "m", 0, False),
     "writing_min_per_visit": ("分", "min", 1, False),
 }
+
+#: KPIs stored in one unit and shown in another (staff minutes are read as hours).
+_SCALE: Final[dict[str, float]] = {"staff_busy_min": 1.0 / 60.0}
 
 _ACTIONS: Final[dict[str, tuple[str, str]]] = {
     "walk": ("移動", "Walk"),
@@ -289,7 +309,7 @@ def format_kpi(
     if value is None or value != value:
         return "–"
     unit_ja, unit_en, decimals, is_share = KPI_UNITS.get(kpi, ("", "", 2, False))
-    number = value * 100.0 if is_share else value
+    number = value * 100.0 if is_share else value * _SCALE.get(kpi, 1.0)
     sign = "+" if signed and number > 0 else ""
     unit = unit_en if lang == "en" else unit_ja
     text = f"{sign}{number:,.{decimals}f}"

@@ -95,7 +95,7 @@ def _bi(key: str, **fields: object) -> str:
 
 def _kpi_table(comparison: pl.DataFrame, lang: str, *, head: tuple[str, str]) -> str:
     rows = []
-    for kpi in OVERVIEW_KPIS:
+    for kpi in (*OVERVIEW_KPIS, "staff_busy_min"):
         part = comparison.filter(pl.col("kpi") == kpi)
         if part.height == 0:
             continue
@@ -244,15 +244,10 @@ def build_report(inputs: ReportInputs, *, lang: str = "ja") -> str:
             )
             parts.append(f"<h3>{_bi('model_check')}</h3>")
             parts.append(_kpi_table(check, lang, head=(_bi("observed"), _bi("simulated"))))
-            parts.append(
-                f"<p>{len(matched)} 日の実測日（同じ混雑度）と比較 "
-                f"<span class='en'>/ compared with {len(matched)} observed days of the same expected load</span></p>"
-            )
+            parts.append(f"<p>{_bi('matched_days', n=len(matched))}</p>")
     parts.append("</section>")
     # --- figures
-    parts.append(
-        f"<section id='figures'><h2>{escape(t('fig_ci', 'ja'))} <span class='en'>/ Key figures</span></h2>"
-    )
+    parts.append(f"<section id='figures'><h2>{_bi('key_figures')}</h2>")
     for div_id, fig in report_figures(inputs, lang).items():
         parts.append(_figure_div(div_id, fig))
     parts.append("</section>")
@@ -269,7 +264,10 @@ def build_report(inputs: ReportInputs, *, lang: str = "ja") -> str:
         f"<li>{escape(t(key, 'ja', **kw))}<br><span class='en'>{escape(t(key, 'en', **kw))}</span></li>"
         for key, kw in notes
     )
-    items += f"<li>シミュレーションした日：{escape(days)}<br><span class='en'>Simulated days: {escape(days)}</span></li>"
+    items += (
+        f"<li>{escape(t('simulated_days', 'ja', days=days))}<br>"
+        f"<span class='en'>{escape(t('simulated_days', 'en', days=days))}</span></li>"
+    )
     parts.append(
         f"<section id='method' class='notes'><h2>{_bi('method_notes')}</h2><ul>{items}</ul></section>"
     )

@@ -66,14 +66,14 @@ def observed_comparison(
     from journeys.compare import compare_logs
 
     key = ("observed_comparison", frame_digest(as_is), frame_digest(reform), n_boot, seed)
-    return cached(key, lambda: compare_logs(as_is, reform, n_boot=n_boot, seed=seed))
+    return cached(key, lambda: compare_logs(as_is, reform, n_boot=n_boot, seed=seed), persist=True)
 
 
 def observed_log_tables(log: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """Every table of ``journeys.analysis.analysis_tables`` for an observed log (cached)."""
     from journeys.analysis import analysis_tables
 
-    return cached(("log_tables", frame_digest(log)), lambda: analysis_tables(log))
+    return cached(("log_tables", frame_digest(log)), lambda: analysis_tables(log), persist=True)
 
 
 def survey_tables(survey: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -92,7 +92,7 @@ def survey_tables(survey: pl.DataFrame) -> dict[str, pl.DataFrame]:
             out["persona_comparison"] = sm.persona_comparison(survey)
         return out
 
-    return cached(("survey_tables", frame_digest(survey)), compute)
+    return cached(("survey_tables", frame_digest(survey)), compute, persist=True)
 
 
 def observed_workload(log: pl.DataFrame) -> pl.DataFrame:
@@ -287,7 +287,7 @@ def model_check(
     )
     sim = simulated_log.filter(pl.col("scenario") == scenario)
     key = ("model_check", frame_digest(obs), frame_digest(sim), n_boot, seed)
-    comp = cached(key, lambda: compare_logs(obs, sim, n_boot=n_boot, seed=seed))
+    comp = cached(key, lambda: compare_logs(obs, sim, n_boot=n_boot, seed=seed), persist=True)
     return comp, matched
 
 
@@ -319,7 +319,7 @@ def run_simulation(
             study, replications=replications, seed=seed, days=chosen, progress=False
         )
 
-    result = cached(key, compute)
+    result = cached(key, compute, persist=True)
     if progress is not None:
         progress(1.0)
     return result

@@ -26,6 +26,7 @@ __all__ = [
     "plot",
     "show_cards",
     "uploaded_study_path",
+    "using_upload",
 ]
 
 
@@ -43,6 +44,13 @@ def uploaded_study_path() -> Path | None:
     """Path of the study the user uploaded in the Scenario lab (None: use the sample)."""
     value = st.session_state.get("uploaded_study")
     return Path(value) if value else None
+
+
+def using_upload() -> bool:
+    """Whether the pages simulate an uploaded study (then the sample's observed data and survey
+    describe another city and are not compared with it)."""
+    path = uploaded_study_path()
+    return path is not None and path.exists()
 
 
 def active_study() -> Study | None:

@@ -22,6 +22,7 @@ from journeys.metrics import (
     per_counter,
     per_hour,
     per_staff,
+    prepare_log,
 )
 from journeys.survey_metrics import (
     emotion_curve,
@@ -67,6 +68,7 @@ def analysis_tables(
     log: pl.DataFrame, *, service_target_min: float = 15.0, top_variants: int = 20
 ) -> dict[str, pl.DataFrame]:
     """Every counter-log table of :data:`LOG_TABLES`, keyed by file stem."""
+    log = prepare_log(log)  # group each visit's tickets once for all tables
     return {
         "kpi_summary": kpi_summary(log, service_target_min=service_target_min),
         "per_hour": per_hour(log, service_target_min=service_target_min),

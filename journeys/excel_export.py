@@ -20,9 +20,15 @@ _BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 def write_csv_bom(table: pl.DataFrame, path: str | Path) -> Path:
-    """Write ``table`` as UTF-8 CSV with a BOM (datetimes as ``YYYY-MM-DD HH:MM:SS``)."""
+    """Write ``table`` as UTF-8 CSV with a BOM (datetimes ``YYYY-MM-DD HH:MM:SS``, times
+    ``HH:MM:SS``)."""
     target = Path(path)
-    table.write_csv(target, include_bom=True, datetime_format="%Y-%m-%d %H:%M:%S")
+    table.write_csv(
+        target,
+        include_bom=True,
+        datetime_format="%Y-%m-%d %H:%M:%S",
+        time_format="%H:%M:%S",
+    )
     return target
 
 

@@ -1,9 +1,10 @@
 """Routes of residents through the counters: directly-follows flows and visit variants.
 
-Within a visit, tickets are ordered by ``issued_at`` (then ``called_at``, then ``counter_id`` for
-ties; see :func:`journeys.metrics.prepare_log`). Every ticket counts, abandoned ones too (the resident went to that counter). A visit's
-route starts at the pseudo-node ``"entrance"`` and ends at ``"exit"``, so the flow table is
-ready for a Sankey diagram or a process map; a return to the same counter is a self-loop.
+Within a visit, tickets are ordered by ``issued_at`` (tickets issued in the same second keep
+their order in the log; see :func:`journeys.metrics.prepare_log`). Every ticket counts,
+abandoned ones too (the resident went to that counter). A visit's route starts at the
+pseudo-node ``"entrance"`` and ends at ``"exit"``, so the flow table is ready for a Sankey
+diagram or a process map; a return to the same counter is a self-loop.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -110,6 +111,8 @@ SURVEY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "action": ("action", "行動", "行為", "activity"),
     "minutes": ("minutes", "所要分", "所要時間", "所要時間(分)", "時間(分)", "分", "duration_min",
                 "duration", "mins"),
+    "started_at": ("started_at", "開始時刻", "開始", "start", "start_time"),
+    "ended_at": ("ended_at", "終了時刻", "終了", "end", "end_time"),
     "forms_written": ("forms_written", "記入枚数", "記入書類数", "forms"),
     "fields_written": ("fields_written", "氏名住所記入回数", "記入回数", "fields"),
     "emotion": ("emotion", "感情", "気持ち", "感情スコア", "feeling"),
@@ -162,10 +165,14 @@ def normal_key(text: str) -> str:
     return re.sub(r"[\s_\-・]", "", text)
 
 
-def required_roles(kind: FrameKind) -> tuple[str, ...]:
-    """Columns a file must have (a counter log without a visit column is accepted)."""
+def required_roles(kind: FrameKind, found: Iterable[str] = ()) -> tuple[str, ...]:
+    """Columns a file must have (a counter log without a visit column is accepted; a survey
+    may give ``started_at`` and ``ended_at`` instead of ``minutes``)."""
     if kind == "counter-log":
         return ("ticket_id", "counter_id", "issued_at", "outcome")
+    have = set(found)
+    if "minutes" not in have and {"started_at", "ended_at"} <= have:
+        return ("journey_id", "step", "action", "started_at", "ended_at")
     return ("journey_id", "step", "action", "minutes")
 
 
@@ -255,8 +262,12 @@ def load_mapping(path: str | Path | None, *, kind: FrameKind = "counter-log") ->
         time_format=formats.get("time"),
         datetime_format=formats.get("datetime"),
         next_day_rollover=bool(_expect(rollover, bool, "formats.next_day_rollover", p)),
-        privacy_drop=tuple(str(x) for x in _expect(privacy.get("drop", []), list, "privacy.drop", p)),
-        privacy_keep=tuple(str(x) for x in _expect(privacy.get("keep", []), list, "privacy.keep", p)),
+        privacy_drop=tuple(
+            str(x) for x in _expect(privacy.get("drop", []), list, "privacy.drop", p)
+        ),
+        privacy_keep=tuple(
+            str(x) for x in _expect(privacy.get("keep", []), list, "privacy.keep", p)
+        ),
         encoding=read.get("encoding"),
         sheet=read.get("sheet"),
         delimiter=read.get("delimiter"),
@@ -332,4 +343,3 @@ def map_values(
 def schema_for(kind: FrameKind) -> type[CounterLogSchema] | type[SurveySchema]:
     """The schema class of a frame kind."""
     return CounterLogSchema if kind == "counter-log" else SurveySchema
-

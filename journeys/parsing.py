@@ -27,9 +27,16 @@ _DATE_RE = (
 _ERA_RE = r"^(令和|平成|R|H)\s*(\d{1,2}|元)[年/\-.](\d{1,2})[月/\-.](\d{1,2})日?$"
 _ERA_BASE = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}
 _CLOCK_RE = r"^(\d{1,2})(?::|時)(\d{1,2})(?:(?::|分)(\d{1,2})(?:\.\d+)?秒?)?分?$"
-_DATETIME_RE = r"^(\S+?)(?:[ T]+|日\s*)(\d{1,2}(?::|時)\d{1,2}(?:(?::|分)\d{1,2}(?:\.\d+)?秒?)?分?)$"
+_DATETIME_RE = (
+    r"^(\S+?)(?:[ T]+|日\s*)(\d{1,2}(?::|時)\d{1,2}(?:(?::|分)\d{1,2}(?:\.\d+)?秒?)?分?)$"
+)
+_YEAR1_US = -62_135_596_800 * 1_000_000  # 0001-01-01 00:00 in µs since 1970
 _FAST_DATE = ("%Y/%m/%d", "%Y-%m-%d")
 _FAST_DATETIME = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+
+
+def _nulls(name: str, n: int, dtype: pl.DataType) -> pl.Series:
+    return pl.repeat(None, n, dtype=dtype, eager=True).alias(name)
 
 
 def _clean(series: pl.Series) -> pl.Series:
@@ -69,7 +76,7 @@ def parse_date(series: pl.Series, fmt: str | None = None) -> pl.Series:
     if isinstance(series.dtype, pl.Datetime):
         return series.dt.date()
     text = series.cast(pl.String)
-    out = pl.Series(series.name, [None] * len(text), dtype=pl.Date)
+    out = _nulls(series.name, len(text), pl.Date())
     for f in _working_formats(text, ((fmt,) if fmt else ()) + _FAST_DATE, "date"):
         todo = out.is_null() & text.is_not_null()
         if not todo.any():
@@ -109,14 +116,14 @@ def clock_seconds(series: pl.Series, fmt: str | None = None) -> pl.Series:
     same business day. Null where unreadable (minutes or seconds over 59, hours over 47).
     """
     text = series.cast(pl.String)
-    out = pl.Series(series.name, [None] * len(text), dtype=pl.Int64)
+    out = _nulls(series.name, len(text), pl.Int64())
     for f in _working_formats(text, ((fmt,) if fmt else ()) + ("%H:%M:%S", "%H:%M"), "time"):
         todo = out.is_null() & text.is_not_null()
         if not todo.any():
             return out
         stamp = text.str.to_datetime(f, strict=False, time_unit="us")
-        secs = (stamp.dt.hour().cast(pl.Int64) * 3600 + stamp.dt.minute().cast(pl.Int64) * 60
-                + stamp.dt.second().cast(pl.Int64))  # fmt: skip
+        # a time-only format gives that time on 0001-01-01; keep the seconds after midnight
+        secs = (stamp.cast(pl.Int64) - _YEAR1_US) // 1_000_000
         out = out.fill_null(secs)
     todo = out.is_null() & text.is_not_null()
     if not todo.any():
@@ -148,7 +155,7 @@ def parse_datetime(
     if series.dtype == pl.Date:
         return series.cast(pl.Datetime("us"))
     text = series.cast(pl.String)
-    out = pl.Series(series.name, [None] * len(text), dtype=pl.Datetime("us"))
+    out = _nulls(series.name, len(text), pl.Datetime("us"))
     formats = ((datetime_format,) if datetime_format else ()) + _FAST_DATETIME
     for f in _working_formats(text, formats, "datetime"):
         todo = out.is_null() & text.is_not_null()
@@ -164,9 +171,7 @@ def parse_datetime(
     parts = rest.str.extract_groups(_DATETIME_RE).struct.unnest()
     day = parse_date(parts.get_column("1"), date_format)
     secs = clock_seconds(parts.get_column("2"), time_format)
-    stamp = pl.select(
-        day.cast(pl.Datetime("us")) + pl.duration(seconds=secs, time_unit="us")
-    ).to_series()
+    stamp = (day.cast(pl.Datetime("us")).cast(pl.Int64) + secs * 1_000_000).cast(pl.Datetime("us"))
     return out.scatter(todo.arg_true(), stamp)
 
 

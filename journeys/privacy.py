@@ -219,9 +219,8 @@ def find_personal_columns(
             found[name] = "values are My Numbers (個人番号)"
             continue
         digits = values.str.normalize("NFKC").str.replace_all(r"[-\s()]", "")
-        share_phone = (
-            digits.str.contains(r"^(?:\+81\d{9,10}|0\d{9,10})$").fill_null(False).mean() or 0.0
-        )
+        phone_like = digits.str.contains(r"^(?:\+81\d{9,10}|0\d{9,10})$").fill_null(False)
+        share_phone = int(phone_like.sum()) / max(1, phone_like.len())
         if share_phone >= 0.5:
             found[name] = "values are phone numbers"
     return found
@@ -246,7 +245,9 @@ def _rotl_inplace(x: np.ndarray, b: int, tmp: np.ndarray) -> None:
     np.bitwise_or(x, tmp, out=x)
 
 
-def _sipround(v0: np.ndarray, v1: np.ndarray, v2: np.ndarray, v3: np.ndarray, t: np.ndarray) -> None:
+def _sipround(
+    v0: np.ndarray, v1: np.ndarray, v2: np.ndarray, v3: np.ndarray, t: np.ndarray
+) -> None:
     v0 += v1
     _rotl_inplace(v1, 13, t)
     v1 ^= v0
@@ -349,7 +350,9 @@ def siphash24(values: Sequence[bytes] | pl.Series, key: bytes) -> np.ndarray:
 
 
 def _key_from_salt(salt: str) -> bytes:
-    return hashlib.blake2b(salt.encode("utf-8"), digest_size=16, person=b"madoguchi-pseudo").digest()
+    return hashlib.blake2b(
+        salt.encode("utf-8"), digest_size=16, person=b"madoguchi-pseudo"
+    ).digest()
 
 
 def _hex16(hashed: np.ndarray, name: str) -> pl.Series:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +68,9 @@ class RawTable:
 # --- header detection ---------------------------------------------------------------------
 
 _ALL_SYNONYMS = {
-    normal_key(n) for names in (*COUNTER_LOG_SYNONYMS.values(), *SURVEY_SYNONYMS.values()) for n in names
+    normal_key(n)
+    for names in (*COUNTER_LOG_SYNONYMS.values(), *SURVEY_SYNONYMS.values())
+    for n in names
 }
 
 
@@ -126,7 +129,9 @@ def _decode(data: bytes, encoding: str | None, path: Path, notes: list[str]) -> 
         try:
             text = data.decode(encoding)
         except LookupError as exc:
-            raise InputError(f"unknown encoding '{encoding}'", file=path, hint="try utf-8 or cp932") from exc
+            raise InputError(
+                f"unknown encoding '{encoding}'", file=path, hint="try utf-8 or cp932"
+            ) from exc
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"not {encoding} text (bad byte at offset {exc.start})",
@@ -151,6 +156,7 @@ def _decode(data: bytes, encoding: str | None, path: Path, notes: list[str]) -> 
         # a character cut at the end of the sample is not an error
         utf8_head = exc.start >= len(head) - 3 and len(data) > len(head)
     if utf8_head:
+        notes.append("encoding: utf-8 (detected)")
         return data, "utf-8"  # polars checks the rest while reading; see _read_csv
     try:
         text = data.decode("cp932")
@@ -188,16 +194,45 @@ def _sniff_delimiter(head: str) -> str:
 ColumnChooser = Callable[[pl.DataFrame], list[str]]
 
 
+_BOM = b"\xef\xbb\xbf"
+_HEAD_BYTES = 1_000_000
+
+
+def _utf8_head(head: bytes, whole: bool) -> bool:
+    """True when the first megabyte is UTF-8 (a character cut at its end does not count)."""
+    try:
+        head.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        return not whole and exc.start >= len(head) - 3
+
+
 def _read_csv(
     path: Path, encoding: str | None, delimiter: str | None, choose: ColumnChooser | None
 ) -> RawTable:
-    data = path.read_bytes()
     notes: list[str] = []
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    blank = b"\xef\xbb\xbf \t\r\n"
+    if not head.strip(blank) and (size <= len(head) or not path.read_bytes().strip(blank)):
         raise InputError("the file is empty", file=path, hint="export the ticket log again")
-    utf8, used = _decode(data, encoding, path, notes)
-    head_text = utf8[:65_536].decode("utf-8", errors="ignore")
-    head_lines = head_text.splitlines()[:_HEADER_SCAN_ROWS]
+    utf8: bytes | None  # None: plain UTF-8 read by polars straight from the file
+    if encoding is None and _utf8_head(
+        head[3:] if head.startswith(_BOM) else head, size <= len(head)
+    ):
+        bom = head.startswith(_BOM)
+        notes.append(f"encoding: utf-8{' with BOM' if bom else ''} (detected)")
+        utf8 = None
+        head_utf8 = head[3:] if bom else head
+    else:
+        utf8, _ = _decode(path.read_bytes(), encoding, path, notes)
+        head_utf8 = utf8[:_HEAD_BYTES]
+    if len(head_utf8) >= _HEAD_BYTES:
+        head_utf8 = head_utf8[: head_utf8.rfind(b"\n") + 1]
+    head_lines = (
+        head_utf8[:65_536].decode("utf-8", errors="ignore").splitlines()[:_HEADER_SCAN_ROWS]
+    )
     sep = delimiter or _sniff_delimiter("\n".join(head_lines[:5]))
     if sep != ",":
         notes.append(f"delimiter {sep!r} ({'given' if delimiter else 'detected'})")
@@ -205,7 +240,7 @@ def _read_csv(
     at = _header_row(head_rows) if head_rows else 0
     names = _header_names(head_rows, at) if head_rows else []
     if at:
-        notes.append(f"{at} line(s) above the header skipped (title)")
+        notes.append(f"{at} line(s) above the header skipped (title or group header)")
     if len(names) <= 1:
         header = head_lines[at] if at < len(head_lines) else ""
         other = [d for d in _DELIMITERS if d != sep and d in header]
@@ -226,28 +261,33 @@ def _read_csv(
     try:
         wanted = names
         if choose is not None:
-            sample = pl.read_csv(io.BytesIO(utf8), n_rows=2000, new_columns=names, **options)
+            sample = pl.read_csv(io.BytesIO(head_utf8), n_rows=2000, new_columns=names, **options)
             wanted = choose(sample)
         index = [names.index(n) for n in wanted]
         try:
-            frame = pl.read_csv(io.BytesIO(utf8), columns=index, **options)
+            frame = pl.read_csv(
+                path if utf8 is None else io.BytesIO(utf8), columns=index, **options
+            )
         except pl.exceptions.ComputeError as exc:
-            if used != "utf-8" or "utf" not in str(exc).lower():
+            if utf8 is not None or "utf" not in str(exc).lower():
                 raise
             # the first megabyte was UTF-8 but later bytes are not: decode the whole file
-            utf8, used = _decode_strict_fallback(data, path, notes)
+            utf8, _ = _decode_strict_fallback(path.read_bytes(), path, notes)
             frame = pl.read_csv(io.BytesIO(utf8), columns=index, **options)
         frame.columns = wanted
         frame = frame.with_row_index("__row", offset=header_line + 1).with_columns(
             pl.col("__row").cast(pl.Int64)
         )
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
+        if utf8 is None:
+            utf8, _ = _decode_strict_fallback(path.read_bytes(), path, notes)
         frame = _read_csv_slowly(utf8, sep, at, names)
         notes.append("irregular lines (ragged rows or a broken quote): read line by line")
     return RawTable(frame=_drop_blank_rows(frame, notes), source=str(path), notes=notes)
 
 
 def _decode_strict_fallback(data: bytes, path: Path, notes: list[str]) -> tuple[bytes, str]:
+    data = data.removeprefix(_BOM)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -259,7 +299,8 @@ def _decode_strict_fallback(data: bytes, path: Path, notes: list[str]) -> tuple[
                 file=path,
                 hint="give it with --encoding",
             ) from exc
-        notes.append("encoding: cp932 / Shift_JIS (detected)")
+        notes[:] = [n for n in notes if not n.startswith("encoding:")]
+        notes.insert(0, "encoding: cp932 / Shift_JIS (detected after the first megabyte)")
         return text.encode("utf-8"), "cp932"
     return data, "utf-8"
 
@@ -314,7 +355,7 @@ def _excel_text(value: Any) -> str | None:
     if isinstance(value, dt.time):
         return value.strftime("%H:%M:%S")
     if isinstance(value, dt.timedelta):
-        secs = int(round(value.total_seconds()))
+        secs = round(value.total_seconds())
         return f"{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -329,8 +370,10 @@ def _read_excel(path: Path, sheet: str | None, prefer: str | None) -> RawTable:
     full = path.stat().st_size <= _OPENPYXL_FULL_MAX_BYTES
     try:
         book = openpyxl.load_workbook(path, read_only=not full, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise InputError(f"not a readable Excel workbook ({type(exc).__name__})", file=path) from exc
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(
+            f"not a readable Excel workbook ({type(exc).__name__})", file=path
+        ) from exc
     try:
         names = book.sheetnames
         if sheet is not None:
@@ -344,7 +387,9 @@ def _read_excel(path: Path, sheet: str | None, prefer: str | None) -> RawTable:
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
         if full:
             for rng in ws.merged_cells.ranges:
-                value = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(rows) else None
+                value = (
+                    rows[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(rows) else None
+                )
                 for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
                     for c in range(rng.min_col, rng.max_col + 1):
                         if c - 1 < len(rows[r - 1]):
@@ -354,12 +399,14 @@ def _read_excel(path: Path, sheet: str | None, prefer: str | None) -> RawTable:
     if not any(any(_cell_text(v) for v in r) for r in rows):
         raise InputError("the sheet is empty", file=path)
     width = max(len(r) for r in rows)
-    text_head = [[_cell_text(v) for v in r] + [""] * (width - len(r)) for r in rows[:_HEADER_SCAN_ROWS]]
+    text_head = [
+        [_cell_text(v) for v in r] + [""] * (width - len(r)) for r in rows[:_HEADER_SCAN_ROWS]
+    ]
     at = _header_row(text_head)
     headers = _header_names(text_head, at)
     notes: list[str] = [f"sheet: {ws.title}"]
     if at:
-        notes.append(f"{at} row(s) above the header skipped (title)")
+        notes.append(f"{at} row(s) above the header skipped (title or group header)")
     body = rows[at + 1 :]
     columns = {
         h: [_excel_text(r[j]) if j < len(r) else None for r in body] for j, h in enumerate(headers)
@@ -447,7 +494,7 @@ def _plan(sample: pl.DataFrame, kind: FrameKind | None, m: Mapping, source: str)
     for h in keep:
         personal.pop(h, None)
     roles = {r: h for r, h in roles.items() if h not in personal}
-    missing = [r for r in required_roles(kind) if r not in roles]
+    missing = [r for r in required_roles(kind, roles) if r not in roles]
     if missing:
         found = ", ".join(_safe_header(h) for h in headers if h not in personal) or "none"
         fix = "; ".join(f'{r} = "<your header>"' for r in missing)
@@ -469,7 +516,11 @@ def _ingest(
     catalog_counters: Iterable[str] | None,
     salt: str | None,
 ) -> IngestResult:
-    m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, kind=kind or "counter-log")
+    m = (
+        mapping
+        if isinstance(mapping, Mapping)
+        else load_mapping(mapping, kind=kind or "counter-log")
+    )
     plans: list[_Plan] = []
 
     def choose(sample: pl.DataFrame) -> list[str]:
@@ -543,7 +594,13 @@ def read_survey(
     """Read a journey-survey sheet (xlsx/CSV) or canonical survey Parquet; free text is masked,
     the observer's name column dropped."""
     return _ingest(
-        path, "survey", mapping=mapping, encoding=encoding, sheet=sheet, catalog_counters=None, salt=salt
+        path,
+        "survey",
+        mapping=mapping,
+        encoding=encoding,
+        sheet=sheet,
+        catalog_counters=None,
+        salt=salt,
     )
 
 
@@ -567,6 +624,3 @@ def read_file(
         catalog_counters=catalog_counters,
         salt=salt,
     )
-
-
-

@@ -108,6 +108,8 @@ class FrameSchema:
 
     #: Short name used in messages ("counter log", "survey").
     frame_name: ClassVar[str] = "frame"
+    #: Frame kind understood by the readers and the validator ("counter-log", "survey").
+    kind: ClassVar[str] = ""
     _fields: ClassVar[tuple[Field, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -144,6 +146,17 @@ class FrameSchema:
         return pl.DataFrame(schema=cls.columns())
 
     @classmethod
+    def validate(cls, frame: Any, **kwargs: Any) -> Any:
+        """Lazy validation of ``frame`` against this schema: every failure of every row.
+
+        Returns :class:`journeys.validation.IngestResult` (accepted, rejected with reasons,
+        rows_in); keyword arguments go to :func:`journeys.validation.validate_frame`.
+        """
+        from journeys.validation import validate_frame
+
+        return validate_frame(frame, cls.kind, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
     def conform(cls, frame: pl.DataFrame) -> pl.DataFrame:
         """Required columns in canonical order and type, then any optional columns present."""
         cols = [pl.col(f.name).cast(f.dtype) for f in cls._fields if not f.optional]
@@ -159,18 +172,26 @@ class CounterLogSchema(FrameSchema):
     """The canonical counter log: one row per service of one resident at one counter (a ticket)."""
 
     frame_name = "counter log"
-    visit_id = Field(pl.String(), nullable=False, max_length=128, pseudonymised=True,
-                     description="one resident's trip to the hall (salted pseudonym)")
-    ticket_id = Field(pl.String(), nullable=False, unique=True, max_length=64,
-                      description="unique in the log")
+    kind = "counter-log"
+    visit_id = Field(
+        pl.String(),
+        nullable=False,
+        max_length=128,
+        pseudonymised=True,
+        description="one resident's trip to the hall (salted pseudonym)",
+    )
+    ticket_id = Field(
+        pl.String(), nullable=False, unique=True, max_length=64, description="unique in the log"
+    )
     counter_id = Field(pl.String(), nullable=False, max_length=64, description="the service point")
     procedure_id = Field(pl.String(), max_length=128, description="the procedure handled")
     issued_at = Field(pl.Datetime("us"), nullable=False, description="ticket issued")
     called_at = Field(pl.Datetime("us"), description="called to the counter; service starts")
     ended_at = Field(pl.Datetime("us"), description="service finished")
     staff_id = Field(pl.String(), max_length=64, description="who served")
-    outcome = Field(pl.String(), nullable=False, isin=OUTCOMES,
-                    description="served · no_show · abandoned")
+    outcome = Field(
+        pl.String(), nullable=False, isin=OUTCOMES, description="served · no_show · abandoned"
+    )
     forms_written = Field(pl.Int64(), ge=0, le=1000, description="forms filled in by hand")
     scenario = Field(pl.String(), optional=True, max_length=64)
     replication = Field(pl.Int64(), optional=True, ge=0)
@@ -182,7 +203,10 @@ class SurveySchema(FrameSchema):
     """The canonical journey survey: one row per step of one surveyed journey."""
 
     frame_name = "survey"
-    journey_id = Field(pl.String(), nullable=False, max_length=64, description="one surveyed journey")
+    kind = "survey"
+    journey_id = Field(
+        pl.String(), nullable=False, max_length=64, description="one surveyed journey"
+    )
     phase = Field(pl.String(), max_length=64, description="as_is / reform (or a scenario name)")
     persona = Field(pl.String(), max_length=200, free_text=True)
     life_event = Field(pl.String(), max_length=64)

@@ -16,6 +16,7 @@ sees it in the file.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,10 +24,10 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from journeys.errors import InputError
 from journeys.mapping import FrameKind, Mapping, map_values, required_roles, schema_for
 from journeys.parsing import DAY_SECONDS, clock_seconds, parse_date, parse_datetime, parse_number
 from journeys.privacy import mask_text_column, pseudonymise
-from journeys.errors import InputError
 from journeys.schema import FrameSchema
 
 __all__ = [
@@ -100,7 +101,12 @@ def reasons_table(rejected: pl.DataFrame) -> pl.DataFrame:
     """``reason, label_ja, label_en, rows`` counted from a rejected frame, most frequent first."""
     if rejected.height == 0:
         return pl.DataFrame(
-            schema={"reason": pl.String, "label_ja": pl.String, "label_en": pl.String, "rows": pl.UInt32}
+            schema={
+                "reason": pl.String,
+                "label_ja": pl.String,
+                "label_en": pl.String,
+                "rows": pl.UInt32,
+            }
         )
     counts = (
         rejected.select(pl.col("reason").str.split("; ").alias("reason"))
@@ -164,7 +170,7 @@ def _parse_columns(
         name = f.name
         if name not in present:
             if not f.optional:
-                typed[name] = pl.Series(name, [None] * n, dtype=f.dtype)
+                typed[name] = pl.repeat(None, n, dtype=f.dtype, eager=True).alias(name)
             continue
         col = frame.get_column(name)
         if isinstance(f.dtype, pl.Datetime):
@@ -202,9 +208,8 @@ def _parse_stamp(
         )
     secs = clock_seconds(col, mapping.time_format)
     clock[col.name] = secs
-    joined = pl.select(
-        date.cast(pl.Datetime("us")) + pl.duration(seconds=secs, time_unit="us")
-    ).to_series()
+    day_us = date.cast(pl.Datetime("us")).cast(pl.Int64)
+    joined = (day_us + secs * 1_000_000).cast(pl.Datetime("us"))
     todo = joined.is_null() & col.is_not_null()
     if todo.any():
         full = parse_datetime(
@@ -230,16 +235,18 @@ def _roll_over_midnight(
     changed: dict[str, pl.Series] = {}
     rolled = 0
     order = [c for c in ("issued_at", "called_at", "ended_at") if c in clock]
-    for before, after in zip(order, order[1:], strict=False):
+    for before, after in itertools.pairwise(order):
         prev = changed.get(before, typed[before])
         cur = changed.get(after, typed[after])
         back = (prev - cur).dt.total_seconds() > half_day
         back = back.fill_null(False)
         if back.any():
             rolled += int(back.sum())
-            changed[after] = pl.select(
-                pl.when(back).then(cur + pl.duration(days=1)).otherwise(cur)
-            ).to_series().alias(after)
+            changed[after] = (
+                pl.select(pl.when(back).then(cur + pl.duration(days=1)).otherwise(cur))
+                .to_series()
+                .alias(after)
+            )
     if rolled:
         notes.append(
             f"{rolled} call/end times earlier on the clock than the step before were read as "
@@ -300,7 +307,10 @@ def _field_rules(schema: type[FrameSchema], present: set[str]) -> list[Rule]:
                     name,
                     raw_set & value.is_null(),
                     pl.format(
-                        "{} {} is not one of {}", pl.lit(name), _quote(raw), pl.lit("/".join(f.isin))
+                        "{} {} is not one of {}",
+                        pl.lit(name),
+                        _quote(raw),
+                        pl.lit("/".join(f.isin)),
                     ),
                 )
             )
@@ -318,17 +328,43 @@ def _number_rules(
     not_whole = value.is_not_null() & (value != value.round(0))
     if name == "step":
         bad = unread | not_whole | (value < 0).fill_null(False)
-        return [Rule("step_not_int", name, bad, pl.format("step {} is not a whole number ≥ 0", _quote(raw)))]
+        return [
+            Rule(
+                "step_not_int",
+                name,
+                bad,
+                pl.format("step {} is not a whole number ≥ 0", _quote(raw)),
+            )
+        ]
     if name == "emotion":
         bad = not_whole | ((value < -2) | (value > 2)).fill_null(False)
         return [
-            Rule("not_a_number", name, unread, pl.format("emotion {} is not a number", _quote(raw))),
-            Rule("emotion_out_of_range", name, bad, pl.format("emotion {} is outside −2..+2", _quote(raw))),
+            Rule(
+                "not_a_number", name, unread, pl.format("emotion {} is not a number", _quote(raw))
+            ),
+            Rule(
+                "emotion_out_of_range",
+                name,
+                bad,
+                pl.format("emotion {} is outside −2..+2", _quote(raw)),
+            ),
         ]
-    rules = [Rule("not_a_number", name, unread, pl.format("{} {} is not a number", pl.lit(name), _quote(raw)))]
+    rules = [
+        Rule(
+            "not_a_number",
+            name,
+            unread,
+            pl.format("{} {} is not a number", pl.lit(name), _quote(raw)),
+        )
+    ]
     if integer:
         rules.append(
-            Rule("not_a_number", name, not_whole, pl.format("{} {} is not a whole number", pl.lit(name), _quote(raw)))
+            Rule(
+                "not_a_number",
+                name,
+                not_whole,
+                pl.format("{} {} is not a whole number", pl.lit(name), _quote(raw)),
+            )
         )
     if name in ("forms_written", "fields_written"):
         rules.append(
@@ -340,13 +376,30 @@ def _number_rules(
             )
         )
     elif name == "minutes":
-        rules.append(Rule("negative_minutes", name, (value < 0).fill_null(False), pl.format("minutes {} is negative", _quote(raw))))
         rules.append(
-            Rule("duration_over_day", name, (value > DAY_SECONDS / 60).fill_null(False), pl.format("minutes {} is over one day", _quote(raw)))
+            Rule(
+                "negative_minutes",
+                name,
+                (value < 0).fill_null(False),
+                pl.format("minutes {} is negative", _quote(raw)),
+            )
+        )
+        rules.append(
+            Rule(
+                "duration_over_day",
+                name,
+                (value > DAY_SECONDS / 60).fill_null(False),
+                pl.format("minutes {} is over one day", _quote(raw)),
+            )
         )
     elif ge is not None:
         rules.append(
-            Rule("not_a_number", name, (value < ge).fill_null(False), pl.format("{} {} is below {}", pl.lit(name), _quote(raw), pl.lit(ge)))
+            Rule(
+                "not_a_number",
+                name,
+                (value < ge).fill_null(False),
+                pl.format("{} {} is below {}", pl.lit(name), _quote(raw), pl.lit(ge)),
+            )
         )
     return rules  # fmt: skip
 
@@ -391,7 +444,7 @@ def _counter_log_rules(present: set[str], catalog: Sequence[str] | None, dup: bo
                 pl.format(
                     "ticket_id {} already on row {}",
                     _quote("ticket_id"),
-                    pl.col("__row").first().over("ticket_id"),
+                    pl.col("__first_row"),
                 ),
             )
         )
@@ -408,19 +461,66 @@ def _counter_log_rules(present: set[str], catalog: Sequence[str] | None, dup: bo
     return rules
 
 
+def _survey_minutes_from_times(
+    data: pl.DataFrame, parsed: pl.DataFrame, mapping: Mapping, notes: list[str]
+) -> tuple[pl.DataFrame, list[Rule]]:
+    """Survey steps timed by start and end (clock or date-time): minutes = end − start."""
+    stamps = {}
+    for col in ("started_at", "ended_at"):
+        values = data.get_column(col)
+        full = parse_datetime(values, datetime_format=mapping.datetime_format)
+        secs = clock_seconds(values, mapping.time_format)
+        stamps[col] = full.cast(pl.Int64).fill_null(secs * 1_000_000)
+    minutes = (stamps["ended_at"] - stamps["started_at"]) / 60_000_000
+    notes.append("survey minutes computed from start and end times (開始・終了時刻から所要分)")
+    parsed = parsed.with_columns(
+        minutes.alias("minutes"),
+        stamps["started_at"].is_null().alias("__bad_start"),
+        stamps["ended_at"].is_null().alias("__bad_end"),
+    )
+    rules: list[Rule] = []
+    for col, flag in (("started_at", "__bad_start"), ("ended_at", "__bad_end")):
+        raw = _raw(col)
+        rules.append(
+            Rule(
+                "unparseable_time",
+                col,
+                pl.col(flag) & pl.col(raw).is_not_null(),
+                pl.format("{} {} is not a time", pl.lit(col), _quote(raw)),
+            )
+        )
+        rules.append(Rule("missing_value", col, pl.col(raw).is_null(), pl.lit(f"{col} is empty")))
+    rules.append(
+        Rule(
+            "negative_minutes",
+            "minutes",
+            (pl.col("minutes") < 0).fill_null(False),
+            pl.lit("ended_at is before started_at"),
+        )
+    )
+    return parsed, rules
+
+
+def _has_repeats(values: pl.Series) -> bool:
+    """True when a value occurs twice: cheap 64-bit hashes first, exact text only if needed."""
+    values = values.drop_nulls()
+    hashes = values.hash(seed=20260401)
+    if hashes.n_unique() == hashes.len():
+        return False
+    return bool(values.is_duplicated().any())
+
+
 def _prefix_daily_tickets(frame: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
     """Ticket numbers that restart every day get the day in front (``20250303-0012``)."""
     if "__day" not in frame.columns:
         return frame
     ids = frame.filter(pl.col("ticket_id").is_not_null() & pl.col("__day").is_not_null())
-    if ids.height == 0 or ids.get_column("ticket_id").n_unique() == ids.height:
+    if ids.height == 0 or not _has_repeats(ids.get_column("ticket_id")):
         return frame
     days_per_id = ids.group_by("ticket_id").agg(pl.col("__day").n_unique().alias("d"))
     if int((days_per_id.get_column("d") > 1).sum()) * 2 < days_per_id.height:
         return frame
-    notes.append(
-        "ticket numbers restart every day: ticket_id = day + number (e.g. 20250303-0012)"
-    )
+    notes.append("ticket numbers restart every day: ticket_id = day + number (e.g. 20250303-0012)")
     return frame.with_columns(
         ticket_id=pl.when(pl.col("__day").is_not_null())
         .then(pl.col("__day").dt.strftime("%Y%m%d") + "-" + pl.col("ticket_id"))
@@ -452,11 +552,13 @@ def validate_frame(
     if "__row" not in data.columns:
         data = data.with_row_index("__row", offset=1).with_columns(pl.col("__row").cast(pl.Int64))
     known = {f.name for f in schema.fields()} | {"date", "__row", "__extra"}
+    if kind == "survey":
+        known |= {"started_at", "ended_at"}
     extra_cols = [c for c in data.columns if c not in known]
     if extra_cols:
         data = data.drop(extra_cols)
     rows_in = data.height
-    missing = [r for r in required_roles(kind) if r not in data.columns]
+    missing = [r for r in required_roles(kind, data.columns) if r not in data.columns]
     if missing:
         raise InputError(
             f"missing required column(s) {', '.join(missing)}; columns found: "
@@ -480,7 +582,9 @@ def validate_frame(
             masked += n
             data = data.with_columns(col)
     if masked:
-        all_notes.append(f"{masked} free-text values had a personal number masked (個人番号・電話番号をマスク)")
+        all_notes.append(
+            f"{masked} free-text values had a personal number masked (個人番号・電話番号をマスク)"
+        )
 
     present = {c for c in data.columns if not c.startswith("__")}
     called_raw_empty = (
@@ -489,12 +593,18 @@ def validate_frame(
     data = data.with_columns(called_raw_empty)
     parsed = _parse_columns(data, schema, kind, mapping, all_notes)
     rules = _field_rules(schema, present)
+    if kind == "survey" and "minutes" not in present and {"started_at", "ended_at"} <= present:
+        parsed, step_rules = _survey_minutes_from_times(data, parsed, mapping, all_notes)
+        rules = [r for r in rules if r.column != "minutes"] + step_rules
     if kind == "counter-log":
         if "date" in present:
-            parsed = parsed.with_columns(__day=parse_date(data.get_column("date"), mapping.date_format))
+            parsed = parsed.with_columns(
+                __day=parse_date(data.get_column("date"), mapping.date_format)
+            )
         parsed = _prefix_daily_tickets(parsed, all_notes)
-        tickets = parsed.get_column("ticket_id")
-        dup = tickets.drop_nulls().n_unique() < tickets.drop_nulls().len()
+        dup = _has_repeats(parsed.get_column("ticket_id"))
+        if dup:
+            parsed = parsed.with_columns(__first_row=pl.col("__row").min().over("ticket_id"))
         catalog = list(catalog_counters) if catalog_counters is not None else None
         rules += _counter_log_rules(present, catalog, dup)
         if "date" in present:
@@ -538,13 +648,25 @@ def _split(
         def joined(parts: list[pl.Expr]) -> pl.Expr:
             return pl.concat_str(parts, separator="; ", ignore_nulls=True)
 
-        codes = joined([pl.when(pl.col(b)).then(pl.lit(r.code)) for b, r in zip(bad_cols, rules, strict=True)])
-        columns = joined([pl.when(pl.col(b)).then(pl.lit(r.column)) for b, r in zip(bad_cols, rules, strict=True)])
-        messages = joined([pl.when(pl.col(b)).then(r.message) for b, r in zip(bad_cols, rules, strict=True)])
+        codes = joined(
+            [pl.when(pl.col(b)).then(pl.lit(r.code)) for b, r in zip(bad_cols, rules, strict=True)]
+        )
+        columns = joined(
+            [
+                pl.when(pl.col(b)).then(pl.lit(r.column))
+                for b, r in zip(bad_cols, rules, strict=True)
+            ]
+        )
+        messages = joined(
+            [pl.when(pl.col(b)).then(r.message) for b, r in zip(bad_cols, rules, strict=True)]
+        )
         rejected = bad.select(
             pl.col("__row").cast(pl.Int64).alias("source_row"),
             codes.str.split("; ").list.unique(maintain_order=True).list.join("; ").alias("reason"),
-            columns.str.split("; ").list.unique(maintain_order=True).list.join("; ").alias("column"),
+            columns.str.split("; ")
+            .list.unique(maintain_order=True)
+            .list.join("; ")
+            .alias("column"),
             messages.alias("message"),
             *[_cut(c).alias(c.removeprefix("__raw_")) for c in raw_cols],
         )
@@ -605,4 +727,3 @@ def validate_survey(
     """Validate a journey survey — all failures: unknown action, emotion outside −2..+2,
     negative minutes, step not a whole number, missing values; free text is masked."""
     return validate_frame(frame, "survey", salt=salt, mapping=mapping, source=source, **kwargs)
-

@@ -11,6 +11,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from journeys.errors import InputError
 from madoguchi import __version__
@@ -67,9 +68,10 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script: runs the app, turning user mistakes into one line."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode, a command's ``typer.Exit(code)`` comes back as the return value.
+        rc = app(args=argv, standalone_mode=False)
     except InputError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -83,4 +85,4 @@ def main(argv: list[str] | None = None) -> None:
             show()
             sys.exit(code)
         raise
-    sys.exit(0)
+    sys.exit(rc if isinstance(rc, int) else 0)

@@ -34,6 +34,7 @@ __all__ = [
     "is_working_day",
     "quantile_function",
     "return_time",
+    "return_times",
     "working_days_after",
 ]
 
@@ -85,7 +86,9 @@ class ServiceQuantiles:
     def of(cls, study: Study) -> ServiceQuantiles:
         """Build the inverse CDFs of a study's catalog (in catalog order)."""
         return cls(
-            by_department=tuple(quantile_function(p.service.by_department) for p in study.procedures),
+            by_department=tuple(
+                quantile_function(p.service.by_department) for p in study.procedures
+            ),
             one_stop=tuple(
                 quantile_function(p.service.one_stop) if p.service.one_stop is not None else None
                 for p in study.procedures
@@ -171,9 +174,20 @@ class ResidentModel:
             for ev in study.life_events
         ]
         self.width = max((len(ev.procedures) for ev in study.life_events), default=1)
+        self._bits = np.int64(1) << np.arange(self.width, dtype=np.int64)
         self._keys: dict[tuple[int, int], int] = {}
+        self._rates: dict[dt.date, np.ndarray] = {}
+        self._tuples: dict[tuple[int, ...], int] = {}
         #: every distinct bundle met so far; a resident's ``bundle_ids`` entry indexes it
         self.bundles: list[tuple[int, ...]] = []
+
+    def rates(self, day: dt.date) -> np.ndarray:
+        """Expected visits of ``day`` per life event (see :func:`event_rates`), remembered."""
+        found = self._rates.get(day)
+        if found is None:
+            found = event_rates(self.study, day)
+            self._rates[day] = found
+        return found
 
     def bundle_id(self, event: int, code: int) -> int:
         """Number of the bundle of ``event`` whose procedures have their bit set in ``code``."""
@@ -187,7 +201,18 @@ class ResidentModel:
             self._keys[key] = found
         return found
 
-    def bundle_codes(self, events: np.ndarray, bundle_u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def bundle_id_of(self, bundle: tuple[int, ...]) -> int:
+        """Number of an arbitrary bundle (a return visit's single procedure)."""
+        found = self._tuples.get(bundle)
+        if found is None:
+            found = len(self.bundles)
+            self.bundles.append(bundle)
+            self._tuples[bundle] = found
+        return found
+
+    def bundle_codes(
+        self, events: np.ndarray, bundle_u: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Inclusion bit pattern of each resident's bundle, and the (resident × procedure) need matrix.
 
         A resident whose draws include nothing gets the event's most likely procedure (so every
@@ -196,19 +221,22 @@ class ResidentModel:
         n = events.size
         codes = np.zeros(n, dtype=np.int64)
         need = np.zeros((n, len(self.study.procedures)), dtype=bool)
+        order = np.argsort(events, kind="stable")
+        bounds = np.cumsum(np.bincount(events, minlength=len(self.event_procs)))
+        start = 0
         for e, (procs, probs) in enumerate(self.event_procs):
-            rows = np.flatnonzero(events == e)
-            if rows.size == 0:
+            stop = int(bounds[e])
+            if stop == start:
                 continue
+            rows = order[start:stop]
+            start = stop
             k = procs.size
             take = bundle_u[rows, :k] < probs
             empty = ~take.any(axis=1)
             if empty.any():
-                take[np.flatnonzero(empty), int(np.argmax(probs))] = True
-            codes[rows] = take.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
-            sub = need[rows]
-            sub[:, procs] |= take
-            need[rows] = sub
+                take[empty, int(np.argmax(probs))] = True
+            codes[rows] = take @ self._bits[:k]
+            need[rows[:, None], procs[None, :]] = take
         return codes, need
 
 
@@ -242,37 +270,49 @@ def draw_day(
     s = streams or day_streams(seed, replication, day)
     quantiles = model.quantiles
     n_proc = len(study.procedures)
-    rates = event_rates(study, day)
+    rates = model.rates(day)
     total = float(rates.sum())
-    if total <= 0.0:
-        times = np.empty(0)
-    else:
-        times = _arrival_times(study, total, s.arrivals)
+    times = np.empty(0) if total <= 0.0 else _arrival_times(study, total, s.arrivals)
     n = int(times.size)
     # life events, categorical by rate (restricted peaks change the mix)
     if n:
         cum = np.cumsum(rates / total)
-        events = np.minimum(np.searchsorted(cum, s.life_events.random(n), side="right"), len(rates) - 1)
+        events = np.minimum(
+            np.searchsorted(cum, s.life_events.random(n), side="right"), len(rates) - 1
+        )
     else:
         events = np.empty(0, dtype=np.int64)
     # bundles: independent draws per procedure of the life event
     bundle_u = s.bundles.random((n, model.width))
     codes, need = model.bundle_codes(events, bundle_u)
+    n_events = len(model.event_procs)
+    keys_u, inverse = np.unique(codes * n_events + events, return_inverse=True)
     bundle_id = model.bundle_id
-    ids = [bundle_id(e, c) for e, c in zip(events.tolist(), codes.tolist(), strict=True)]
+    key_ids = [bundle_id(int(key % n_events), int(key // n_events)) for key in keys_u.tolist()]
+    ids = [key_ids[j] for j in inverse.reshape(-1).tolist()]
     catalog = model.bundles
     bundles = [catalog[k] for k in ids]
     # service uniforms per (resident, procedure), turned into minutes at both kinds of counter
     u = s.service.random((n, n_proc))
     flat = np.flatnonzero(need.ravel())
-    rows, cols = np.divmod(flat, n_proc) if n_proc else (flat, flat)
+    cols = flat % n_proc if n_proc else flat
+    by_col = np.argsort(cols, kind="stable")
+    bounds = (
+        np.cumsum(np.bincount(cols, minlength=n_proc))
+        if flat.size
+        else np.zeros(n_proc, dtype=np.int64)
+    )
+    u_flat = u.ravel()[flat]
     bd_values = np.zeros(flat.size)
     os_values = np.zeros(flat.size)
+    start = 0
     for k in range(n_proc):
-        sel = np.flatnonzero(cols == k)
-        if sel.size == 0:
+        stop = int(bounds[k])
+        if stop == start:
             continue
-        uk = u[rows[sel], k]
+        sel = by_col[start:stop]
+        start = stop
+        uk = u_flat[sel]
         bd_values[sel] = quantiles.by_department[k](uk)
         q_os = quantiles.one_stop[k]
         if q_os is not None:
@@ -294,12 +334,27 @@ def draw_day(
         no_show_u=no_show_u.tolist(),
         omit_u=om[:, 0],
         omit_pick=om[:, 1],
-        omit_days=1 + np.minimum((om[:, 2] * MAX_RETURN_DAYS).astype(np.int64), MAX_RETURN_DAYS - 1),
+        omit_days=1
+        + np.minimum((om[:, 2] * MAX_RETURN_DAYS).astype(np.int64), MAX_RETURN_DAYS - 1),
         ret_time_u=om[:, 3:5],
         ret_service_u=om[:, 5],
         ret_patience=-np.log1p(-om[:, 6]),
         ret_no_show_u=om[:, 7],
     )
+
+
+def return_times(study: Study, u_hour: np.ndarray, u_min: np.ndarray) -> np.ndarray:
+    """:func:`return_time` for arrays of uniforms."""
+    arr = study.arrivals
+    profile = np.asarray(arr.hour_profile, dtype=float)
+    cum = np.cumsum(profile)
+    hours = np.minimum(np.searchsorted(cum / cum[-1], u_hour, side="right"), profile.size - 1)
+    windows = np.array([arr.hour_window(h) for h in range(profile.size)], dtype=float)
+    start, end = windows[hours, 0], windows[hours, 1]
+    empty = end <= start
+    start = np.where(empty, float(arr.open_min), start)
+    end = np.where(empty, float(arr.close_min), end)
+    return start + (end - start) * u_min
 
 
 def working_days_after(study: Study, day: dt.date, count: int) -> dt.date:

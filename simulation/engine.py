@@ -6,15 +6,22 @@ canonical counter log (ARCHITECTURE.md) and the staff log. :func:`simulate_repli
 day are drawn once (:mod:`simulation.arrivals`) and each scenario plays them through its own
 counters (:mod:`simulation.entities`), following docs/study-format.md, "Process semantics".
 
-Choices the format leaves open, made here once:
+Choices the format leaves open, made here once (the sample generator, journeys/samplecity, made
+the same ones, see data/sample/README.md):
 
-* a resident who balks, reneges (patience ran out) or is a no-show leaves the hall: the rest of
-  the bundle is dropped; abandoned tickets have neither ``called_at`` nor ``ended_at``;
+* a resident who balks or reneges (patience ran out) leaves the hall: the rest of the bundle is
+  dropped; abandoned tickets have neither ``called_at`` nor ``ended_at``; a no-show is called,
+  served for 0 minutes, and the resident carries on with the rest of the route;
+* among the counters that take a ticket's procedures the resident picks the one with the fewest
+  residents present (waiting + being served; ties: the first listed); the walk (previous place
+  → nearest desk if writing → ticket machine → nearest such counter) and the writing are one
+  timeout before the ticket is issued;
 * an omission does not shorten the first visit: one procedure could not be completed (a
   missing document or form), and the resident comes back for it 1–5 working days later at a
   time drawn from the hour profile; return visits are new visits that do not omit again;
-* triage takes exactly ``triage_min``; a ticket's walk from the ticket machine to its counter
-  overlaps its wait (the ticket is issued at the machine);
+* triage takes exactly ``triage_min`` (FIFO, ``floor_manager.staff`` servers);
+* lunch: servers on duty in the window go in waves from its start, never interrupting a service
+  and never more than ⌈staff/2⌉ away at once (a late one waits for a colleague to return);
 * after ``close`` the servers on duty stay until their queue is empty; a ticket taken after
   closing at a counter nobody staffs any more calls its first server back;
 * back-office minutes of each served ticket are one job for the back office, which works FIFO
@@ -24,6 +31,8 @@ Choices the format leaves open, made here once:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +48,7 @@ from simulation.arrivals import (
     ServiceQuantiles,
     draw_day,
     is_working_day,
-    return_time,
+    return_times,
     working_days_after,
 )
 from simulation.entities import (
@@ -140,13 +149,19 @@ def _layout(scenario: Scenario) -> _Layout:
         lunch_at: list[float | None] = [None] * len(slots)
         lunch = counter.lunch
         if lunch is not None and lunch.minutes > 0:
-            at_lunch = [k for k, sl in enumerate(slots) if any(a <= lunch.start_min < b for a, b in sl)]
+            at_lunch = [
+                k for k, sl in enumerate(slots) if any(a <= lunch.start_min < b for a, b in sl)
+            ]
             n = len(at_lunch)
             if n:
                 per_wave = math.ceil(n / 2)
                 waves = math.ceil(n / per_wave)
                 window = lunch.end_min - lunch.start_min
-                step = lunch.minutes if waves * lunch.minutes <= window or waves == 1 else max(window - lunch.minutes, 0.0) / (waves - 1)
+                step = (
+                    lunch.minutes
+                    if waves * lunch.minutes <= window or waves == 1
+                    else max(window - lunch.minutes, 0.0) / (waves - 1)
+                )
                 for rank, k in enumerate(at_lunch):
                     lunch_at[k] = lunch.start_min + (rank // per_wave) * step
         row = []
@@ -157,7 +172,11 @@ def _layout(scenario: Scenario) -> _Layout:
         lunch_min.append(float(lunch.minutes) if lunch is not None else 0.0)
     fm = None
     fm_base = len(staff_ids)
-    if scenario.flow == "one_stop" and scenario.floor_manager is not None and scenario.floor_manager.staff > 0:
+    if (
+        scenario.flow == "one_stop"
+        and scenario.floor_manager is not None
+        and scenario.floor_manager.staff > 0
+    ):
         fm = FloorManager(scenario.floor_manager.staff, scenario.floor_manager.triage_min)
         staff_ids.extend(f"FM-{k + 1}" for k in range(fm.staff))
     bo = None
@@ -171,13 +190,22 @@ def _layout(scenario: Scenario) -> _Layout:
 class _ScenarioRun:
     """One scenario of a replication: its compiled plan, staff layout, and pending return visits."""
 
-    def __init__(self, study: Study, scenario: Scenario, quantiles: ServiceQuantiles, study_dir: Path | None) -> None:
+    def __init__(
+        self,
+        study: Study,
+        scenario: Scenario,
+        model: ResidentModel,
+        plan: ScenarioPlan,
+        layout: _Layout,
+    ) -> None:
         self.study = study
         self.scenario = scenario
-        self.plan = ScenarioPlan(study, scenario, study_dir)
-        self.layout = _layout(scenario)
-        self.quantiles = quantiles
+        self.plan = plan
+        self.layout = layout
+        self.model = model
+        self.quantiles: ServiceQuantiles = model.quantiles
         self.returns: dict[dt.date, list[_Return]] = {}
+        self._later: dict[tuple[dt.date, int], dt.date] = {}
         self.sign_only = [p.sign_only_min for p in study.procedures]
         self.parts: dict[str, list[np.ndarray]] = {}
         self.staff_parts: dict[str, list[np.ndarray]] = {}
@@ -200,7 +228,9 @@ class _ScenarioRun:
             no_show_rate=sc.no_show_rate,
             close_min=arrivals.close_min,
         )
-        for counter, row, lunch_min in zip(hall.counters, layout.counter_servers, layout.lunch_min, strict=True):
+        for counter, row, lunch_min in zip(
+            hall.counters, layout.counter_servers, layout.lunch_min, strict=True
+        ):
             counter.lunch_min = lunch_min
             counter.away_limit = max(1, math.ceil(sum(1 for r in row if r[2] is not None) / 2))
             for index, shifts, lunch_at in row:
@@ -212,7 +242,7 @@ class _ScenarioRun:
                     hall.lunch(server, lunch_at)
         hall.closing()
 
-        visits, arrived, events, n_procs, is_return = self._visits(pop)
+        visits, arrived, leads, events, n_procs, is_return = self._visits(pop)
         starts = list(arrived)
         triage_rows: list[tuple[int, float, float]] = []
         if layout.floor_manager is not None and visits:
@@ -221,14 +251,15 @@ class _ScenarioRun:
             for k, (fm, t0, t1) in zip(order, done, strict=True):
                 starts[k] = t1
                 triage_rows.append((fm, t0, t1))
-        hall.start_visits(visits, starts)
+        hall.start_visits(visits, [s + lead for s, lead in zip(starts, leads, strict=True)])
         hall.env.run()
         self._leftovers(hall)
         self._omissions(pop)
         self._collect(pop, hall, visits, triage_rows, events, n_procs, is_return, arrived)
 
-    def _visits(self, pop: DayPopulation) -> tuple[list[Visit], list[float], list[int], list[int], list[bool]]:
-        sc = self.scenario
+    def _visits(
+        self, pop: DayPopulation
+    ) -> tuple[list[Visit], list[float], list[float], list[int], list[int], list[bool]]:
         plan = self.plan
         sign = self.sign_only
         visits: list[Visit] = []
@@ -236,32 +267,49 @@ class _ScenarioRun:
         events: list[int] = pop.life_event.tolist()
         is_return: list[bool] = [False] * pop.size
         route_of = plan.route_of
-        service_bd, service_os, patience, no_show_u = pop.service_bd, pop.service_os, pop.patience, pop.no_show_u
+        service_bd, service_os, patience, no_show_u = (
+            pop.service_bd,
+            pop.service_os,
+            pop.patience,
+            pop.no_show_u,
+        )
         n_proc = pop.n_proc
         bundles = pop.bundles
         append = visits.append
+        leads: list[float] = []
+        lead = leads.append
         for i, bid in enumerate(pop.bundle_ids):
-            legs = route_of(bid, bundles[i])
+            route = route_of(bid, bundles[i])
+            legs = route.legs
             base = i * n_proc
-            if len(legs) == 1 and len(legs[0].procs) == 1 and not legs[0].one_stop:
-                service = [service_bd[base + legs[0].first_proc]]
+            if route.single_proc >= 0:
+                service = [service_bd[base + route.single_proc]]
             else:
                 service = []
                 for leg in legs:
                     if leg.one_stop:
-                        service.append(sum([service_os[base + p] for p in leg.procs]) + leg.sign_min)
+                        service.append(
+                            sum([service_os[base + p] for p in leg.procs]) + leg.sign_min
+                        )
                     elif len(leg.procs) == 1:
                         service.append(service_bd[base + leg.first_proc])
                     else:
                         service.append(sum([service_bd[base + p] for p in leg.procs]))
             append(Visit(i, legs, service, patience[i], no_show_u[i]))
+            lead(route.lead_min)
         n_procs: list[int] = [len(b) for b in bundles]
         for ret in self.returns.pop(pop.day, []):
-            legs = plan.route((ret.proc,))
+            ret_route = plan.route_of(self.model.bundle_id_of((ret.proc,)), (ret.proc,))
+            legs = ret_route.legs
+            lead(ret_route.lead_min)
             u = np.array([ret.service_u])
             service = []
             for leg in legs:
-                q = self.quantiles.one_stop[ret.proc] if leg.one_stop else self.quantiles.by_department[ret.proc]
+                q = (
+                    self.quantiles.one_stop[ret.proc]
+                    if leg.one_stop
+                    else self.quantiles.by_department[ret.proc]
+                )
                 assert q is not None
                 service.append(float(q(u)[0]) + (sign[ret.proc] if leg.one_stop else 0.0))
             visits.append(
@@ -277,7 +325,7 @@ class _ScenarioRun:
             events.append(ret.life_event)
             n_procs.append(1)
             is_return.append(True)
-        return visits, starts, events, n_procs, is_return
+        return visits, starts, leads, events, n_procs, is_return
 
     def _leftovers(self, hall: Hall) -> None:
         """Tickets still waiting when nothing else can happen (no staff at all): abandoned."""
@@ -285,21 +333,39 @@ class _ScenarioRun:
             while counter.queue:
                 t = counter.queue.popleft()
                 hall.tickets.append(
-                    (t.visit.index, t.visit.leg_no, counter.index, t.issued, math.nan, math.nan, -1, ABANDONED, t.walking_m, t.seq)
+                    (
+                        t.visit.index,
+                        t.visit.legs[t.visit.leg_no].code,
+                        counter.index,
+                        t.issued,
+                        math.nan,
+                        math.nan,
+                        -1,
+                        ABANDONED,
+                        t.walking_m,
+                        t.seq,
+                    )
                 )
 
     def _omissions(self, pop: DayPopulation) -> None:
         rate = self.scenario.omission_rate
         if rate <= 0 or pop.size == 0:
             return
-        for i in np.flatnonzero(pop.omit_u < rate).tolist():
+        chosen = np.flatnonzero(pop.omit_u < rate)
+        if chosen.size == 0:
+            return
+        minutes = return_times(self.study, pop.ret_time_u[chosen, 0], pop.ret_time_u[chosen, 1])
+        later = self._later
+        for j, i in enumerate(chosen.tolist()):
             bundle = pop.bundles[i]
             proc = bundle[min(int(pop.omit_pick[i] * len(bundle)), len(bundle) - 1)]
-            day = working_days_after(self.study, pop.day, int(pop.omit_days[i]))
-            minute = return_time(self.study, float(pop.ret_time_u[i, 0]), float(pop.ret_time_u[i, 1]))
+            key = (pop.day, int(pop.omit_days[i]))
+            day = later.get(key)
+            if day is None:
+                day = later[key] = working_days_after(self.study, pop.day, key[1])
             self.returns.setdefault(day, []).append(
                 _Return(
-                    minute=minute,
+                    minute=float(minutes[j]),
                     life_event=int(pop.life_event[i]),
                     proc=proc,
                     service_u=float(pop.ret_service_u[i]),
@@ -323,20 +389,22 @@ class _ScenarioRun:
         day = pop.day.toordinal()
         rows = hall.tickets
         n = len(rows)
-        rec = np.array(rows, dtype=float).reshape(n, 10)
+        rec = np.fromiter(itertools.chain.from_iterable(rows), dtype=float, count=10 * n).reshape(
+            n, 10
+        )
         if n:
             rec = rec[np.argsort(rec[:, 9], kind="stable")]
-        v_idx = rec[:, 0].astype(np.int64)
-        legs_idx = rec[:, 1].astype(np.int64)
-        legs = [visits[v].legs[k] for v, k in zip(v_idx.tolist(), legs_idx.tolist(), strict=True)]
-        proc = np.array([leg.first_proc for leg in legs], dtype=np.int32)
-        forms = np.array([leg.forms for leg in legs], dtype=np.int32)
-        writing = np.array([leg.writing_min for leg in legs], dtype=float)
-        back = np.array([leg.back_office_min for leg in legs], dtype=float)
+        v_idx = rec[:, 0].astype(np.int32)
+        codes = rec[:, 1].astype(np.int64)
+        table = self.plan.leg_table()
+        proc = table["first_proc"][codes]
+        forms = table["forms"][codes]
+        writing = table["writing_min"][codes]
+        back = table["back_office_min"][codes]
         self._add(
             self.parts,
             day=np.full(n, day, dtype=np.int32),
-            visit=v_idx.astype(np.int32),
+            visit=v_idx,
             seq=rec[:, 9].astype(np.int32),
             counter=rec[:, 2].astype(np.int32),
             proc=proc,
@@ -443,7 +511,9 @@ def _concat(store: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
     return {name: np.concatenate(parts) for name, parts in store.items()}
 
 
-def default_days(study: Study, count: int | None = None, start: dt.date | None = None) -> list[dt.date]:
+def default_days(
+    study: Study, count: int | None = None, start: dt.date | None = None
+) -> list[dt.date]:
     """``count`` working days from ``start`` (default: the study's ``start_date``, 5 days)."""
     day = start or study.study.start_date
     want = 5 if count is None else int(count)
@@ -455,6 +525,31 @@ def default_days(study: Study, count: int | None = None, start: dt.date | None =
             days.append(day)
         day += dt.timedelta(days=1)
     return days
+
+
+#: Compiled studies of this process (routes, distances, bundles), by content: replications of
+#: the same study reuse them; a changed study (a sweep value) gets its own.
+_COMPILED: dict[str, tuple[ResidentModel, dict[str, tuple[ScenarioPlan, _Layout]]]] = {}
+
+
+def _compiled(
+    study: Study, ids: Sequence[str], study_dir: Path | None
+) -> tuple[ResidentModel, dict[str, tuple[ScenarioPlan, _Layout]]]:
+    key = hashlib.sha1(
+        (study.model_dump_json() + "|" + str(study_dir or study.source_dir)).encode("utf-8")
+    ).hexdigest()
+    found = _COMPILED.get(key)
+    if found is None:
+        if len(_COMPILED) >= 16:
+            _COMPILED.clear()
+        found = (ResidentModel(study), {})
+        _COMPILED[key] = found
+    model, plans = found
+    for sid in ids:
+        if sid not in plans:
+            scenario = study.scenario(sid)
+            plans[sid] = (ScenarioPlan(study, scenario, study_dir), _layout(scenario))
+    return model, plans
 
 
 def _max_slots(study: Study) -> int:
@@ -478,8 +573,10 @@ def simulate_replication(
     ids = list(scenario_ids) if scenario_ids is not None else study.scenario_ids
     if not ids:
         raise InputError("no scenario to simulate")
-    model = ResidentModel(study)
-    runs = [_ScenarioRun(study, study.scenario(sid), model.quantiles, study_dir) for sid in ids]
+    model, plans = _compiled(study, ids, study_dir)
+    runs = [
+        _ScenarioRun(study, study.scenario(sid), model, plans[sid][0], plans[sid][1]) for sid in ids
+    ]
     slots = _max_slots(study)
     for day in sorted(set(days)):
         if not is_working_day(study, day):
@@ -503,7 +600,9 @@ def simulate_days(
     Deterministic: the same arguments give the same frames. Two scenarios simulated with the
     same ``days``, ``replication`` and ``seed`` meet the same residents (common random numbers).
     """
-    (raw,) = simulate_replication(study, [scenario_id], days=days, replication=replication, seed=seed)
+    (raw,) = simulate_replication(
+        study, [scenario_id], days=days, replication=replication, seed=seed
+    )
     return raw_to_output(raw)
 
 
@@ -546,14 +645,20 @@ def raw_to_output(raw: RawRun) -> SimOutput:
     outcomes = pl.Series(list(OUTCOME_NAMES), dtype=pl.String)
     date_text = pl.col("_day").dt.strftime("%Y%m%d")
     log = frame.select(
-        visit_id=pl.concat_str([pl.lit(prefix), date_text, pl.lit("-V"), pl.col("_visit").cast(pl.String).str.zfill(5)]),
-        ticket_id=pl.concat_str([pl.lit(prefix), date_text, pl.lit("-T"), pl.col("_seq").cast(pl.String).str.zfill(5)]),
+        visit_id=pl.concat_str(
+            [pl.lit(prefix), date_text, pl.lit("-V"), pl.col("_visit").cast(pl.String).str.zfill(5)]
+        ),
+        ticket_id=pl.concat_str(
+            [pl.lit(prefix), date_text, pl.lit("-T"), pl.col("_seq").cast(pl.String).str.zfill(5)]
+        ),
         counter_id=counters.gather(frame["_counter"]),
         procedure_id=procs.gather(frame["_proc"]),
         issued_at=pl.col("issued_at"),
         called_at=pl.when(pl.col("_called_ok")).then(pl.col("called_at")),
         ended_at=pl.when(pl.col("_ended_ok")).then(pl.col("ended_at")),
-        staff_id=pl.when(pl.col("_server") >= 0).then(staff.gather(frame["_server"].clip(lower_bound=0))),
+        staff_id=pl.when(pl.col("_server") >= 0).then(
+            staff.gather(frame["_server"].clip(lower_bound=0))
+        ),
         outcome=outcomes.gather(frame["_outcome"]),
         forms_written=pl.col("forms_written"),
         scenario=pl.lit(raw.scenario),
@@ -564,7 +669,10 @@ def raw_to_output(raw: RawRun) -> SimOutput:
     schema = {**COUNTER_LOG_COLUMNS, **COUNTER_LOG_OPTIONAL}
     log = log.cast(schema)  # type: ignore[arg-type]
 
-    s = raw.staff
+    order = np.lexsort(
+        (raw.staff["kind"], raw.staff["server"], raw.staff["start"], raw.staff["day"])
+    )
+    s = {name: values[order] for name, values in raw.staff.items()}
     s_day_us = (s["day"].astype(np.int64) - _EPOCH) * 86_400_000_000
     counter_names = pl.Series(["back_office", "floor_manager", *raw.counter_ids], dtype=pl.String)
     activities = pl.Series(list(_ACTIVITIES), dtype=pl.String)
@@ -575,11 +683,15 @@ def raw_to_output(raw: RawRun) -> SimOutput:
             "staff_id": staff.gather(s["server"]),
             "counter_id": counter_names.gather(s["counter"] + 2),
             "activity": activities.gather(s["kind"].astype(np.int32)),
-            "start": pl.Series(s_day_us + s["start"] * 1_000_000, dtype=pl.Int64).cast(pl.Datetime("us")),
-            "end": pl.Series(s_day_us + s["end"] * 1_000_000, dtype=pl.Int64).cast(pl.Datetime("us")),
+            "start": pl.Series(s_day_us + s["start"] * 1_000_000, dtype=pl.Int64).cast(
+                pl.Datetime("us")
+            ),
+            "end": pl.Series(s_day_us + s["end"] * 1_000_000, dtype=pl.Int64).cast(
+                pl.Datetime("us")
+            ),
             "minutes": s["minutes"],
         }
-    ).sort(["start", "staff_id", "activity"])
+    )
 
     v = raw.visits
     v_day = pl.Series(v["day"].astype(np.int64) - _EPOCH, dtype=pl.Int32).cast(pl.Date)
@@ -589,7 +701,9 @@ def raw_to_output(raw: RawRun) -> SimOutput:
         {
             "_day": v_day,
             "_visit": v["visit"],
-            "arrived_at": pl.Series(v_day_us + v["arrival"] * 1_000_000, dtype=pl.Int64).cast(pl.Datetime("us")),
+            "arrived_at": pl.Series(v_day_us + v["arrival"] * 1_000_000, dtype=pl.Int64).cast(
+                pl.Datetime("us")
+            ),
             "life_event": events.gather(v["life_event"]),
             "procedures": v["procedures"].astype(np.int64),
             "return_visit": v["is_return"],
@@ -598,7 +712,12 @@ def raw_to_output(raw: RawRun) -> SimOutput:
         scenario=pl.lit(raw.scenario),
         replication=pl.lit(raw.replication, dtype=pl.Int64),
         visit_id=pl.concat_str(
-            [pl.lit(prefix), pl.col("_day").dt.strftime("%Y%m%d"), pl.lit("-V"), pl.col("_visit").cast(pl.String).str.zfill(5)]
+            [
+                pl.lit(prefix),
+                pl.col("_day").dt.strftime("%Y%m%d"),
+                pl.lit("-V"),
+                pl.col("_visit").cast(pl.String).str.zfill(5),
+            ]
         ),
         arrived_at=pl.col("arrived_at"),
         life_event=pl.col("life_event"),
@@ -606,4 +725,3 @@ def raw_to_output(raw: RawRun) -> SimOutput:
         return_visit=pl.col("return_visit"),
     )
     return SimOutput(log=log, staff_log=staff_log, visits=visits)
-

@@ -49,7 +49,9 @@ _INF = math.inf
 _EPS = 1e-9
 
 
-def multi_server_fifo(ready: Sequence[float], work: Sequence[float], servers: int) -> list[tuple[int, float, float]]:
+def multi_server_fifo(
+    ready: Sequence[float], work: Sequence[float], servers: int
+) -> list[tuple[int, float, float]]:
     """FIFO queue with ``servers`` identical servers, jobs in the given order: (server, start, end).
 
     Exact for a queue whose arrivals do not depend on it (triage at the entrance, back office).
@@ -78,7 +80,7 @@ class Wake:
     def __init__(self, value: object, callback: object) -> None:
         self._value = value
         self._ok = True
-        self.callbacks = [callback]
+        self.callbacks = (callback,)
 
 
 class FloorManager:
@@ -99,7 +101,9 @@ class BackOffice:
     def __init__(self, staff: int) -> None:
         self.staff = max(int(staff), 1)
 
-    def work(self, ready: Sequence[float], minutes: Sequence[float]) -> list[tuple[int, float, float]]:
+    def work(
+        self, ready: Sequence[float], minutes: Sequence[float]
+    ) -> list[tuple[int, float, float]]:
         """(staff, start, end) of each job; jobs must be sorted by ``ready`` time."""
         return multi_server_fifo(ready, minutes, self.staff)
 
@@ -137,7 +141,9 @@ class Ticket:
 
     __slots__ = ("counter", "issued", "seq", "visit", "waiting", "walking_m")
 
-    def __init__(self, visit: Visit, counter: Counter, issued: float, seq: int, walking_m: float) -> None:
+    def __init__(
+        self, visit: Visit, counter: Counter, issued: float, seq: int, walking_m: float
+    ) -> None:
         self.visit = visit
         self.counter = counter
         self.issued = issued
@@ -239,12 +245,14 @@ class Hall:
         self.walk_to_ticket = walk_to_ticket
         self.ticket_to_counter = ticket_to_counter
         self.balk_queue = int(balk_queue) if balk_queue and balk_queue > 0 else 1 << 60
-        self.reneging = bool(patience_mean_min and patience_mean_min > 0 and math.isfinite(patience_mean_min))
+        self.reneging = bool(
+            patience_mean_min and patience_mean_min > 0 and math.isfinite(patience_mean_min)
+        )
         self.patience_mean = float(patience_mean_min) if self.reneging else 0.0
         self.no_show_rate = float(no_show_rate)
         self.close = float(close_min)
         self.seq = 0
-        #: (visit, leg, counter, issued, called, ended, server, outcome, walking_m, seq)
+        #: (visit, leg code, counter, issued, called, ended, server, outcome, walking_m, seq)
         self.tickets: list[tuple[int, int, int, float, float, float, int, int, float, int]] = []
         #: (server, counter, start, end) of every lunch break taken
         self.lunches: list[tuple[int, int, float, float]] = []
@@ -253,20 +261,15 @@ class Hall:
         self._sched(Wake(value, callback), NORMAL, delay)
 
     # ------------------------------------------------------------------ residents
-    def start_visits(self, visits: Sequence[Visit], starts: Sequence[float]) -> None:
-        """Let each visit start its route at its minute (arrival, or end of triage).
+    def start_visits(self, visits: Sequence[Visit], at: Sequence[float]) -> None:
+        """Each visit takes its first ticket at its minute in ``at``.
 
-        The walk from the entrance and the writing are one timeout up to the ticket.
+        ``at`` = arrival (or end of triage) + walk from the entrance + writing: one timeout.
         """
-        sched, due, speed = self._sched, self._ticket_due, self.speed
-        from_entrance = self.walk_to_ticket[0]
-        for visit, at in zip(visits, starts, strict=True):
-            legs = visit.legs
-            if not legs:
-                continue
-            leg = legs[0]
-            delay = at + (from_entrance[leg.forms > 0] + leg.approach_m) / speed + leg.writing_min
-            sched(Wake(visit, due), NORMAL, delay if delay > 0.0 else 0.0)
+        sched, due, now = self._sched, self._ticket_due, self.env._now
+        for visit, t in zip(visits, at, strict=True):
+            if visit.legs:
+                sched(Wake(visit, due), NORMAL, t - now if t > now else 0.0)
 
     def _ticket_due(self, ev: simpy.Event) -> None:
         """The resident has walked (and written): take a ticket at the shortest queue."""
@@ -285,11 +288,25 @@ class Hall:
                 if present < best:
                     best, counter = present, other
         now = self.env._now
-        walking = self.walk_to_ticket[visit.position][leg.forms > 0] + self.ticket_to_counter[counter.index]
+        walking = (
+            self.walk_to_ticket[visit.position][leg.forms > 0]
+            + self.ticket_to_counter[counter.index]
+        )
         self.seq += 1
         if len(counter.queue) >= self.balk_queue:  # balking: leaves the hall
             self.tickets.append(
-                (visit.index, visit.leg_no, counter.index, now, _NAN, _NAN, -1, ABANDONED, walking, self.seq)
+                (
+                    visit.index,
+                    leg.code,
+                    counter.index,
+                    now,
+                    _NAN,
+                    _NAN,
+                    -1,
+                    ABANDONED,
+                    walking,
+                    self.seq,
+                )
             )
             return
         ticket = Ticket(visit, counter, now, self.seq, walking)
@@ -320,7 +337,18 @@ class Hall:
             leg_no = visit.leg_no
             if visit.no_show[leg_no] < self.no_show_rate:
                 self.tickets.append(
-                    (visit.index, leg_no, counter.index, ticket.issued, now, now, server.index, NO_SHOW, ticket.walking_m, ticket.seq)
+                    (
+                        visit.index,
+                        visit.legs[leg_no].code,
+                        counter.index,
+                        ticket.issued,
+                        now,
+                        now,
+                        server.index,
+                        NO_SHOW,
+                        ticket.walking_m,
+                        ticket.seq,
+                    )
                 )
                 self._advance(visit, counter)
                 ticket = queue.popleft() if queue else None
@@ -344,7 +372,7 @@ class Hall:
         self.tickets.append(
             (
                 visit.index,
-                leg_no,
+                visit.legs[leg_no].code,
                 counter.index,
                 ticket.issued,
                 now - visit.service[leg_no],
@@ -409,13 +437,24 @@ class Hall:
         now = self.env._now + _EPS
         heap = counter.deadlines
         while heap and (heap[0][0] <= now or not heap[0][2].waiting):
-            deadline, _, ticket = heapq.heappop(heap)
+            _deadline, _, ticket = heapq.heappop(heap)
             if ticket.waiting:  # patience ran out: the resident leaves the hall
                 ticket.waiting = False
                 counter.queue.remove(ticket)
                 visit = ticket.visit
                 self.tickets.append(
-                    (visit.index, visit.leg_no, counter.index, ticket.issued, _NAN, _NAN, -1, ABANDONED, ticket.walking_m, ticket.seq)
+                    (
+                        visit.index,
+                        visit.legs[visit.leg_no].code,
+                        counter.index,
+                        ticket.issued,
+                        _NAN,
+                        _NAN,
+                        -1,
+                        ABANDONED,
+                        ticket.walking_m,
+                        ticket.seq,
+                    )
                 )
         if heap:
             self._arm(counter, heap[0][0])

@@ -551,7 +551,11 @@ def sketch_floor_grids(study: Study, scenario_id: str, *, cell_m: float = 1.0) -
     centre_r = min(hall_bottom, round(float(np.mean([r for r, _ in cells.values()]))))
     centre_c = round(float(np.mean([c for _, c in cells.values()])))
     candidates = sorted(
-        ((r, c) for r in range(margin, max(margin + 1, hall_bottom + 1)) for c in range(margin, width - 2)),
+        (
+            (r, c)
+            for r in range(margin, max(margin + 1, hall_bottom + 1))
+            for c in range(margin, width - 2)
+        ),
         key=lambda rc: ((rc[0] - centre_r) ** 2 + (rc[1] - centre_c) ** 2, rc),
     )
     stairs = next((rc for rc in candidates if rc not in taken), (ent_r + 1, ent_c))

@@ -30,9 +30,7 @@ import polars as pl
 from scipy import stats
 
 from journeys.errors import InputError
-import functools
-
-from simulation.engine import RawRun, default_days, raw_to_output, simulate_replication
+from simulation.engine import default_days, raw_to_output, simulate_replication
 from simulation.model import Study
 from simulation.parallel import run_tasks
 
@@ -48,6 +46,7 @@ __all__ = [
 ]
 
 _CONFIDENCE = 0.95
+_Result = tuple[list[tuple[Any, Any, Any]], list[tuple[str, int, str, float]]]
 
 
 @dataclass(frozen=True)
@@ -79,28 +78,43 @@ def _replication_task(
     replication: int,
     seed: int,
     study_dir: Path | None,
-) -> list[RawRun]:
-    """One replication of every scenario on the same residents (runs in a worker process)."""
-    return simulate_replication(
-        study, scenario_ids, days=days, replication=replication, seed=seed, study_dir=study_dir
-    )
-
-
-def _measure(
-    raws: list[RawRun], service_target_min: float, keep_logs: bool
+    service_target_min: float,
+    keep_logs: bool,
 ) -> tuple[list[tuple[Any, Any, Any]], list[tuple[str, int, str, float]]]:
-    """Frames (when kept) and KPI rows of one replication — :func:`journeys.metrics.kpis`."""
+    """One replication of every scenario on the same residents: frames (when kept) and KPIs.
+
+    KPIs come from :func:`journeys.metrics.kpis`, the code that measures observed logs.
+    """
     from journeys.metrics import kpis
 
+    raws = simulate_replication(
+        study, scenario_ids, days=days, replication=replication, seed=seed, study_dir=study_dir
+    )
     frames: list[tuple[Any, Any, Any]] = []
     rows: list[tuple[str, int, str, float]] = []
     for raw in raws:
         out = raw_to_output(raw)
         values = kpis(out.log, service_target_min=service_target_min)
-        rows.extend((raw.scenario, raw.replication, name, float(v)) for name, v in values.items())
+        rows.extend((raw.scenario, raw.replication, name, _tidy(v)) for name, v in values.items())
         if keep_logs:
             frames.append((out.log, out.staff_log, out.visits))
     return frames, rows
+
+
+def _tidy(value: float) -> float:
+    """A KPI rounded to 12 significant digits.
+
+    polars adds floats in parallel, so the last bit of a sum can depend on thread timing; the
+    rounding keeps replications byte-identical whatever the number of workers.
+    """
+    v = float(value)
+    if not math.isfinite(v) or v == 0.0:
+        return v
+    return round(v, 11 - math.floor(math.log10(abs(v))))
+
+
+def _same(result: _Result) -> _Result:
+    return result
 
 
 def _t_interval(values: np.ndarray, confidence: float = _CONFIDENCE) -> tuple[float, float, float]:
@@ -130,7 +144,13 @@ def summarise(kpis_long: pl.DataFrame, *, confidence: float = _CONFIDENCE) -> pl
             rows.append((sc, kpi, mean, lo, hi))
     return pl.DataFrame(
         rows,
-        schema={"scenario": pl.String, "kpi": pl.String, "mean": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64},
+        schema={
+            "scenario": pl.String,
+            "kpi": pl.String,
+            "mean": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+        },
         orient="row",
     )
 
@@ -160,7 +180,17 @@ def compare_scenarios(
             a = sub[alt].to_numpy().astype(float)
             ok = np.isfinite(a) & np.isfinite(b)
             diff, lo, hi = _t_interval(a[ok] - b[ok], confidence)
-            rows.append((kpi, float(np.mean(b[ok])) if ok.any() else math.nan, float(np.mean(a[ok])) if ok.any() else math.nan, diff, lo, hi, alt))
+            rows.append(
+                (
+                    kpi,
+                    float(np.mean(b[ok])) if ok.any() else math.nan,
+                    float(np.mean(a[ok])) if ok.any() else math.nan,
+                    diff,
+                    lo,
+                    hi,
+                    alt,
+                )
+            )
     frame = pl.DataFrame(
         rows,
         schema={
@@ -192,7 +222,9 @@ def replications_needed(
     values = np.asarray(pilot, dtype=float)
     values = values[np.isfinite(values)]
     if values.size < 2:
-        raise InputError("a pilot needs at least 2 replications", hint="run --replications 2 or more")
+        raise InputError(
+            "a pilot needs at least 2 replications", hint="run --replications 2 or more"
+        )
     sd = float(values.std(ddof=1))
     if half_width is None:
         if relative is None:
@@ -203,8 +235,11 @@ def replications_needed(
     if sd == 0.0:
         return 2
     z = stats.norm.ppf(0.5 + confidence / 2)
-    n = max(int(math.ceil((z * sd / half_width) ** 2)), 2)
-    while n < max_replications and stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n) > half_width:
+    n = max(math.ceil((z * sd / half_width) ** 2), 2)
+    while (
+        n < max_replications
+        and stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n) > half_width
+    ):
         n += 1
     return n
 
@@ -225,7 +260,17 @@ def trial_table(
             need = replications_needed(values, half_width=target) if target > 0 else None
         except InputError:
             need = None
-        rows.append((sc, kpi, int(values.size), mean, (hi - lo) / 2 if np.isfinite(lo) else math.nan, target, need))
+        rows.append(
+            (
+                sc,
+                kpi,
+                int(values.size),
+                mean,
+                (hi - lo) / 2 if np.isfinite(lo) else math.nan,
+                target,
+                need,
+            )
+        )
     return pl.DataFrame(
         rows,
         schema={
@@ -277,10 +322,18 @@ def run_experiment(
     for sid in ids:
         study.scenario(sid)  # raises a readable error for an unknown id
     day_list = _resolve_days(study, days)
-    args = [(study, ids, day_list, r, seed, None) for r in range(replications)]
-    then = functools.partial(_measure, service_target_min=service_target_min, keep_logs=keep_logs)
+    args = [
+        (study, ids, day_list, r, seed, None, service_target_min, keep_logs)
+        for r in range(replications)
+    ]
     results = run_tasks(
-        _replication_task, args, then, workers=workers, scheduler=scheduler, progress=progress, description="simulating"
+        _replication_task,
+        args,
+        _same,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        description="simulating",
     )
     return _assemble(results, ids, day_list, seed)
 
@@ -293,18 +346,28 @@ def _assemble(
 ) -> ExperimentResult:
     rows = [row for _, part in results for row in part]
     kpis_long = pl.DataFrame(
-        rows, schema={"scenario": pl.String, "replication": pl.Int64, "kpi": pl.String, "value": pl.Float64}, orient="row"
+        rows,
+        schema={
+            "scenario": pl.String,
+            "replication": pl.Int64,
+            "kpi": pl.String,
+            "value": pl.Float64,
+        },
+        orient="row",
     )
     rank = {sid: k for k, sid in enumerate(ids)}
     kpis_long = kpis_long.sort(
-        [pl.col("scenario").replace_strict(rank, return_dtype=pl.Int64), "replication"], maintain_order=True
+        [pl.col("scenario").replace_strict(rank, return_dtype=pl.Int64), "replication"],
+        maintain_order=True,
     )
     keyed = [((s_idx, r), f) for r, (part, _) in enumerate(results) for s_idx, f in enumerate(part)]
     frames_by = [f for _, f in sorted(keyed, key=lambda item: item[0])]
     log = pl.concat([f[0] for f in frames_by]) if frames_by else pl.DataFrame()
     staff_log = pl.concat([f[1] for f in frames_by]) if frames_by else pl.DataFrame()
     visits = pl.concat([f[2] for f in frames_by]) if frames_by else pl.DataFrame()
-    wide = kpis_long.pivot(on="kpi", index=["scenario", "replication"], values="value", maintain_order=True)
+    wide = kpis_long.pivot(
+        on="kpi", index=["scenario", "replication"], values="value", maintain_order=True
+    )
     return ExperimentResult(
         log=log,
         staff_log=staff_log,
@@ -312,7 +375,9 @@ def _assemble(
         kpis=kpis_long,
         replications=wide,
         summary=summarise(kpis_long),
-        comparison=compare_scenarios(kpis_long, baseline=ids[0]) if len(ids) > 1 else pl.DataFrame(),
+        comparison=compare_scenarios(kpis_long, baseline=ids[0])
+        if len(ids) > 1
+        else pl.DataFrame(),
         scenarios=tuple(ids),
         days=tuple(days),
         seed=seed,
@@ -346,7 +411,7 @@ def set_parameter(study: Study, path: str, value: float, *, scale: bool = False)
         raise InputError(f"parameter path {path!r} does not point at a number (found {old!r})")
     target = old * value if scale else value
     if isinstance(old, int):
-        target = int(round(target))
+        target = round(target)
     try:
         setattr(node, attr, target)
         if attr == "staff" and hasattr(node, "shifts") and node.shifts:
@@ -354,9 +419,11 @@ def set_parameter(study: Study, path: str, value: float, *, scale: bool = False)
                 node.shifts[0].staff = int(target)
             elif old > 0:
                 for shift in node.shifts:
-                    shift.staff = int(round(shift.staff * target / old))
+                    shift.staff = round(shift.staff * target / old)
     except ValueError as exc:
-        raise InputError(f"parameter path {path!r}: value {target!r} is not allowed ({exc})") from exc
+        raise InputError(
+            f"parameter path {path!r}: value {target!r} is not allowed ({exc})"
+        ) from exc
     return new
 
 
@@ -368,7 +435,10 @@ def _step(node: Any, part: str, where: str) -> Any:
         if part.isdigit() and int(part) < len(node):
             return node[int(part)]
         ids = [getattr(i, "id", "?") for i in node]
-        raise InputError(f"parameter path: no item {part!r} at {where!r}", hint=f"known: {', '.join(map(str, ids))}")
+        raise InputError(
+            f"parameter path: no item {part!r} at {where!r}",
+            hint=f"known: {', '.join(map(str, ids))}",
+        )
     if isinstance(node, dict):
         if part in node:
             return node[part]
@@ -403,21 +473,37 @@ def sweep(
     day_list = _resolve_days(study, days)
     studies = [set_parameter(study, param_path, float(v), scale=scale) for v in values]
     ids = study.scenario_ids
-    args = [(s, ids, day_list, r, seed, None) for s in studies for r in range(replications)]
-    then = functools.partial(_measure, service_target_min=service_target_min, keep_logs=False)
+    args = [
+        (s, ids, day_list, r, seed, None, service_target_min, False)
+        for s in studies
+        for r in range(replications)
+    ]
     results = run_tasks(
-        _replication_task, args, then, workers=workers, scheduler=scheduler, progress=progress, description="sweeping"
+        _replication_task,
+        args,
+        _same,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        description="sweeping",
     )
     parts = []
     for k, v in enumerate(values):
         chunk = results[k * replications : (k + 1) * replications]
         rows = [row for _, part in chunk for row in part]
         kl = pl.DataFrame(
-            rows, schema={"scenario": pl.String, "replication": pl.Int64, "kpi": pl.String, "value": pl.Float64}, orient="row"
+            rows,
+            schema={
+                "scenario": pl.String,
+                "replication": pl.Int64,
+                "kpi": pl.String,
+                "value": pl.Float64,
+            },
+            orient="row",
         )
         parts.append(
-            summarise(kl).with_columns(param=pl.lit(param_path), value=pl.lit(float(v))).select(
-                "param", "value", "scenario", "kpi", "mean", "ci_low", "ci_high"
-            )
+            summarise(kl)
+            .with_columns(param=pl.lit(param_path), value=pl.lit(float(v)))
+            .select("param", "value", "scenario", "kpi", "mean", "ci_low", "ci_high")
         )
     return pl.concat(parts)

@@ -352,13 +352,10 @@ class Point(_Model):
     floor: int = 1
 
 
-class Desk(_Model):
+class Desk(Point):
     """A writing desk (as-is flow): residents write their forms here before taking a ticket."""
 
     id: str
-    x: float
-    y: float
-    floor: int = 1
 
     @property
     def point(self) -> Point:

@@ -1,11 +1,14 @@
 """Spread replications over cores (process pool) or a Dask cluster — same results as serial.
 
 A replication is a pure function of ``(study, seed, replication)``, so where it runs never
-changes what it returns; results are put back in replication order. Worker processes are forked
-(fast start, no re-import of the caller's script) and only run numpy and SimPy code: polars'
-thread pool does not survive ``fork``, so anything polars (frames, KPIs) runs in the parent, in
-``then``, while the workers go on simulating. ``scheduler="local"`` starts a Dask
-``LocalCluster``; any other string is the address of a running Dask scheduler.
+changes what it returns; results are put back in replication order. Worker processes start from
+a *fork server* that has imported the simulator and polars once (``multiprocessing``
+"forkserver"): new workers start in milliseconds, and none is forked from a process whose polars
+thread pool is running (polars' pool does not survive ``fork``). As with any non-``fork`` start
+method, a script that runs replications on several workers needs the usual
+``if __name__ == "__main__":`` guard (the CLI, notebooks and pytest are fine).
+``scheduler="local"`` starts a Dask ``LocalCluster``; any other string is the address of a
+running Dask scheduler.
 """
 
 from __future__ import annotations
@@ -22,6 +25,16 @@ __all__ = ["available_workers", "run_tasks"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: Modules the fork server imports once, so that workers start ready.
+PRELOAD: tuple[str, ...] = (
+    "numpy",
+    "polars",
+    "scipy.special",
+    "simpy",
+    "simulation.experiments",
+    "journeys.metrics",
+)
 
 
 def available_workers() -> int:
@@ -58,22 +71,26 @@ def run_tasks(
 ) -> list[R]:
     """``[then(func(*a)) for a in args]``, in that order, serially or spread over processes / Dask.
 
-    ``func`` must be a module-level function (it is sent to other processes by name) that does
-    not use polars; ``then`` runs in this process as each result arrives.
+    ``func`` must be a module-level function (it is sent to other processes by name);
+    ``then`` runs in this process as each result arrives.
     """
     n = len(args)
     bar = _progress(n, description, progress)
     with bar:
         task = bar.add_task(description, total=n)
         if scheduler:
-            return [then(r) for r in _run_dask(func, args, scheduler, workers, lambda: bar.advance(task))]
+            return [
+                then(r)
+                for r in _run_dask(func, args, scheduler, workers, lambda: bar.advance(task))
+            ]
         if workers <= 1 or n <= 1:
             out: list[R] = []
             for a in args:
                 out.append(then(func(*a)))
                 bar.advance(task)
             return out
-        ctx = mp.get_context("fork")
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(list(PRELOAD))
         results: dict[int, R] = {}
         with ProcessPoolExecutor(max_workers=min(workers, n), mp_context=ctx) as pool:
             pending: dict[Future[T], int] = {pool.submit(func, *a): k for k, a in enumerate(args)}
@@ -86,13 +103,18 @@ def run_tasks(
 
 
 def _run_dask(
-    func: Callable[..., T], args: Sequence[tuple[Any, ...]], scheduler: str, workers: int, tick: Callable[[], None]
+    func: Callable[..., T],
+    args: Sequence[tuple[Any, ...]],
+    scheduler: str,
+    workers: int,
+    tick: Callable[[], None],
 ) -> list[T]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as exc:  # pragma: no cover - dask is an optional extra
         raise InputError(
-            "Dask is not installed", hint="pip install 'madoguchi[cluster]' or run without --scheduler"
+            "Dask is not installed",
+            hint="pip install 'madoguchi[cluster]' or run without --scheduler",
         ) from exc
     cluster = None
     if scheduler == "local":
@@ -104,7 +126,9 @@ def _run_dask(
         try:
             client = Client(scheduler, timeout=10)
         except OSError as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}", hint=str(exc)) from exc
+            raise InputError(
+                f"cannot reach the Dask scheduler at {scheduler!r}", hint=str(exc)
+            ) from exc
     try:
         futures = [client.submit(func, *a, pure=False) for a in args]
         index = {f.key: k for k, f in enumerate(futures)}

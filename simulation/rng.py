@@ -51,5 +51,8 @@ def day_streams(seed: int, replication: int, day: dt.date) -> DayStreams:
         raise ValueError("seed and replication must be non-negative integers")
     root = np.random.SeedSequence(int(seed), spawn_key=(int(replication), day.toordinal()))
     children = root.spawn(len(PURPOSES))
-    gens = {name: np.random.Generator(np.random.PCG64(ss)) for name, ss in zip(PURPOSES, children, strict=True)}
+    gens = {
+        name: np.random.Generator(np.random.PCG64(ss))
+        for name, ss in zip(PURPOSES, children, strict=True)
+    }
     return DayStreams(**gens)

@@ -12,22 +12,24 @@ The route of a visit follows docs/study-format.md, rule 2 and 3:
 
 Walking: from where the resident stands (entrance or previous counter) to the nearest writing
 desk when the ticket needs forms, then to the ticket machine, then to the counter. Distances
-come from :mod:`simulation.floorplan` when it can measure the floor (grid paper), else straight
-lines plus ``floor_change_m`` per building floor changed.
+come from :func:`simulation.floorplan.distance_table`: shortest paths on a grid-paper floor, or
+straight lines plus ``floor_change_m`` per building floor changed.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+import numpy as np
 
 from journeys.errors import InputError
+from simulation.floorplan import distance_table
 from simulation.model import Point, Scenario, Study
 
-__all__ = ["Leg", "ScenarioPlan", "straight_metres"]
+__all__ = ["Leg", "Route", "ScenarioPlan", "straight_metres"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ class Leg:
     ``procs`` catalog indices, ``first_proc`` the one named on the ticket; ``forms`` and
     ``writing_min`` what is written by hand before taking it; ``back_office_min`` staff minutes
     behind the counter after it (RPA share removed when the scenario has RPA); ``approach_m``
-    metres from the ticket machine to the nearest candidate counter (for the walking time).
+    metres from the ticket machine to the nearest candidate counter (for the walking time);
+    ``code`` numbers the leg within its :class:`ScenarioPlan` (see :meth:`ScenarioPlan.leg_table`).
     """
 
     candidates: tuple[int, ...]
@@ -50,27 +53,26 @@ class Leg:
     sign_min: float
     back_office_min: float
     approach_m: float = 0.0
+    code: int = -1
+
+
+@dataclass(frozen=True)
+class Route:
+    """The legs of a bundle's route, with what the engine needs at once.
+
+    ``lead_min``: minutes from the start (arrival or triage) to the first ticket (walk from the
+    entrance + writing); ``single_proc``: the procedure when the route is one department ticket
+    for one procedure (the common case), else −1.
+    """
+
+    legs: tuple[Leg, ...]
+    lead_min: float
+    single_proc: int
 
 
 def straight_metres(a: Point, b: Point, floor_change_m: float) -> float:
     """Straight-line metres between two points, plus ``floor_change_m`` per building floor changed."""
     return math.hypot(a.x - b.x, a.y - b.y) + floor_change_m * abs(a.floor - b.floor)
-
-
-def _floorplan_metres(scenario: Scenario, study_dir: Path) -> Callable[[str, str], float] | None:
-    """The study engineer's floor-plan distances (grid paper) when that module provides them."""
-    if not scenario.floor.grid_xlsx:
-        return None
-    try:
-        from simulation import floorplan  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    builder: Any = getattr(floorplan, "distance_matrix", None) or getattr(floorplan, "distance_table", None)
-    if builder is None:
-        return None
-    table = builder(scenario, study_dir)
-    metres = getattr(table, "metres", None)
-    return metres if callable(metres) else None
 
 
 @dataclass
@@ -84,7 +86,9 @@ class ScenarioPlan:
     walk_to_ticket: list[tuple[float, float]] = field(init=False)
     ticket_to_counter: list[float] = field(init=False)
     _routes: dict[tuple[int, ...], tuple[Leg, ...]] = field(init=False, default_factory=dict)
-    _by_id: list[tuple[Leg, ...] | None] = field(init=False, default_factory=list)
+    _by_id: list[Route | None] = field(init=False, default_factory=list)
+    _legs: list[Leg] = field(init=False, default_factory=list)
+    _table: dict[str, np.ndarray] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         sc, study = self.scenario, self.study
@@ -104,18 +108,8 @@ class ScenarioPlan:
     def _measure(self) -> None:
         sc = self.scenario
         floor = sc.floor
-        change = sc.floor_change_m
-        grid = _floorplan_metres(sc, self.study_dir or self.study.source_dir)
-        points: dict[str, Point] = {"ENT": floor.entrance, "TKT": floor.ticket_machine}
-        for d in floor.desks:
-            points[d.id] = d
-        for c in sc.counters:
-            points[c.id] = c.point
-
-        def metres(a: str, b: str) -> float:
-            if grid is not None:
-                return float(grid(a, b))
-            return straight_metres(points[a], points[b], change)
+        table = distance_table(self.study, sc.id, self.study_dir)
+        metres = table.metres
 
         starts = ["ENT", *self.counter_ids]
         self.walk_to_ticket = []
@@ -138,18 +132,41 @@ class ScenarioPlan:
             self._routes[bundle] = legs
         return legs
 
-    def route_of(self, bundle_id: int, bundle: tuple[int, ...]) -> tuple[Leg, ...]:
-        """:meth:`route` looked up by the bundle's number in the run (faster than by tuple)."""
+    def route_of(self, bundle_id: int, bundle: tuple[int, ...]) -> Route:
+        """The :class:`Route` of a bundle, looked up by the bundle's number in the run."""
         by_id = self._by_id
         if bundle_id < len(by_id):
-            legs = by_id[bundle_id]
-            if legs is not None:
-                return legs
+            found = by_id[bundle_id]
+            if found is not None:
+                return found
         else:
             by_id.extend([None] * (bundle_id + 1 - len(by_id)))
         legs = self.route(bundle)
-        by_id[bundle_id] = legs
-        return legs
+        speed = self.scenario.walking_speed_m_per_min
+        lead = 0.0
+        if legs:
+            first = legs[0]
+            lead = (
+                self.walk_to_ticket[0][first.forms > 0] + first.approach_m
+            ) / speed + first.writing_min
+        single = -1
+        if len(legs) == 1 and len(legs[0].procs) == 1 and not legs[0].one_stop:
+            single = legs[0].first_proc
+        found = Route(legs=legs, lead_min=lead, single_proc=single)
+        by_id[bundle_id] = found
+        return found
+
+    def leg_table(self) -> dict[str, np.ndarray]:
+        """Per leg code: ``first_proc``, ``forms``, ``writing_min`` and ``back_office_min`` arrays."""
+        if self._table.get("first_proc", np.empty(0)).size != len(self._legs):
+            legs = self._legs
+            self._table = {
+                "first_proc": np.array([leg.first_proc for leg in legs], dtype=np.int32),
+                "forms": np.array([leg.forms for leg in legs], dtype=np.int32),
+                "writing_min": np.array([leg.writing_min for leg in legs], dtype=float),
+                "back_office_min": np.array([leg.back_office_min for leg in legs], dtype=float),
+            }
+        return self._table
 
     def _build(self, bundle: tuple[int, ...]) -> tuple[Leg, ...]:
         sc = self.scenario
@@ -174,7 +191,9 @@ class ScenarioPlan:
         legs.extend(dep_legs)
         return tuple(legs)
 
-    def _tickets(self, procs: Sequence[int], cands: Sequence[tuple[int, ...]], *, one_stop: bool) -> list[Leg]:
+    def _tickets(
+        self, procs: Sequence[int], cands: Sequence[tuple[int, ...]], *, one_stop: bool
+    ) -> list[Leg]:
         if not procs:
             return []
         common = set(cands[procs[0]])
@@ -194,9 +213,11 @@ class ScenarioPlan:
         rpa = self.scenario.rpa
         catalog = self._proc
         back = sum(
-            catalog[p].back_office_min * ((1.0 - catalog[p].rpa_share) if rpa else 1.0) for p in procs
+            catalog[p].back_office_min * ((1.0 - catalog[p].rpa_share) if rpa else 1.0)
+            for p in procs
         )
-        return Leg(
+        leg = Leg(
+            code=len(self._legs),
             candidates=candidates,
             procs=tuple(procs),
             first_proc=procs[0],
@@ -207,3 +228,5 @@ class ScenarioPlan:
             back_office_min=float(back),
             approach_m=min(self.ticket_to_counter[c] for c in candidates),
         )
+        self._legs.append(leg)
+        return leg

@@ -119,7 +119,7 @@ def _table(
 ) -> None:
     indent = "  " * min(depth, 1)
     name = ".".join(_key(k) for k in keys)
-    if depth == 0 and lines and lines[-1] != "":
+    if (depth == 0 or array) and lines and lines[-1] != "":
         lines.append("")
     lines.append(f"{indent}[[{name}]]" if array else f"{indent}[{name}]")
     nested: list[tuple[str, Any, bool]] = []
@@ -184,7 +184,8 @@ def _value(value: Any, key: str = "") -> str:
     if isinstance(value, dt.date):
         return f'"{value.isoformat()}"'
     if isinstance(value, Mapping):
-        inner = ", ".join(f"{_key(k)} = {_value(v, k)}" for k, v in value.items())
+        pairs = sorted(value.items(), key=lambda kv: kv[0] != "id")  # id first, else as declared
+        inner = ", ".join(f"{_key(k)} = {_value(v, k)}" for k, v in pairs)
         return "{ " + inner + " }"
     if isinstance(value, (list, tuple)):
         items = [_value(v) for v in value]

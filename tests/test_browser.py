@@ -97,8 +97,8 @@ def test_dashboard_overview_renders(server: str, browser) -> None:  # type: igno
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server, wait_until="domcontentloaded")
     metrics = page.locator('[data-testid="stMetric"]')
-    # 7 observed cards, then 7 simulated cards once the quick simulation is done
-    metrics.nth(13).wait_for(state="visible", timeout=120_000)
+    # 7 observed cards, then 7 simulated cards once the quick simulation is done (cold start)
+    metrics.nth(13).wait_for(state="visible", timeout=150_000)
     page.wait_for_timeout(1500)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert metrics.count() == 14

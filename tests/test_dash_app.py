@@ -3,6 +3,7 @@ the numbers it shows are those of the package's KPI functions on the same data."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -28,18 +29,25 @@ CARD_KPIS = (
     "service_level",
 )
 
-pytestmark = pytest.mark.skipif(not STUDY.exists(), reason="data/sample/study.toml not generated yet")
+pytestmark = pytest.mark.skipif(
+    not STUDY.exists(), reason="data/sample/study.toml not generated yet"
+)
 needs_logs = pytest.mark.skipif(
-    not all(p.exists() for p in LOGS), reason="sample counter logs not generated yet (madoguchi sample)"
+    not all(p.exists() for p in LOGS),
+    reason="sample counter logs not generated yet (madoguchi sample)",
 )
 needs_survey = pytest.mark.skipif(not SURVEY.exists(), reason="sample survey not generated yet")
 
 
 @pytest.fixture(scope="module")
-def app() -> AppTest:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppTest]:
+    # a private on-disk cache: the lab's "results reused" message must come from this run
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MADOGUCHI_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     at = AppTest.from_file(str(APP), default_timeout=240)
     at.run()
-    return at
+    yield at
+    mp.undo()
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +61,9 @@ def _expected_simulated_cards(study, result) -> list[tuple[str, str, str]]:  # t
     """(label, value, delta) of each simulated card, from run_experiment + the staff log."""
     comp = result.comparison
     work = result.staff_log.filter(pl.col("activity").is_in(["serve", "back_office", "triage"]))
-    hours = work.group_by(["scenario", "replication"]).agg((pl.col("minutes").sum() / 60).alias("h"))
+    hours = work.group_by(["scenario", "replication"]).agg(
+        (pl.col("minutes").sum() / 60).alias("h")
+    )
     base_h = hours.filter(pl.col("scenario") == study.scenario_ids[0])["h"].mean()
     alt_h = hours.filter(pl.col("scenario") == study.scenario_ids[-1])["h"].mean()
     cards = []
@@ -64,7 +74,11 @@ def _expected_simulated_cards(study, result) -> list[tuple[str, str, str]]:  # t
             row = comp.filter(pl.col("kpi") == kpi).row(0, named=True)
             alt, diff = row["alternative"], row["difference"]
         cards.append(
-            (kpi_label(kpi, "ja"), format_kpi(kpi, alt, "ja"), format_kpi(kpi, diff, "ja", signed=True))
+            (
+                kpi_label(kpi, "ja"),
+                format_kpi(kpi, alt, "ja"),
+                format_kpi(kpi, diff, "ja", signed=True),
+            )
         )
     return cards
 
@@ -78,7 +92,11 @@ def test_overview_shows_the_package_kpis(app: AppTest, study) -> None:  # type: 
 
     assert not app.exception
     result = run_experiment(
-        study, replications=QUICK_REPLICATIONS, seed=QUICK_SEED, days=[peak_day(study)], progress=False
+        study,
+        replications=QUICK_REPLICATIONS,
+        seed=QUICK_SEED,
+        days=[peak_day(study)],
+        progress=False,
     )
     simulated = _expected_simulated_cards(study, result)
     shown = _shown(app)
@@ -94,7 +112,9 @@ def test_overview_observed_cards_equal_compare_logs(app: AppTest) -> None:
     as_is, reform = (read_counter_log(p).accepted for p in LOGS)
     comp = compare_logs(as_is, reform, n_boot=DEFAULT_N_BOOT, seed=0)
     expected = []
-    for kpi in CARD_KPIS:
+    from dashboards.figures import OBSERVED_KPIS
+
+    for kpi in OBSERVED_KPIS:
         rows = comp.filter(pl.col("kpi") == kpi)
         if rows.height:
             r = rows.row(0, named=True)
@@ -168,10 +188,12 @@ def test_scenario_lab_reruns_and_reuses_the_cache(app: AppTest, study) -> None: 
     counter = scenario.counters[0]
     app.number_input(key=f"staff_{scenario.id}_{counter.id}").set_value(counter.staff + 1)
     app.number_input(key="lab_replications").set_value(3)
-    app.button[0].click().run()  # the form's rerun button
+    app.button(key="lab_run").click().run()  # the form's rerun button
     assert not app.exception
     changed = lab_study(study, scenario_id=scenario.id, staff={counter.id: counter.staff + 1})
-    result = run_experiment(changed, replications=3, seed=20260401, days=[peak_day(study)], progress=False)
+    result = run_experiment(
+        changed, replications=3, seed=20260401, days=[peak_day(study)], progress=False
+    )
     assert _shown(app) == _expected_simulated_cards(study, result)
     assert not any("再利用" in c.value for c in app.caption)
     app.run()  # same inputs: results come from the cache

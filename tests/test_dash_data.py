@@ -17,7 +17,9 @@ from dashboards.checklist import checklist_html, checklist_items
 from journeys.paths import SAMPLE_DIR
 
 STUDY = SAMPLE_DIR / "study.toml"
-needs_study = pytest.mark.skipif(not STUDY.exists(), reason="data/sample/study.toml not generated yet")
+needs_study = pytest.mark.skipif(
+    not STUDY.exists(), reason="data/sample/study.toml not generated yet"
+)
 
 
 def comparison() -> pl.DataFrame:
@@ -35,11 +37,15 @@ def comparison() -> pl.DataFrame:
 
 def test_verdict_japanese_and_english() -> None:
     ja = D.verdict(comparison(), lang="ja")
-    assert ja.startswith("改革後、1来庁あたりの窓口数は2.10か所→1.20か所（95%CI -1.00か所〜-0.80か所）に減り、")
+    assert ja.startswith(
+        "改革後、1来庁あたりの窓口数は2.10か所→1.20か所（95%CI -1.00か所〜-0.80か所）に減り、"
+    )
     assert "平均待ち時間は30.0分→31.0分" in ja and "はっきりした差はなく" in ja
     assert ja.endswith("に減りました。")
     en = D.verdict(comparison(), lang="en", subject="simulated")
-    assert en.startswith("The simulation says that after the reform, counters per visit fell from 2.10")
+    assert en.startswith(
+        "The simulation says that after the reform, counters per visit fell from 2.10"
+    )
     assert "mean wait did not change clearly" in en
     assert D.verdict(comparison().head(0), lang="en") == "No data to show"
 
@@ -84,7 +90,9 @@ def test_staff_hours_are_paired_t_intervals() -> None:
                 (scenario, rep, "back_office", h * 60 * 0.25),
                 (scenario, rep, "lunch", 60.0),
             ]
-    log = pl.DataFrame(rows, schema=["scenario", "replication", "activity", "minutes"], orient="row")
+    log = pl.DataFrame(
+        rows, schema=["scenario", "replication", "activity", "minutes"], orient="row"
+    )
     summary, comp = R.staff_hours_tables(log)
     as_is = summary.filter(pl.col("scenario") == "as_is").row(0, named=True)
     assert as_is["mean"] == pytest.approx(11.0)
@@ -123,13 +131,19 @@ def test_lab_study_changes_staff_one_stop_and_volume() -> None:
     ]
     keep = [p.id for p in study.procedures if p.one_stop and p.id not in movable[:1]]
     changed = R.lab_study(
-        study, scenario_id=scenario, staff={counter.id: counter.staff + 2}, one_stop=keep, volume=1.5
+        study,
+        scenario_id=scenario,
+        staff={counter.id: counter.staff + 2},
+        one_stop=keep,
+        volume=1.5,
     )
     new_counter = changed.scenario(scenario).counter(counter.id)
     assert new_counter.staff == counter.staff + 2
     assert max(s.staff for s in new_counter.shifts) <= new_counter.staff
     assert sorted(p.id for p in changed.procedures if p.one_stop) == sorted(keep)
-    assert changed.arrivals.residents_per_day == pytest.approx(1.5 * study.arrivals.residents_per_day)
+    assert changed.arrivals.residents_per_day == pytest.approx(
+        1.5 * study.arrivals.residents_per_day
+    )
     # the original is untouched and the content hash differs
     assert study.scenario(scenario).counters[0].staff == counter.staff
     assert D.study_digest(changed) != D.study_digest(study)
@@ -166,8 +180,8 @@ def test_checklist_comes_from_the_catalog() -> None:
     certain = [i for i in items[event.name_ja or event.id] if i.probability >= 0.999]
     assert certain and all(i.likelihood("ja") == "必ず" for i in certain)
     html = checklist_html(study, "en")
-    assert html.count("class=\"checklist-page\"") == len(study.life_events)
-    assert html.count("class=\"tick\"") == sum(len(e.procedures) for e in study.life_events)
+    assert html.count('class="checklist-page"') == len(study.life_events)
+    assert html.count('class="tick"') == sum(len(e.procedures) for e in study.life_events)
 
 
 @needs_study
@@ -177,3 +191,24 @@ def test_floor_frames_match_the_study() -> None:
     counters, marks = D.floor_frames(study, sid)
     assert counters["counter_id"].to_list() == [c.id for c in study.scenario(sid).counters]
     assert set(marks["kind"]) >= {"entrance", "ticket_machine"}
+
+
+def test_disk_cache_survives_a_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MADOGUCHI_CACHE_DIR", str(tmp_path))
+    calls: list[int] = []
+
+    def compute() -> pl.DataFrame:
+        calls.append(1)
+        return pl.DataFrame({"x": [1, 2]})
+
+    key = ("disk-test", "abc", 3)
+    first = D.cached(key, compute, persist=True)
+    assert len(list(tmp_path.glob("disk-test-*.pkl"))) == 1
+    D.clear_cache()  # a restarted server: memory empty, disk kept
+    assert D.is_cached(key, persist=True) and not D.is_cached(key)
+    again = D.cached(key, compute, persist=True)
+    assert calls == [1] and again.equals(first)
+    monkeypatch.setenv("MADOGUCHI_CACHE_DIR", "off")
+    D.clear_cache()
+    D.cached(key, compute, persist=True)
+    assert calls == [1, 1]

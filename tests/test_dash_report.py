@@ -34,7 +34,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def expected_figure_ids(study) -> list[str]:  # type: ignore[no-untyped-def]
     ids = ["fig-ci", "fig-difference-simulated", "fig-replay", "fig-difference-observed"]
-    ids += [f"fig-floor-{s}" for s in study.scenario_ids] + [f"fig-staff-{s}" for s in study.scenario_ids]
+    ids += [f"fig-floor-{s}" for s in study.scenario_ids] + [
+        f"fig-staff-{s}" for s in study.scenario_ids
+    ]
     ids += ["fig-heatmap", "fig-waiting", "fig-service-level", "fig-sankey", "fig-variants"]
     ids += ["fig-emotion", "fig-minutes-action", "fig-writes", "fig-pain"]
     return ids
@@ -98,7 +100,9 @@ def test_report_numbers_equal_the_package(report: Path) -> None:
     assert obs_cells in html
 
 
-def test_report_command_rejects_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_command_rejects_bad_arguments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["report", "--out", str(tmp_path / "r.html"), "--replications", "1"])
     assert exit_info.value.code == 2
@@ -114,7 +118,10 @@ def test_dashboard_command_is_headless_without_telemetry() -> None:
 
     cmd = dashboard_command(8765)
     joined = " ".join(cmd)
-    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4].endswith("dashboards/app.py")
+    assert cmd[1:3] == ["-m", "dashboards.serve"]  # streamlit run dashboards/app.py, warmed
+    from dashboards.serve import APP
+
+    assert APP.name == "app.py" and APP.exists()
     assert "--server.headless true" in joined
     assert "--browser.gatherUsageStats false" in joined
     assert "--server.port 8765" in joined

@@ -97,7 +97,7 @@ def test_two_floors_join_at_stairs(tmp_path: Path) -> None:
         read_grid_sheet(tmp_path / "f.xlsx", "s_1F", floor=1),
         read_grid_sheet(tmp_path / "f.xlsx", "s_2F", floor=2),
     ]
-    ids, matrix, floors = grid_distances(grids, ["ENT", "C"], floor_change_m=20.0)
+    _ids, matrix, floors = grid_distances(grids, ["ENT", "C"], floor_change_m=20.0)
     assert floors == (1, 2)
     assert matrix[0, 1] == pytest.approx(3 + 20 + 4)
 

@@ -267,3 +267,17 @@ def test_counters_per_visit_for_long_visits() -> None:
         "V3": 1,
     }
     assert kpis(log)["counters_per_visit_mean"] == pytest.approx(7 / 4)
+
+
+def test_prepare_log_groups_visits_in_issue_order() -> None:
+    from journeys.metrics import prepare_log
+
+    shuffled = small_log().sample(fraction=1.0, shuffle=True, seed=5)
+    prepared = prepare_log(shuffled)
+    runs = prepared["visit_id"].rle()
+    assert runs.struct.field("len").sum() == 5 and runs.len() == 3  # each visit in one run
+    for visit in ("V1", "V2", "V3"):
+        issued = prepared.filter(pl.col("visit_id") == visit)["issued_at"]
+        assert issued.is_sorted()
+    assert visit_table(shuffled).equals(visit_table(small_log()))
+    assert kpis(shuffled) == kpis(small_log())

@@ -37,6 +37,11 @@ def _visits(log: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _num(value: object) -> float:
+    assert isinstance(value, int | float)
+    return float(value)
+
+
 def _peak(day: pl.Expr) -> pl.Expr:
     return day.dt.strftime("%m-%d").is_between(pl.lit("03-21"), pl.lit("04-07"))
 
@@ -81,14 +86,13 @@ def test_eight_weeks_of_weekdays_without_the_holiday(
 @pytest.mark.parametrize("scenario", list(PERIODS))
 def test_late_march_moving_peak_is_visible(logs: dict[str, pl.DataFrame], scenario: str) -> None:
     daily = _visits(logs[scenario]).group_by("day").agg(visits=pl.len())
-    in_peak = daily.filter(_peak(pl.col("day")))["visits"].mean()
-    rest = daily.filter(~_peak(pl.col("day")))["visits"].mean()
-    assert isinstance(in_peak, float) and isinstance(rest, float)
+    in_peak = _num(daily.filter(_peak(pl.col("day")))["visits"].mean())
+    rest = _num(daily.filter(~_peak(pl.col("day")))["visits"].mean())
     assert in_peak > 1.3 * rest
 
 
 def test_waits_counters_and_time_in_hall_are_realistic(logs: dict[str, pl.DataFrame]) -> None:
-    figures = {}
+    figures: dict[str, dict[str, float]] = {}
     for scenario, log in logs.items():
         log = log.with_columns(
             wait=(pl.col("called_at") - pl.col("issued_at")).dt.total_seconds() / 60.0,
@@ -96,12 +100,12 @@ def test_waits_counters_and_time_in_hall_are_realistic(logs: dict[str, pl.DataFr
         )
         visits = _visits(log)
         figures[scenario] = {
-            "ordinary_wait": log.filter(~pl.col("peak"))["wait"].mean(),
-            "peak_wait": log.filter(pl.col("peak"))["wait"].mean(),
+            "ordinary_wait": _num(log.filter(~pl.col("peak"))["wait"].mean()),
+            "peak_wait": _num(log.filter(pl.col("peak"))["wait"].mean()),
             "tickets_per_visit": log.height / visits.height,
             "multi": visits.filter(pl.col("tickets") >= 3).height / visits.height,
-            "long_multi": visits.filter(pl.col("tickets") >= 3)["time_in_hall"].mean(),
-            "time_in_hall": visits["time_in_hall"].mean(),
+            "long_multi": _num(visits.filter(pl.col("tickets") >= 3)["time_in_hall"].mean()),
+            "time_in_hall": _num(visits["time_in_hall"].mean()),
         }
     as_is, reform = figures["as_is"], figures["reform"]
     assert 10.0 <= as_is["ordinary_wait"] <= 25.0
@@ -158,7 +162,7 @@ def test_survey_has_personas_in_both_phases() -> None:
     assert dict(survey.schema) == SURVEY_COLUMNS
     assert set(survey["phase"].unique()) == {"as_is", "reform"}
     personas = survey.group_by("phase").agg(pl.col("persona").n_unique())
-    assert personas["persona"].min() >= 6
+    assert _num(personas["persona"].min()) >= 6
     assert {"move_in", "death", "birth", "move_within", "certificates", "foreign_move_in"} <= set(
         survey["life_event"].unique()
     )

@@ -27,9 +27,7 @@ def one_week(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return generate_sample(tmp_path_factory.mktemp("week_a"), seed=DEFAULT_SEED, weeks=1)
 
 
-def test_same_seed_gives_identical_bytes(
-    one_week: dict[str, Path], tmp_path: Path
-) -> None:
+def test_same_seed_gives_identical_bytes(one_week: dict[str, Path], tmp_path: Path) -> None:
     again = generate_sample(tmp_path, seed=DEFAULT_SEED, weeks=1)
     assert set(again) == {*GENERATED_FILES, MANIFEST_NAME}
     for name in GENERATED_FILES:
@@ -91,6 +89,8 @@ def test_user_mistakes_are_input_errors(tmp_path: Path) -> None:
     [
         (["sample", "--seed", "-3"], 2),
         (["sample", "--out", "{file}"], 2),
+        (["sample", "--weeks", "0"], 2),
+        (["sample", "--check", "--out", "{missing}"], 2),
     ],
 )
 def test_cli_turns_mistakes_into_exit_2(tmp_path: Path, args: list[str], code: int) -> None:
@@ -99,7 +99,7 @@ def test_cli_turns_mistakes_into_exit_2(tmp_path: Path, args: list[str], code: i
     a_file = tmp_path / "file.txt"
     a_file.write_text("x", encoding="utf-8")
     with pytest.raises(SystemExit) as exc:
-        main([a.format(file=a_file) for a in args])
+        main([a.format(file=a_file, missing=tmp_path / "none") for a in args])
     assert exc.value.code == code
 
 
@@ -113,5 +113,5 @@ def test_cli_check_exits_1_when_files_differ(tmp_path: Path) -> None:
         "".join(f"{'0' * 64}  {name}\n" for name in GENERATED_FILES), encoding="utf-8"
     )
     with pytest.raises(SystemExit) as exc:
-        main(["sample", "--check", "--out", str(folder), "--seed", "0"])
+        main(["sample", "--check", "--out", str(folder), "--seed", "0", "--weeks", "1"])
     assert exc.value.code == 1

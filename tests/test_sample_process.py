@@ -99,9 +99,7 @@ def _tiny(tmp_path: Path, *, no_show: float = 0.0, balk: int = 100, lunch: str =
 
 
 def _visits(*minutes: float) -> list[VisitIn]:
-    return [
-        VisitIn(f"V{k}", k, m, "only", ("p1",), is_return=False) for k, m in enumerate(minutes)
-    ]
+    return [VisitIn(f"V{k}", k, m, "only", ("p1",), is_return=False) for k, m in enumerate(minutes)]
 
 
 def test_fifo_single_server_waits_add_up(tmp_path: Path) -> None:

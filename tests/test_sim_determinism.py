@@ -20,10 +20,14 @@ def study(sample_dir: Path) -> Study:
     return load_study(sample_dir / "study.toml")
 
 
-def test_same_seed_byte_identical_parquet_with_one_or_two_workers(study: Study, tmp_path: Path) -> None:
+def test_same_seed_byte_identical_parquet_with_one_or_two_workers(
+    study: Study, tmp_path: Path
+) -> None:
     paths = []
     for workers in (1, 2):
-        res = run_experiment(study, replications=3, seed=42, days=DAYS, workers=workers, progress=False)
+        res = run_experiment(
+            study, replications=3, seed=42, days=DAYS, workers=workers, progress=False
+        )
         for name, frame in (("log", res.log), ("staff", res.staff_log), ("visits", res.visits)):
             path = tmp_path / f"{name}_{workers}.parquet"
             frame.write_parquet(path)
@@ -52,7 +56,10 @@ def test_crn_both_scenarios_meet_the_same_residents(study: Study) -> None:
     assert new_a.sum() > 1000
     # one scenario alone meets exactly the same residents as when run beside the other
     alone = simulate_days(study, "reform", days=DAYS, replication=4, seed=9)
-    together = [r for r in simulate_replication(study, ["as_is", "reform"], days=DAYS, replication=4, seed=9)]
+    together = [
+        r
+        for r in simulate_replication(study, ["as_is", "reform"], days=DAYS, replication=4, seed=9)
+    ]
     from simulation.engine import raw_to_output
 
     assert alone.log.equals(raw_to_output(together[1]).log)
@@ -69,7 +76,32 @@ def test_simulated_log_has_the_canonical_schema(study: Study) -> None:
         micro = out.log[col].drop_nulls().dt.microsecond()
         assert (micro == 0).all(), col
     assert set(out.staff_log.columns) == {
-        "scenario", "replication", "staff_id", "counter_id", "activity", "start", "end", "minutes"
+        "scenario",
+        "replication",
+        "staff_id",
+        "counter_id",
+        "activity",
+        "start",
+        "end",
+        "minutes",
     }
     assert set(out.staff_log["activity"].unique()) <= {"serve", "back_office", "triage", "lunch"}
     assert out.staff_log.filter(pl.col("minutes") < 0).height == 0
+
+
+def test_kpis_identical_whatever_the_workers(study: Study) -> None:
+    one = run_experiment(study, replications=2, seed=8, days=DAYS[:1], workers=1, progress=False)
+    two = run_experiment(study, replications=2, seed=8, days=DAYS[:1], workers=2, progress=False)
+    assert one.kpis.equals(two.kpis)
+    assert one.summary.equals(two.summary) and one.comparison.equals(two.comparison)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_the_serial_results(study: Study) -> None:
+    pytest.importorskip("dask.distributed")
+    serial = run_experiment(study, replications=2, seed=8, days=DAYS[:1], workers=1, progress=False)
+    dask = run_experiment(
+        study, replications=2, seed=8, days=DAYS[:1], workers=2, scheduler="local", progress=False
+    )
+    assert serial.log.equals(dask.log)
+    assert serial.kpis.equals(dask.kpis)

@@ -53,7 +53,9 @@ def test_ticket_times_and_outcomes_are_consistent(as_is: SimOutput, reform: SimO
         assert abandoned["staff_id"].null_count() == abandoned.height
 
 
-def test_hall_closes_but_everyone_holding_a_ticket_is_served(study: Study, as_is: SimOutput) -> None:
+def test_hall_closes_but_everyone_holding_a_ticket_is_served(
+    study: Study, as_is: SimOutput
+) -> None:
     close = study.arrivals.close_min
     first = as_is.log.group_by("visit_id").agg(pl.col("issued_at").min().alias("first"))
     arrivals = as_is.visits.select(_minutes("arrived_at").alias("m"))["m"]
@@ -62,7 +64,9 @@ def test_hall_closes_but_everyone_holding_a_ticket_is_served(study: Study, as_is
     assert as_is.log["outcome"].is_in(["served", "no_show", "abandoned"]).all()
     late = as_is.log.filter(_minutes("ended_at") > close)
     assert late.height > 0  # services after closing time do happen on busy days
-    assert first.height == as_is.visits.height - as_is.visits.filter(pl.col("procedures") == 0).height
+    assert (
+        first.height == as_is.visits.height - as_is.visits.filter(pl.col("procedures") == 0).height
+    )
 
 
 def test_lunch_rotation_at_most_half_away(study: Study, as_is: SimOutput) -> None:
@@ -85,13 +89,17 @@ def test_lunch_rotation_at_most_half_away(study: Study, as_is: SimOutput) -> Non
 
 
 def test_no_service_interrupted_by_lunch(as_is: SimOutput) -> None:
-    staff = as_is.staff_log.filter(pl.col("activity").is_in(["serve", "lunch"])).sort("staff_id", "start")
+    staff = as_is.staff_log.filter(pl.col("activity").is_in(["serve", "lunch"])).sort(
+        "staff_id", "start"
+    )
     for _, rows in staff.group_by("staff_id"):
         start, end = rows["start"].to_numpy(), rows["end"].to_numpy()
         assert (start[1:] >= end[:-1]).all()  # one activity at a time per member of staff
 
 
-def test_one_stop_flow_writes_no_forms_and_triages_everyone(study: Study, reform: SimOutput) -> None:
+def test_one_stop_flow_writes_no_forms_and_triages_everyone(
+    study: Study, reform: SimOutput
+) -> None:
     log = reform.log
     one_stop_ids = [c.id for c in study.scenario("reform").one_stop_counters]
     at_one_stop = log.filter(pl.col("counter_id").is_in(one_stop_ids))
@@ -99,9 +107,14 @@ def test_one_stop_flow_writes_no_forms_and_triages_everyone(study: Study, reform
     assert (at_one_stop["writing_min"] == 0).all()
     triage = reform.staff_log.filter(pl.col("activity") == "triage")
     assert triage.height == reform.visits.height
-    assert np.allclose(triage["minutes"].to_numpy(), study.scenario("reform").floor_manager.triage_min)
+    assert np.allclose(
+        triage["minutes"].to_numpy(), study.scenario("reform").floor_manager.triage_min
+    )
     # at most one one-stop ticket per visit
-    assert log.filter(pl.col("counter_id").is_in(one_stop_ids)).group_by("visit_id").len()["len"].max() == 1
+    assert (
+        log.filter(pl.col("counter_id").is_in(one_stop_ids)).group_by("visit_id").len()["len"].max()
+        == 1
+    )
 
 
 def test_back_office_minutes_follow_rpa(study: Study, reform: SimOutput) -> None:
@@ -120,12 +133,18 @@ def test_walking_follows_the_floor(study: Study, as_is: SimOutput) -> None:
     plan = ScenarioPlan(study, scenario)
     floor = scenario.floor
     first = as_is.log.sort("issued_at").group_by("visit_id", maintain_order=True).first()
-    row = first.filter((pl.col("counter_id") == "A03") & (pl.col("forms_written") > 0)).row(0, named=True)
-    desk = min(floor.desks, key=lambda d: straight_metres(floor.entrance, d, scenario.floor_change_m))
+    row = first.filter((pl.col("counter_id") == "A03") & (pl.col("forms_written") > 0)).row(
+        0, named=True
+    )
+    desk = min(
+        floor.desks, key=lambda d: straight_metres(floor.entrance, d, scenario.floor_change_m)
+    )
     expected = (
         straight_metres(floor.entrance, desk, scenario.floor_change_m)
         + straight_metres(desk, floor.ticket_machine, scenario.floor_change_m)
-        + straight_metres(floor.ticket_machine, scenario.counter("A03").point, scenario.floor_change_m)
+        + straight_metres(
+            floor.ticket_machine, scenario.counter("A03").point, scenario.floor_change_m
+        )
     )
     assert row["walking_m"] == pytest.approx(expected)
     assert plan.walk_to_ticket[0][1] + plan.ticket_to_counter[2] == pytest.approx(expected)
@@ -141,7 +160,10 @@ def test_balking_at_the_queue_limit() -> None:
     assert balked.height > 50
 
     def waiting_at(t: float) -> int:  # tickets issued before t and not yet called
-        return int(np.searchsorted(issued_called, t, side="left") - np.searchsorted(called, t, side="right"))
+        return int(
+            np.searchsorted(issued_called, t, side="left")
+            - np.searchsorted(called, t, side="right")
+        )
 
     # a resident balks when 3 or more are waiting (whole-second rounding can hide one call)
     seen = np.array([waiting_at(t) for t in balked["i"].to_numpy()])
@@ -184,3 +206,15 @@ def test_shift_gap_and_late_shift_servers() -> None:
     afternoon = out.log.filter(_minutes("called_at") >= 12 * 60 + 30)
     # in the afternoon only one member of staff works (plus overtime recall after closing)
     assert afternoon.filter(_minutes("called_at") < 23 * 60)["staff_id"].n_unique() == 1
+
+
+def test_grid_paper_floor_changes_walking_not_residents(study: Study, sample_dir: Path) -> None:
+    """With the grid-paper floor (walls), walks are longer than straight lines; residents are the same."""
+    gridded = study.model_copy(deep=True)
+    gridded.scenario("as_is").floor.grid_xlsx = "floors.xlsx"
+    gridded.with_source(sample_dir / "study.toml")
+    day = DAYS[:1]
+    straight = simulate_days(study, "as_is", days=day, replication=0, seed=8)
+    walls = simulate_days(gridded, "as_is", days=day, replication=0, seed=8)
+    assert walls.visits["arrived_at"].equals(straight.visits["arrived_at"])
+    assert walls.log["walking_m"].mean() > straight.log["walking_m"].mean()

@@ -46,11 +46,16 @@ def _ci(values: np.ndarray) -> tuple[float, float]:
         (2.0, 3.0, 8, 10),  # M/M/8, ρ = 0.75
     ],
 )
-def test_mmc_mean_wait_matches_erlang_c(lam: float, mean_service: float, servers: int, days: int) -> None:
+def test_mmc_mean_wait_matches_erlang_c(
+    lam: float, mean_service: float, servers: int, days: int
+) -> None:
     log = _tickets(lam, mean_service, servers, days, seed=11)
     assert (log["outcome"] == "served").all()  # no balking, reneging or no-shows in this study
     per_day = (
-        log.filter(pl.col("issued") >= WARM_UP_MIN).group_by("day").agg(pl.col("wait").mean()).sort("day")
+        log.filter(pl.col("issued") >= WARM_UP_MIN)
+        .group_by("day")
+        .agg(pl.col("wait").mean())
+        .sort("day")
     )["wait"].to_numpy()
     low, high = _ci(per_day)
     expected = erlang_c_wait(lam, 1.0 / mean_service, servers)

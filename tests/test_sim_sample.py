@@ -24,14 +24,21 @@ def _observed_days(log: pl.DataFrame) -> list:
 
 
 @pytest.mark.parametrize(("scenario", "replications"), [("as_is", 2), ("reform", 1)])
-def test_sample_city_simulated_matches_observed(sample_dir: Path, scenario: str, replications: int) -> None:
+def test_sample_city_simulated_matches_observed(
+    sample_dir: Path, scenario: str, replications: int
+) -> None:
     study = load_study(sample_dir / "study.toml")
     observed = pl.read_parquet(sample_dir / f"counter_log_{scenario}.parquet")
     days = _observed_days(observed)
     if scenario == "as_is":  # the 8 weeks 2025-02-24 … 2025-04-18, weekdays minus 2025-03-20
         assert len(days) == 39 and str(days[0]) == "2025-02-24" and str(days[-1]) == "2025-04-18"
     result = run_experiment(
-        study, replications=replications, seed=20260401, days=days, scenario_ids=[scenario], progress=False
+        study,
+        replications=replications,
+        seed=20260401,
+        days=days,
+        scenario_ids=[scenario],
+        progress=False,
     )
     want = kpis(observed)
     got = dict(result.summary.select("kpi", "mean").iter_rows())

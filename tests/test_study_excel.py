@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
 
@@ -133,3 +134,23 @@ def test_bundled_workbooks_are_up_to_date(tmp_path: Path) -> None:
         assert fresh == bundled, f"{path.name} is stale: run python -m simulation.excel --sample"
     assert load_study(TEMPLATES_DIR / "study_template.toml") == load_study(SAMPLE)
     assert load_study(TEMPLATES_DIR / "study_template.xlsx") == load_study(SAMPLE)
+
+
+def test_grid_sheet_inside_the_study_workbook(sample: Study, tmp_path: Path) -> None:
+    """floor.grid_xlsx = "#as_is_1F" uses the grid-paper sheets drawn in the study workbook itself."""
+    from simulation.floorplan import distance_table, straight_line_table
+
+    gridded = sample.model_copy(deep=True)
+    gridded.scenario("as_is").floor.grid_xlsx = "#as_is_1F"
+    path = write_study_xlsx(gridded, tmp_path / "gridded.xlsx")
+    again = load_study(path)
+    assert again.scenario("as_is").floor.grid_xlsx == "#as_is_1F"
+    table = distance_table(again, "as_is")
+    straight = straight_line_table(again.scenario("as_is"))
+    assert table.method == "grid"
+    assert (table.matrix >= straight.matrix - 1e-9).all()
+    # the sheet in the study workbook is the same drawing as the bundled floors.xlsx
+    bundled = sample.model_copy(deep=True).with_source(SAMPLE)
+    bundled.scenario("as_is").floor.grid_xlsx = "floors.xlsx#as_is_1F"
+    assert np.allclose(distance_table(bundled, "as_is").matrix, table.matrix)
+    assert table.metres("ENT", "A06") > straight.metres("ENT", "A06")

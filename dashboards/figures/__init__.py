@@ -16,6 +16,7 @@ from dashboards.figures.logs import (
     wait_heatmap,
 )
 from dashboards.figures.overview import (
+    OBSERVED_KPIS,
     OVERVIEW_KPIS,
     KpiCard,
     ci_error_bars,
@@ -30,6 +31,7 @@ from dashboards.figures.survey import (
 )
 
 __all__ = [
+    "OBSERVED_KPIS",
     "OVERVIEW_KPIS",
     "KpiCard",
     "ci_error_bars",

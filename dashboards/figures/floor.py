@@ -351,7 +351,7 @@ def day_replay(
     styles = {
         "waiting": ("#c0504d", t("people_waiting", lang)),
         "served": ("#2a7f62", t("serve", lang)),
-        "walking": ("#4f81bd", t("walking_flow", lang).split("（")[0].split(" (")[0]),
+        "walking": ("#4f81bd", t("walking_now", lang)),
     }
 
     def traces_at(when: dt.datetime | None) -> list[go.BaseTraceType]:
@@ -444,5 +444,7 @@ def day_replay(
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, row=1, col=1)
     fig.update_xaxes(range=[0, longest + 1], row=1, col=2)
     fig = styled(fig, t("fig_replay", lang, scenario=scenario_name), height=540)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.3})
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.45, "xanchor": "left"}
+    )
     return fig

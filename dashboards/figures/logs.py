@@ -174,6 +174,12 @@ def staff_workload_figure(workload: pl.DataFrame | pd.DataFrame, *, lang: str = 
         frame = frame.with_columns(
             pl.format("{} · {}", pl.col("scenario"), pl.col("who")).alias("who")
         )
+    named = {"back_office", "triage", "floor_manager"}
+    frame = frame.with_columns(
+        pl.col("who").replace_strict(
+            {w: t(w, lang) for w in named}, default=pl.col("who"), return_dtype=pl.String
+        )
+    )
     totals = frame.group_by("who").agg(pl.col("minutes").sum()).sort("who")
     order = totals["who"].to_list()
     fig = go.Figure()
@@ -257,7 +263,12 @@ def flows_sankey(
                 "thickness": 14,
                 "color": ["#555555" if n in ("entrance", "exit") else "#2a7f62" for n in nodes],
             },
-            link={"source": sources, "target": targets, "value": values},
+            link={
+                "source": sources,
+                "target": targets,
+                "value": values,
+                "color": "rgba(79,129,189,0.30)",
+            },
         )
     )
     return styled(fig, title, height=460)

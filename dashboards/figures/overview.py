@@ -26,6 +26,7 @@ from dashboards.i18n import KPI_UNITS, format_kpi, kpi_label, scenario_label, t
 
 __all__ = [
     "LOWER_IS_BETTER",
+    "OBSERVED_KPIS",
     "OVERVIEW_KPIS",
     "KpiCard",
     "ci_error_bars",
@@ -42,6 +43,12 @@ OVERVIEW_KPIS: tuple[str, ...] = (
     "forms_written_per_visit",
     "staff_hours",
     "service_level",
+)
+
+#: The observed cards: a counter log has no back-office time, so staff workload is the
+#: counter serving time (``staff_busy_min``) instead of staff hours.
+OBSERVED_KPIS: tuple[str, ...] = tuple(
+    "staff_busy_min" if k == "staff_hours" else k for k in OVERVIEW_KPIS
 )
 
 #: KPIs where a drop is good news (a card's delta is drawn green when it falls).

@@ -27,8 +27,6 @@ __all__ = [
     "writes_figure",
 ]
 
-_DASH = {"as_is": "dash", "reform": "solid"}
-
 
 def emotion_curves(curve: pl.DataFrame | pd.DataFrame, *, lang: str = "ja") -> go.Figure:
     """Emotion (−2..+2) along each surveyed journey, one panel per persona, coloured by phase.
@@ -73,11 +71,8 @@ def emotion_curves(curve: pl.DataFrame | pd.DataFrame, *, lang: str = "ja") -> g
                         name=scenario_label(phase, lang),
                         legendgroup=phase,
                         showlegend=phase not in shown,
-                        line={
-                            "color": scenario_colour(phase, i),
-                            "dash": _DASH.get(phase, "solid"),
-                            "shape": "hv" if x_col == "cum_minutes" else "linear",
-                        },
+                        line={"color": scenario_colour(phase, i), "width": 1.5},
+                        marker={"size": 5},
                         hovertemplate=f"{journey}: %{{y}}<extra></extra>",
                     ),
                     row=r,

@@ -38,9 +38,9 @@ shown = (
     "service_level",
     "staff_busy_min",
 )
-cols = st.columns(len(shown))
-for col, kpi in zip(cols, shown, strict=True):
-    col.metric(kpi_label(kpi, LANG), format_kpi(kpi, values.get(kpi), LANG), border=True)
+cols = st.columns(3)
+for i, kpi in enumerate(shown):
+    cols[i % 3].metric(kpi_label(kpi, LANG), format_kpi(kpi, values.get(kpi), LANG), border=True)
 plot(F.wait_heatmap(tables["per_weekday_hour"], lang=LANG), key="heatmap")
 both = pl.concat(
     [observed_log_tables(lg)["people_waiting"] for lg in logs.values()], how="vertical_relaxed"

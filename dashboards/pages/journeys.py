@@ -19,12 +19,9 @@ if data.survey is None:
 tables = survey_tables(data.survey)
 journeys = tables["writes_per_journey"]
 cols = st.columns(3)
-cols[0].metric(t("page_journeys", LANG), f"{journeys.height}")
-cols[1].metric("Personas" if LANG == "en" else "ペルソナ", f"{journeys['persona'].n_unique()}")
-cols[2].metric(
-    t("pain_category", LANG),
-    f"{int(tables['pain_points']['count'].sum())}",
-)
+cols[0].metric(t("surveyed_journeys", LANG), f"{journeys.height}", border=True)
+cols[1].metric(t("personas", LANG), f"{journeys['persona'].n_unique()}", border=True)
+cols[2].metric(t("pain_points", LANG), f"{int(tables['pain_points']['count'].sum())}", border=True)
 plot(F.emotion_curves(tables["emotion_curve"], lang=LANG), key="emotion")
 plot(F.minutes_by_action(tables["minutes_by_action"], lang=LANG), key="minutes_action")
 plot(F.writes_figure(journeys, lang=LANG), key="writes")

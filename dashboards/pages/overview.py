@@ -17,21 +17,26 @@ from dashboards.results import (
     run_simulation,
     simulated_tables,
 )
-from dashboards.ui import active_dataset, active_study, lang, plot, show_cards
+from dashboards.ui import active_dataset, active_study, lang, plot, show_cards, using_upload
 
 LANG = lang()
 st.title(t("app_title", LANG))
 st.caption(t("app_caption", LANG))
 data = active_dataset()
 study = active_study()
+uploaded = using_upload()  # the sample's observed logs describe the sample city, not the upload
 
 # --- observed as-is vs reform -----------------------------------------------------------
 st.header(t("observed_comparison", LANG))
 observed = None
-if data.as_is is not None and data.reform is not None:
+if uploaded:
+    st.caption(t("upload_no_observed", LANG))
+elif data.as_is is not None and data.reform is not None:
     observed = observed_comparison(data.as_is, data.reform)
     st.info(f"**{t('verdict', LANG)}**: {verdict(observed, lang=LANG, subject='observed')}")
-    show_cards(F.kpi_cards(observed, lang=LANG), key="observed", language=LANG)
+    show_cards(
+        F.kpi_cards(observed, kpis=F.OBSERVED_KPIS, lang=LANG), key="observed", language=LANG
+    )
 else:
     st.warning(t("missing_data", LANG, what=", ".join(data.problems) or "counter logs"))
 
@@ -55,7 +60,11 @@ if observed is not None:
     plot(F.difference_figure(observed, lang=LANG), key="difference_obs")
 
 # --- model check ------------------------------------------------------------------------
-if data.as_is is not None and "as_is" in set(result.log["scenario"].unique().to_list()):
+if (
+    not uploaded
+    and data.as_is is not None
+    and "as_is" in set(result.log["scenario"].unique().to_list())
+):
     st.header(t("model_check", LANG))
     check, matched = model_check(study, data.as_is, result.log, days[:1])
     rows = [
@@ -70,4 +79,4 @@ if data.as_is is not None and "as_is" in set(result.log["scenario"].unique().to_
     ]
     table = pl.DataFrame(rows)
     st.dataframe(table, hide_index=True)
-    st.caption(f"{len(matched)} observed days matched / 実測の対応日数 {len(matched)}")
+    st.caption(t("matched_days", LANG, n=len(matched)))

@@ -100,7 +100,7 @@ with st.form("lab_form"):
         c3.number_input(t("lab_replications", LANG), 2, 50, 5, 1, key="lab_replications")
     )
     seed = int(c4.number_input(t("lab_seed", LANG), 0, 2**31 - 1, 20260401, 1, key="lab_seed"))
-    st.form_submit_button(t("lab_run", LANG), type="primary")
+    st.form_submit_button(t("lab_run", LANG), type="primary", key="lab_run")
 
 try:
     study = lab_study(
@@ -112,7 +112,7 @@ except StudyError as exc:
 
 days = [day]
 key = simulation_key(study, replications=replications, seed=seed, days=days)
-reused = is_cached(key)
+reused = is_cached(key, persist=True)
 bar = st.progress(0.0, text=t("lab_running", LANG))
 result = run_simulation(
     study,
@@ -171,7 +171,7 @@ if d3.button(t("lab_download_report", LANG), key="make_report"):
     st.session_state["lab_report"] = html
 if "lab_report" in st.session_state:
     d3.download_button(
-        "⬇ report.html",
+        t("download_report_file", LANG),
         st.session_state["lab_report"],
         "madoguchi_report.html",
         "text/html",

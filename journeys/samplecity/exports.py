@@ -80,7 +80,9 @@ def canonical_log(days: Sequence[DayLog], scenario_id: str) -> pl.DataFrame:
     cols: dict[str, list[object]] = {name: [] for name in LOG_SCHEMA}
     epoch = dt.datetime(1970, 1, 1)
     for day_log in days:
-        midnight_us = int((dt.datetime.combine(day_log.day, dt.time()) - epoch).total_seconds()) * 1_000_000
+        midnight_us = (
+            int((dt.datetime.combine(day_log.day, dt.time()) - epoch).total_seconds()) * 1_000_000
+        )
         for t in day_log.tickets:
             issued, called, ended = (
                 _seconds(t.issued_min),
@@ -91,8 +93,12 @@ def canonical_log(days: Sequence[DayLog], scenario_id: str) -> pl.DataFrame:
             cols["ticket_id"].append(t.ticket_id)
             cols["counter_id"].append(t.counter_id)
             cols["procedure_id"].append(t.procedure_id)
-            cols["issued_at"].append(midnight_us + issued * 1_000_000 if issued is not None else None)
-            cols["called_at"].append(midnight_us + called * 1_000_000 if called is not None else None)
+            cols["issued_at"].append(
+                midnight_us + issued * 1_000_000 if issued is not None else None
+            )
+            cols["called_at"].append(
+                midnight_us + called * 1_000_000 if called is not None else None
+            )
             cols["ended_at"].append(midnight_us + ended * 1_000_000 if ended is not None else None)
             cols["staff_id"].append(t.staff_id)
             cols["outcome"].append(t.outcome)
@@ -178,7 +184,10 @@ def write_ticket_export(
 def survey_frame(rows: Sequence[dict[str, object]]) -> pl.DataFrame:
     """The canonical journey survey from step rows (keys = journeys.schema.SURVEY_COLUMNS)."""
     return pl.DataFrame(
-        {name: pl.Series(name, [r[name] for r in rows], dtype=dtype) for name, dtype in SURVEY_COLUMNS.items()}
+        {
+            name: pl.Series(name, [r[name] for r in rows], dtype=dtype)
+            for name, dtype in SURVEY_COLUMNS.items()
+        }
     )
 
 
@@ -210,10 +219,25 @@ def write_survey_xlsx(
         "minutes", "forms_written", "fields_written", "emotion",
     )  # fmt: skip
     for r, (row, observer, pain) in enumerate(
-        zip(survey.select(*columns, "pain_category").iter_rows(), observers, pain_texts, strict=True),
+        zip(
+            survey.select(*columns, "pain_category").iter_rows(), observers, pain_texts, strict=True
+        ),
         start=2,
     ):
-        journey, phase, persona, event, step, place, action, minutes, forms, fields, emotion, category = row
+        (
+            journey,
+            phase,
+            persona,
+            event,
+            step,
+            place,
+            action,
+            minutes,
+            forms,
+            fields,
+            emotion,
+            category,
+        ) = row
         sheet.write_string(r, 0, journey)
         sheet.write_string(r, 1, PHASE_JA[phase])
         sheet.write_string(r, 2, persona)

@@ -84,13 +84,17 @@ def ordinary_waits(log: pl.DataFrame) -> dict[str, np.ndarray]:
     ).with_columns(wait=(pl.col("called_at") - pl.col("issued_at")).dt.total_seconds() / 60.0)
     return {
         str(counter): np.asarray(group["wait"].to_numpy(), dtype=float)
-        for (counter,), group in served.sort("ticket_id").group_by("counter_id", maintain_order=True)
+        for (counter,), group in served.sort("ticket_id").group_by(
+            "counter_id", maintain_order=True
+        )
     }
 
 
 def _check_arguments(out_dir: Path, seed: int, weeks: int) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InputError(f"seed must be a whole number ≥ 0, got {seed!r}", hint="e.g. --seed 20260401")
+        raise InputError(
+            f"seed must be a whole number ≥ 0, got {seed!r}", hint="e.g. --seed 20260401"
+        )
     if not isinstance(weeks, int) or weeks < 1:
         raise InputError(f"weeks must be a whole number ≥ 1, got {weeks!r}")
     if out_dir.exists() and not out_dir.is_dir():

@@ -52,7 +52,9 @@ def draw_arrivals(study: SampleStudy, day: dt.date, rng: np.random.Generator) ->
         take = rng.random(probs.size) < probs
         if not take.any():
             take[int(np.argmax(probs))] = True
-        bundle = tuple(pid for (pid, _), t in zip(event.procedures, take.tolist(), strict=True) if t)
+        bundle = tuple(
+            pid for (pid, _), t in zip(event.procedures, take.tolist(), strict=True) if t
+        )
         out.append(Arrival(minute=float(minute), life_event=event.id, bundle=bundle))
     return out
 

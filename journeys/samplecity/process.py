@@ -296,7 +296,9 @@ def play_day(
     speed = scenario.walking_speed_m_per_min
     triage_free = [arr.open_min] * scenario.floor_manager_staff
 
-    def record(ticket: _Ticket, called: float | None, ended: float | None, staff: str | None, outcome: str) -> None:
+    def record(
+        ticket: _Ticket, called: float | None, ended: float | None, staff: str | None, outcome: str
+    ) -> None:
         leg = ticket.leg
         records.append(
             TicketRecord(
@@ -338,9 +340,7 @@ def play_day(
         if leg in found_for:
             return found_for[leg]
         need = set(leg.procedures)
-        found = [
-            s for s in ordered if s.counter.kind == leg.kind and need <= s.counter.procedures
-        ]
+        found = [s for s in ordered if s.counter.kind == leg.kind and need <= s.counter.procedures]
         if not found:  # no counter takes them all: those that take the first procedure
             found = [s for s in ordered if leg.procedures[0] in s.counter.procedures]
         found_for[leg] = found

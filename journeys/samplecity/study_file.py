@@ -277,7 +277,9 @@ class _Reader:
         values = tuple(float(v) for v in table.get("values", []))
         if dist == "empirical":
             if not values:
-                raise InputError(f"empirical service time without values in {where}", file=self.path)
+                raise InputError(
+                    f"empirical service time without values in {where}", file=self.path
+                )
             mean = sum(values) / len(values)
         else:
             mean = self.get(table, "mean", float, where)

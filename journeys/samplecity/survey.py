@@ -7,7 +7,8 @@ to the ticket machine and the counter, waiting, being served (or, at the one-sto
 answering the staff's questions and signing), paying and receiving. Walking follows the
 scenario's floor, writing the catalog's ``writing_min``, service the catalog's service-time
 models, and waiting is drawn from the waits the same counter shows in the scenario's ticket log
-on ordinary days — so the survey and the logs tell one story.
+on ordinary days (the middle half of them: observers walk on a typical day) — so the survey
+and the logs tell one story.
 """
 
 from __future__ import annotations
@@ -39,35 +40,64 @@ PERSONAS: tuple[Persona, ...] = (
         "move_in_family",
         "転入する4人家族（夫婦・小学生・3歳児）",
         "move_in",
-        ("tennyu", "mynumber_address", "kokuho_kanyu", "nenkin", "jido_teate", "kodomo_iryo",
-         "hoikuen", "tengaku"),
-    ),  # fmt: skip
+        (
+            "tennyu",
+            "mynumber_address",
+            "kokuho_kanyu",
+            "nenkin",
+            "jido_teate",
+            "kodomo_iryo",
+            "hoikuen",
+            "tengaku",
+        ),
+    ),
     Persona(
         "bereavement",
         "父を亡くした長女（60代）",
         "death",
-        ("koseki_shomei", "juminhyo", "koki_koreisha", "sosai_hi", "nenkin", "kaigo_hoken",
-         "zei_sozoku"),
-    ),  # fmt: skip
-    Persona("birth", "第1子が生まれた父親（30代）", "birth", ("shussei", "jido_teate", "kodomo_iryo")),
+        (
+            "koseki_shomei",
+            "juminhyo",
+            "koki_koreisha",
+            "sosai_hi",
+            "nenkin",
+            "kaigo_hoken",
+            "zei_sozoku",
+        ),
+    ),
+    Persona(
+        "birth", "第1子が生まれた父親（30代）", "birth", ("shussei", "jido_teate", "kodomo_iryo")
+    ),
     Persona(
         "elderly_move",
         "市内で転居する高齢夫婦（80代）",
         "move_within",
         ("tenkyo", "mynumber_address", "koki_koreisha", "kaigo_hoken"),
     ),
-    Persona("certificates", "住民票と印鑑証明が必要な会社員", "certificates", ("juminhyo", "inkan_shomei")),
+    Persona(
+        "certificates",
+        "住民票と印鑑証明が必要な会社員",
+        "certificates",
+        ("juminhyo", "inkan_shomei"),
+    ),
     Persona(
         "foreign_resident",
         "就労のため転入した外国人住民（20代）",
         "foreign_move_in",
         ("tennyu", "zairyu_card", "kokuho_kanyu", "nenkin"),
     ),
-    Persona("marriage", "婚姻届を出す夫婦（20代）", "marriage", ("kon_in", "mynumber_address", "kokuho_kanyu")),
+    Persona(
+        "marriage",
+        "婚姻届を出す夫婦（20代）",
+        "marriage",
+        ("kon_in", "mynumber_address", "kokuho_kanyu"),
+    ),
 )
 
 _CERTIFICATES = frozenset({"juminhyo", "inkan_shomei", "koseki_shomei", "shotoku_shomei"})
-_CARDS = frozenset({"mynumber_card", "kodomo_iryo", "jushogai_iryo", "koki_koreisha", "boshi_techo"})
+_CARDS = frozenset(
+    {"mynumber_card", "kodomo_iryo", "jushogai_iryo", "koki_koreisha", "boshi_techo"}
+)
 #: Procedures whose paper form also asks for the person notifying (name and address twice).
 _TWO_PERSONS = frozenset({"tennyu", "tenshutsu", "tenkyo", "shussei", "shibo", "kon_in"})
 #: Forms where the as-is sheet asks residents to write their My Number by hand.
@@ -89,8 +119,22 @@ def _wait_emotion(minutes: float) -> int:
     return -1 if minutes < 30.0 else -2
 
 
+def _typical_wait(sample: np.ndarray | None, rng: np.random.Generator) -> float:
+    """A wait drawn from the middle half (25th–75th percentile) of a counter's ordinary waits."""
+    if sample is None or sample.size == 0:
+        return 0.0
+    ordered = np.sort(sample)
+    low, high = (
+        int(0.25 * ordered.size),
+        max(int(0.75 * ordered.size), int(0.25 * ordered.size) + 1),
+    )
+    return float(ordered[int(rng.integers(low, high))])
+
+
 def _fake_my_number(rng: np.random.Generator) -> str:
-    first11 = str(int(rng.integers(1, 10))) + "".join(str(int(d)) for d in rng.integers(10, size=10))
+    first11 = str(int(rng.integers(1, 10))) + "".join(
+        str(int(d)) for d in rng.integers(10, size=10)
+    )
     digits = first11 + str(my_number_check_digit(first11))
     return f"{digits[:4]} {digits[4:8]} {digits[8:]}"
 
@@ -98,7 +142,9 @@ def _fake_my_number(rng: np.random.Generator) -> str:
 class _Journey:
     """Collects the steps of one surveyed journey."""
 
-    def __init__(self, out: SurveyRows, journey_id: str, phase: str, persona: Persona, observer: str) -> None:
+    def __init__(
+        self, out: SurveyRows, journey_id: str, phase: str, persona: Persona, observer: str
+    ) -> None:
         self.out = out
         self.journey_id = journey_id
         self.phase = phase
@@ -169,8 +215,8 @@ def _walk_journey(
             emotion=1,
         )
     fields_so_far = 0
-    departments_seen = 0
-    for leg in plan_route(study, scenario, persona.procedures):
+    route = plan_route(study, scenario, persona.procedures)
+    for departments_seen, leg in enumerate(route, start=1):
         counter = _counter_for(scenario, leg)
         procs = [study.procedure(pid) for pid in leg.procedures]
         if leg.forms > 0:
@@ -182,9 +228,9 @@ def _walk_journey(
                     scenario.desks,
                     key=lambda d: walk_metres(scenario, place, d[1], forms=0),
                 )
-                metres = np.hypot(place.x - desk.x, place.y - desk.y) + scenario.floor_change_m * abs(
-                    place.floor - desk.floor
-                )
+                metres = np.hypot(
+                    place.x - desk.x, place.y - desk.y
+                ) + scenario.floor_change_m * abs(place.floor - desk.floor)
                 journey.add(f"記載台 {desk_id}", "walk", float(metres) / speed)
                 place = desk
                 where = f"記載台 {desk_id}"
@@ -192,7 +238,9 @@ def _walk_journey(
             category = None
             if with_my_number and _MY_NUMBER_FORMS & set(leg.procedures):
                 pain = "申請書に個人番号([個人番号])を手書きした。控えが手元に残らず不安"
-                sheet = f"申請書に個人番号({_fake_my_number(rng)})を手書きした。控えが手元に残らず不安"
+                sheet = (
+                    f"申請書に個人番号({_fake_my_number(rng)})を手書きした。控えが手元に残らず不安"
+                )
                 category = "記入"
             elif fields_so_far >= 3:
                 pain = f"同じ氏名・住所をこれまでに{fields_so_far}回書いた"
@@ -218,8 +266,7 @@ def _walk_journey(
             pain="別の階の窓口へ移動しなければならなかった" if changed_floor else None,
             category="動線" if changed_floor else None,
         )
-        sample = waits.get(counter.id)
-        wait = float(rng.choice(sample)) if sample is not None and sample.size else 0.0
+        wait = _typical_wait(waits.get(counter.id), rng)
         long_wait = wait >= 20.0
         journey.add(
             counter.name_ja,
@@ -229,7 +276,6 @@ def _walk_journey(
             pain=f"{counter.name_ja}で{wait:.0f}分待った" if long_wait else None,
             category="待ち" if long_wait else None,
         )
-        departments_seen += 1
         if leg.kind == "one_stop":
             hearing = sum(
                 draw_service(p.at_one_stop, rng) for p in procs if p.at_one_stop is not None
@@ -249,10 +295,15 @@ def _walk_journey(
                 pain, category = "課ごとに同じ事情を最初から説明し直した", "説明"
             elif persona.life_event == "foreign_move_in" and departments_seen == 1:
                 pain, category = "日本語だけの説明で内容がよく分からなかった", "言語"
-            elif departments_seen == 1 and len(plan_route(study, scenario, persona.procedures)) > 2:
+            elif departments_seen == 1 and len(route) > 2:
                 pain, category = "次にどの窓口へ行けばよいか分からなかった", "案内"
             journey.add(
-                counter.name_ja, "serve", service, emotion=-1 if pain else 0, pain=pain, category=category
+                counter.name_ja,
+                "serve",
+                service,
+                emotion=-1 if pain else 0,
+                pain=pain,
+                category=category,
             )
         if _CERTIFICATES & set(leg.procedures):
             journey.add(counter.name_ja, "pay", float(rng.uniform(0.5, 1.5)))

@@ -50,13 +50,13 @@ def run_analyze(
 ) -> dict[str, Any]:
     """Do the whole ``analyze`` job; returns a small summary (rows, notes, files, KPI table)."""
     import polars as pl
-    from journeys.readers import read_counter_log, read_survey
     from rich.console import Console
     from rich.table import Table
 
     from journeys.analysis import write_analysis
     from journeys.excel_export import write_csv_bom
-    from journeys.metrics import KPI_LABELS, log_notes
+    from journeys.metrics import KPI_LABELS, log_notes, prepare_log
+    from journeys.readers import read_counter_log, read_survey
 
     if target_min <= 0:
         raise InputError(f"--target-min must be positive, not {target_min}")
@@ -91,6 +91,7 @@ def run_analyze(
                 hint=f"see the reasons in {out / 'survey_rejected.csv'}",
             )
 
+    log = prepare_log(log)
     notes = list(dict.fromkeys([*result.notes, *log_notes(log)]))
     # The reader's note and ours say the same thing in two wordings when visits are missing.
     if any(n.startswith("no visit column") for n in result.notes):
@@ -115,7 +116,7 @@ def run_analyze(
         f"rejected {result.rejected.height:,}"
         + (f" · analysed (scenario {scenario}) {log.height:,}" if scenario else "")
     )
-    if result.dropped_columns:
+    if result.dropped_columns and not any("personal column" in n for n in notes):
         console.print("personal columns dropped: " + ", ".join(result.dropped_columns))
     if survey_result is not None:
         console.print(
@@ -153,7 +154,7 @@ def _fmt(value: Any) -> str:
     number = float(value)
     if number != number:  # NaN
         return "—"
-    if number.is_integer() and abs(number) >= 10:
+    if number.is_integer():
         return f"{number:,.0f}"
     return f"{number:,.3f}" if abs(number) < 10 else f"{number:,.1f}"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,16 +14,12 @@ __all__ = ["dashboard_command", "register"]
 
 
 def dashboard_command(port: int, *, address: str = "localhost") -> list[str]:
-    """The ``streamlit run`` command line of the dashboard (headless, usage stats off)."""
-    import dashboards
-
-    app = Path(dashboards.__file__).resolve().parent / "app.py"
+    """The command line that serves the dashboard: ``streamlit run dashboards/app.py`` through
+    :mod:`dashboards.serve` (which warms the cache first), headless, usage stats off."""
     return [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(app),
+        "dashboards.serve",
         "--server.port",
         str(port),
         "--server.address",
@@ -33,6 +28,8 @@ def dashboard_command(port: int, *, address: str = "localhost") -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "minimal",
         "--server.fileWatcherType",
         "none",
         "--server.maxUploadSize",

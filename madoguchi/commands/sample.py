@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -50,9 +51,21 @@ def register(app: typer.Typer) -> None:
 
     @app.command("sample")
     def sample(
-        seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Random seed (default: the committed sample's)."),
-        out: Path | None = typer.Option(None, "--out", help="Output folder (default: data/sample)."),
-        check: bool = typer.Option(False, "--check", help="Regenerate in a temp folder and compare with MANIFEST.sha256."),
+        seed: Annotated[
+            int, typer.Option("--seed", help="Random seed (default: the committed sample's).")
+        ] = DEFAULT_SEED,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Output folder (default: data/sample).")
+        ] = None,
+        check: Annotated[
+            bool,
+            typer.Option(
+                "--check", help="Regenerate in a temp folder and compare with MANIFEST.sha256."
+            ),
+        ] = False,
+        weeks: Annotated[
+            int, typer.Option("--weeks", help="Weeks per scenario (the bundled sample has 8).")
+        ] = 8,
     ) -> None:
         """Regenerate the bundled sample city (サンプル市) or check it (--check)."""
         import time
@@ -63,6 +76,8 @@ def register(app: typer.Typer) -> None:
 
         if seed < 0:
             raise InputError(f"--seed must be ≥ 0, got {seed}")
+        if weeks < 1:
+            raise InputError(f"--weeks must be ≥ 1, got {weeks}")
         target = out if out is not None else SAMPLE_DIR
         if target.exists() and not target.is_dir():
             raise InputError("--out is an existing file, not a folder", file=target)
@@ -70,18 +85,21 @@ def register(app: typer.Typer) -> None:
         if check:
             if not target.is_dir():
                 raise InputError("sample folder not found", file=target)
-            differ = check_sample(target, seed=seed)
+            differ = check_sample(target, seed=seed, weeks=weeks)
             if differ:
-                typer.echo(f"sample differs from MANIFEST.sha256 / サンプル不一致: {', '.join(differ)}")
-                raise SystemExit(1)  # typer.Exit(1) is swallowed when the app runs standalone_mode=False
+                typer.echo(
+                    f"sample differs from MANIFEST.sha256 / サンプル不一致: {', '.join(differ)}"
+                )
+                # typer.Exit(1) would be swallowed: the app runs with standalone_mode=False
+                raise SystemExit(1)
             typer.echo(
                 f"OK — {target} matches MANIFEST.sha256 (seed {seed}, {time.perf_counter() - started:.0f} s)"
             )
             return
         study = target / "study.toml"
         files = generate_sample(
-            target, seed=seed, study_path=study if study.is_file() else None
+            target, seed=seed, study_path=study if study.is_file() else None, weeks=weeks
         )
-        for name, path in files.items():
+        for path in files.values():
             typer.echo(f"{path}  {path.stat().st_size / 1e6:8.2f} MB")
         typer.echo(f"sample written in {time.perf_counter() - started:.0f} s (seed {seed})")

@@ -3,8 +3,9 @@
 ``simulate`` writes, in ``--out``: ``log.parquet`` (the canonical counter log of every scenario
 and replication), ``staff_log.parquet``, ``visits.parquet``, ``kpi_summary.csv``
 (scenario,kpi,mean,ci_low,ci_high), ``comparison.csv`` (kpi,baseline,alternative,difference,
-ci_low,ci_high; the first scenario is the baseline, differences are paired over replications)
-and ``replications.csv`` (one row per scenario × replication). ``sweep`` writes ``sweep.csv``
+ci_low,ci_high; the first scenario is the baseline, differences are paired over replications),
+``replications.csv`` (one row per scenario × replication) and, with 2+ replications,
+``trial.csv`` (replications needed for a ±5 % confidence interval on each KPI). ``sweep`` writes ``sweep.csv``
 (param,value,scenario,kpi,mean,ci_low,ci_high): a staffing curve.
 """
 
@@ -87,7 +88,7 @@ def run_simulate(
 
     from journeys.excel_export import write_csv_bom
     from journeys.metrics import KPI_LABELS
-    from simulation.experiments import run_experiment
+    from simulation.experiments import run_experiment, trial_table
     from simulation.model import load_study
     from simulation.parallel import available_workers
 
@@ -111,6 +112,9 @@ def run_simulate(
     write_csv_bom(result.summary, out / "kpi_summary.csv")
     write_csv_bom(result.comparison, out / "comparison.csv")
     write_csv_bom(result.replications, out / "replications.csv")
+    if replications >= 2:
+        trial = trial_table(result.kpis, relative=0.05)
+        write_csv_bom(trial, out / "trial.csv")
 
     console.print(
         f"[bold]{study.study.name_ja or study.study.id}[/] — {len(result.scenarios)} scenarios × "
@@ -136,7 +140,19 @@ def run_simulate(
                 f"{_fmt(r['ci_low'])} … {_fmt(r['ci_high'])}",
             )
         console.print(table)
-    console.print(f"出力 / outputs: {out}/ (log.parquet, staff_log.parquet, kpi_summary.csv, comparison.csv, replications.csv)")
+    if replications >= 2:
+        wanted = trial.filter(trial["kpi"] == "wait_min_mean")
+        needs = ", ".join(
+            f"{r['scenario']} {r['replications_needed'] if r['replications_needed'] is not None else '—'}"
+            for r in wanted.iter_rows(named=True)
+        )
+        console.print(
+            f"必要な反復数 / replications for a ±5 % CI on the mean wait: {needs} (trial.csv)"
+        )
+    console.print(
+        f"出力 / outputs: {out}/ (log.parquet, staff_log.parquet, visits.parquet, kpi_summary.csv, "
+        "comparison.csv, replications.csv, trial.csv)"
+    )
     return result
 
 
@@ -190,7 +206,9 @@ def run_sweep(
     console = Console(highlight=False, quiet=quiet)
     import polars as pl
 
-    table = Table(title=f"{param} {'× ' if scale else '= '}… : 平均待ち時間 / mean wait [min] (95 % CI)")
+    table = Table(
+        title=f"{param} {'× ' if scale else '= '}… : 平均待ち時間 / mean wait [min] (95 % CI)"
+    )
     table.add_column("value", justify="right")
     scenarios = curve["scenario"].unique(maintain_order=True).to_list()
     for sc in scenarios:
@@ -214,16 +232,31 @@ def run_sweep(
 def register(app: typer.Typer) -> None:
     """Add the ``simulate`` and ``sweep`` commands."""
 
-    @app.command("simulate", help="Simulate a study's scenarios: replications, 95 % CIs, paired comparison.")
+    @app.command(
+        "simulate", help="Simulate a study's scenarios: replications, 95 % CIs, paired comparison."
+    )
     def simulate(
         study: Annotated[Path, typer.Argument(help="Study file (.toml or .xlsx).")],
-        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("reports/simulate"),
-        replications: Annotated[int, typer.Option("--replications", "-r", help="Replications per scenario.")] = 10,
-        seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed → same results).")] = 20260401,
+        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
+            "reports/simulate"
+        ),
+        replications: Annotated[
+            int, typer.Option("--replications", "-r", help="Replications per scenario.")
+        ] = 10,
+        seed: Annotated[
+            int, typer.Option("--seed", help="Random seed (same seed → same results).")
+        ] = 20260401,
         days: Annotated[int, typer.Option("--days", help="Working days per replication.")] = 5,
-        start: Annotated[str | None, typer.Option("--start", help="First day YYYY-MM-DD (default: study start_date).")] = None,
-        workers: Annotated[int | None, typer.Option("--workers", help="Processes (default: all cores).")] = None,
-        scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, or 'local'.")] = None,
+        start: Annotated[
+            str | None,
+            typer.Option("--start", help="First day YYYY-MM-DD (default: study start_date)."),
+        ] = None,
+        workers: Annotated[
+            int | None, typer.Option("--workers", help="Processes (default: all cores).")
+        ] = None,
+        scheduler: Annotated[
+            str | None, typer.Option("--scheduler", help="Dask scheduler address, or 'local'.")
+        ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing.")] = False,
     ) -> None:
         run_simulate(
@@ -238,19 +271,35 @@ def register(app: typer.Typer) -> None:
             quiet=quiet,
         )
 
-    @app.command("sweep", help="Sweep one study parameter (e.g. a counter's staff): a staffing curve with CIs.")
+    @app.command(
+        "sweep",
+        help="Sweep one study parameter (e.g. a counter's staff): a staffing curve with CIs.",
+    )
     def sweep_cmd(
         study: Annotated[Path, typer.Argument(help="Study file (.toml or .xlsx).")],
-        param: Annotated[str, typer.Option("--param", help="Dotted path, e.g. scenarios.reform.counters.W01.staff.")],
-        values: Annotated[str, typer.Option("--values", help="Comma-separated values, e.g. 2,3,4.")],
+        param: Annotated[
+            str,
+            typer.Option("--param", help="Dotted path, e.g. scenarios.reform.counters.W01.staff."),
+        ],
+        values: Annotated[
+            str, typer.Option("--values", help="Comma-separated values, e.g. 2,3,4.")
+        ],
         out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("reports/sweep"),
-        scale: Annotated[bool, typer.Option("--scale", help="Values multiply the current value.")] = False,
-        replications: Annotated[int, typer.Option("--replications", "-r", help="Replications per value.")] = 5,
+        scale: Annotated[
+            bool, typer.Option("--scale", help="Values multiply the current value.")
+        ] = False,
+        replications: Annotated[
+            int, typer.Option("--replications", "-r", help="Replications per value.")
+        ] = 5,
         seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 20260401,
         days: Annotated[int, typer.Option("--days", help="Working days per replication.")] = 5,
         start: Annotated[str | None, typer.Option("--start", help="First day YYYY-MM-DD.")] = None,
-        workers: Annotated[int | None, typer.Option("--workers", help="Processes (default: all cores).")] = None,
-        scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, or 'local'.")] = None,
+        workers: Annotated[
+            int | None, typer.Option("--workers", help="Processes (default: all cores).")
+        ] = None,
+        scheduler: Annotated[
+            str | None, typer.Option("--scheduler", help="Dask scheduler address, or 'local'.")
+        ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing.")] = False,
     ) -> None:
         run_sweep(

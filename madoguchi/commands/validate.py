@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -46,29 +47,48 @@ def register(app: typer.Typer) -> None:
 
     @app.command("validate")
     def validate(
-        file: Path = typer.Argument(..., help="Ticket export or survey sheet (.csv .xlsx .parquet)."),
-        map_file: Path | None = typer.Option(None, "--map", help="Mapping TOML for your headers."),
-        kind: str | None = typer.Option(None, "--kind", help="counter-log or survey (default: from headers)."),
-        quarantine: Path | None = typer.Option(None, "--quarantine", help="Write rejected rows here (CSV)."),
-        encoding: str | None = typer.Option(None, "--encoding", help="Text encoding, e.g. cp932."),
-        sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet name."),
+        file: Annotated[
+            Path, typer.Argument(help="Ticket export or survey sheet (.csv .xlsx .parquet).")
+        ],
+        map_file: Annotated[
+            Path | None, typer.Option("--map", help="Mapping TOML for your headers.")
+        ] = None,
+        kind: Annotated[
+            str | None,
+            typer.Option("--kind", help="counter-log or survey (default: from the headers)."),
+        ] = None,
+        quarantine: Annotated[
+            Path | None, typer.Option("--quarantine", help="Write rejected rows here (CSV).")
+        ] = None,
+        encoding: Annotated[
+            str | None, typer.Option("--encoding", help="Text encoding, e.g. cp932.")
+        ] = None,
+        sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet name.")] = None,
     ) -> None:
         """Check a ticket log or survey sheet and report rows accepted/rejected (取込チェック)."""
         from journeys.errors import InputError
         from journeys.quarantine import write_quarantine
         from journeys.readers import read_file
 
-        if kind not in (None, "counter-log", "survey"):
-            raise InputError(f"--kind must be counter-log or survey, not '{kind}'")
-        result = read_file(
-            file,
-            kind=kind,  # type: ignore[arg-type]
-            mapping=map_file,
-            encoding=encoding,
-            sheet=sheet,
-        )
-        written = write_quarantine(result, quarantine) if quarantine is not None else None
+        try:
+            if kind not in (None, "counter-log", "survey"):
+                raise InputError(f"--kind must be counter-log or survey, not '{kind}'")
+            result = read_file(
+                file,
+                kind=kind,  # type: ignore[arg-type]
+                mapping=map_file,
+                encoding=encoding,
+                sheet=sheet,
+            )
+            written = write_quarantine(result, quarantine) if quarantine is not None else None
+        except InputError as exc:
+            # printed here, plainly: the hint holds TOML like "[columns] x = ..." that a
+            # markup-aware console would swallow
+            typer.echo(f"error: {exc}", err=True)
+            raise SystemExit(2) from None
         typer.echo(render_report(result, written))
         if result.accepted.height == 0:
             typer.echo("no row accepted / 取込できた行がありません", err=True)
-            raise typer.Exit(1)
+            # SystemExit, not typer.Exit: cli.main runs the app with standalone_mode=False,
+            # where click turns typer.Exit into a return value that main() ignores.
+            raise SystemExit(1)

@@ -1,0 +1,142 @@
+"""Benchmark of the dashboard (not a test): how fast the first page is ready, and how fast the
+Scenario lab reruns a peak day × 20 replications when its inputs are unchanged.
+
+    .venv/bin/python bench/bench_dashboard.py [--skip-browser]
+
+Targets: first page ready ≤ 3 s after the server is up (with the on-disk cache warm); a lab
+rerun with unchanged inputs ≤ 2 s. Cold numbers (empty cache) are printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(cache: Path) -> tuple[subprocess.Popen[bytes], str, float]:
+    from madoguchi.commands.dashboard import dashboard_command
+
+    port = _free_port()
+    env = {**os.environ, "MADOGUCHI_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        dashboard_command(port, address="127.0.0.1"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("streamlit exited") from None
+            time.sleep(0.1)
+    return proc, url, time.perf_counter() - start
+
+
+def _page_times(url: str) -> tuple[float, float, float]:
+    """Seconds until the page title, the first KPI card and all 14 cards, in headless chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start = time.perf_counter()
+        page.goto(url, wait_until="domcontentloaded")
+        page.locator("h1").first.wait_for(state="visible", timeout=300_000)
+        title = time.perf_counter() - start
+        cards = page.locator('[data-testid="stMetric"]')
+        cards.first.wait_for(state="visible", timeout=300_000)
+        first = time.perf_counter() - start
+        cards.nth(13).wait_for(state="visible", timeout=300_000)
+        full = time.perf_counter() - start
+        browser.close()
+    return title, first, full
+
+
+def bench_browser() -> None:
+    """Server start, then the overview in chromium: cold cache, then a restart on the warm cache."""
+    with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as tmp:
+        cache = Path(tmp)
+        for label in ("cold cache", "warm disk cache (server restarted)"):
+            proc, url, up = _serve(cache)
+            try:
+                visits = [_page_times(url) for _ in range(2)]
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+            print(f"[{label}] server up after {up:.1f} s")
+            for n, (title, first, full) in enumerate(visits, start=1):
+                print(
+                    f"[{label}] visit {n}: title {title:.2f} s, first card {first:.2f} s, "
+                    f"all 14 cards {full:.2f} s"
+                )
+
+
+def bench_lab(replications: int = 20) -> None:
+    """A Scenario-lab rerun (AppTest on the lab page) of a peak day × ``replications``."""
+    from streamlit.testing.v1 import AppTest
+
+    with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as tmp:
+        os.environ["MADOGUCHI_CACHE_DIR"] = tmp
+        at = AppTest.from_file(str(APP), default_timeout=600)
+        at.run()
+        at.switch_page("pages/scenario_lab.py").run()
+        at.number_input(key="lab_replications").set_value(replications)
+        start = time.perf_counter()
+        at.button(key="lab_run").click().run()
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        at.run()
+        again = time.perf_counter() - start
+        assert not at.exception, at.exception
+        reused = any("再利用" in c.value for c in at.caption)
+        print(
+            f"[lab] peak day x {replications} replications: first run {first:.2f} s, "
+            f"rerun with unchanged inputs {again:.2f} s (cache reused: {reused})"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-browser", action="store_true", help="only the lab benchmark")
+    parser.add_argument("--replications", type=int, default=20)
+    args = parser.parse_args()
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if not args.skip_browser:
+        if CHROMIUM.exists():
+            bench_browser()
+        else:
+            print("skipped the browser part: /usr/bin/chromium is absent")
+    bench_lab(args.replications)
+
+
+if __name__ == "__main__":
+    main()
