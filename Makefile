@@ -17,10 +17,26 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 demo: $(STAMP)
+	@echo "== 1/6 同梱サンプルの再現性 / the bundled sample is reproducible"
 	$(BIN)/madoguchi sample --check
+	@echo "== 2/6 検証 / validate the raw ticket export and the survey sheets"
 	$(BIN)/madoguchi validate data/sample/ticket_export_as_is.csv --quarantine $(OUT)/quarantine_as_is.csv
+	$(BIN)/madoguchi validate data/sample/survey_sheets.xlsx --kind survey --quarantine $(OUT)/quarantine_survey.csv
+	@echo "== 3/6 分析 / analyse the observed logs and the journey survey"
+	$(BIN)/madoguchi analyze --log data/sample/ticket_export_as_is.csv --survey data/sample/survey_sheets.xlsx --scenario as_is --out $(OUT)/analysis_as_is
+	$(BIN)/madoguchi analyze --log data/sample/ticket_export_reform.csv --scenario reform --out $(OUT)/analysis_reform
+	@echo "== 4/6 較正 / calibrate the study on the observed as-is log"
+	$(BIN)/madoguchi calibrate data/sample/counter_log_as_is.parquet --study data/sample/study.toml --scenario as_is --survey data/sample/survey.parquet --out $(OUT)/calibrated_study.toml --fit-table $(OUT)/fit_table.csv
+	@echo "== 5/6 シミュレーション / simulate as-is vs reform (common random numbers, 95% CI)"
+	$(BIN)/madoguchi simulate data/sample/study.toml --replications 10 --days 5 --seed $(SEED) --out $(OUT)/simulation
+	@echo "== 6/6 報告書 / the offline HTML report"
+	$(BIN)/madoguchi report --out $(OUT)/report.html --replications 10 --seed $(SEED)
 	@echo ""
-	@echo "Outputs are in $(OUT)/ — 出力先: $(OUT)/"
+	@echo "出力先 / outputs: $(OUT)/"
+	@echo "  analysis_as_is/  analysis_reform/  (KPIs, tables, analysis.xlsx)"
+	@echo "  calibrated_study.toml  fit_table.csv"
+	@echo "  simulation/  (log.parquet, kpi_summary.csv, comparison.csv)"
+	@echo "  report.html  (offline, self-contained)"
 
 test: $(STAMP) lint typecheck pytest
 
@@ -39,6 +55,7 @@ dashboard: $(STAMP)
 
 sample: $(STAMP)
 	$(BIN)/madoguchi sample --seed $(SEED) --out data/sample
+	$(BIN)/python -m simulation.excel --sample
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -126,7 +126,11 @@ def main() -> None:
     print(f"Erlang C mean wait {erlang_c_wait(LAM, 1 / MEAN_SERVICE, SERVERS):.3f} min")
     log = out.log
     waits = ((log["called_at"] - log["issued_at"]).dt.total_seconds() / 60).to_numpy()
-    print(f"madoguchi mean wait {np.mean(waits):.3f} min over {log.height} customers")
+    print(
+        f"madoguchi mean wait {np.mean(waits):.3f} min over {log.height} customers "
+        "(every 24-hour day starts empty, no warm-up deleted here: below Erlang C; "
+        "tests/test_sim_queueing.py deletes the warm-up and matches it)"
+    )
     print(f"{'model':<22}{'CPU s':>9}{'customers':>11}{'µs/customer':>13}")
     for name, t, n in rows:
         print(f"{name:<22}{t:>9.3f}{n:>11}{t / n * 1e6:>13.1f}")

@@ -93,16 +93,24 @@ def _bi(key: str, **fields: object) -> str:
     return f'{escape(t(key, "ja", **fields))} <span class="en">/ {escape(t(key, "en", **fields))}</span>'
 
 
-def _kpi_table(comparison: pl.DataFrame, lang: str, *, head: tuple[str, str]) -> str:
+def _kpi_table(
+    comparison: pl.DataFrame,
+    lang: str,
+    *,
+    head: tuple[str, str],
+    kpis: Sequence[str] = (*OVERVIEW_KPIS, "staff_busy_min"),
+    highlight: bool = True,
+) -> str:
+    """A KPI table: both values, the difference (green when clearly better) and its 95 % CI."""
     rows = []
-    for kpi in (*OVERVIEW_KPIS, "staff_busy_min"):
+    for kpi in kpis:
         part = comparison.filter(pl.col("kpi") == kpi)
         if part.height == 0:
             continue
         r = part.row(0, named=True)
         low, high = r["ci_low"], r["ci_high"]
         significant = low is not None and high is not None and (low > 0 or high < 0)
-        good = significant and ((r["difference"] < 0) == (kpi in LOWER_IS_BETTER))
+        good = highlight and significant and ((r["difference"] < 0) == (kpi in LOWER_IS_BETTER))
         ci = (
             f"{format_kpi(kpi, low, lang, signed=True)} 〜 {format_kpi(kpi, high, lang, signed=True)}"
             if low is not None and low == low
@@ -243,7 +251,16 @@ def build_report(inputs: ReportInputs, *, lang: str = "ja") -> str:
                 seed=inputs.seed,
             )
             parts.append(f"<h3>{_bi('model_check')}</h3>")
-            parts.append(_kpi_table(check, lang, head=(_bi("observed"), _bi("simulated"))))
+            # per-visit KPIs only: totals (staff minutes) depend on how many days each side has
+            parts.append(
+                _kpi_table(
+                    check,
+                    lang,
+                    head=(_bi("observed"), _bi("simulated")),
+                    kpis=[k for k in OVERVIEW_KPIS if k != "staff_hours"],
+                    highlight=False,
+                )
+            )
             parts.append(f"<p>{_bi('matched_days', n=len(matched))}</p>")
     parts.append("</section>")
     # --- figures

@@ -335,6 +335,15 @@ def map_values(
             mapped.append(raw if raw in allowed else None)
         else:
             mapped.append(raw.strip())
+    olds = distinct.to_list()
+    if mapped == olds:  # already canonical (Parquet, the simulator): nothing to translate
+        return text.alias(series.name)
+    if len(olds) <= 16:  # a few words: a when-chain is cheaper than a hash lookup
+        col = pl.col(series.name)
+        expr: Any = pl.lit(None, dtype=pl.String)
+        for old, new in zip(reversed(olds), reversed(mapped), strict=True):
+            expr = pl.when(col == old).then(pl.lit(new, dtype=pl.String)).otherwise(expr)
+        return text.to_frame(series.name).select(expr.alias(series.name)).to_series()
     return text.replace_strict(distinct, pl.Series(mapped, dtype=pl.String), default=None).alias(
         series.name
     )

@@ -669,11 +669,18 @@ def per_counter(
     """
     prepared, _, _ = _prepared(log)
     visit = prepared.select(_V).collect().to_series().to_numpy()
-    runs = (
-        np.diff(np.flatnonzero(np.r_[True, visit[1:] != visit[:-1], True])) if visit.size else [0]
+    longest = (
+        int(np.diff(np.flatnonzero(np.r_[True, visit[1:] != visit[:-1], True])).max())
+        if visit.size
+        else 0
     )
-    # A visit counts once at a counter: on the first of its tickets there (no hash of visits).
-    first_at_counter = _first_of_pair_expr(int(np.max(runs))).alias("first_at_counter")
+    # A visit counts once at a counter: on the first of its tickets there (compares with the
+    # few tickets before it; a log with very long visits counts distinct visit codes instead).
+    first_at_counter = (
+        _first_of_pair_expr(longest)
+        if longest <= 16
+        else pl.struct(_V, "counter_id").is_first_distinct()
+    ).alias("first_at_counter")
     lf = with_group_columns(prepared.with_columns(first_at_counter), by)
     names = lf.collect_schema().names()
 

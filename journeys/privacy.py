@@ -331,7 +331,10 @@ def siphash24(values: Sequence[bytes] | pl.Series, key: bytes) -> np.ndarray:
     series = series.fill_null(b"").rechunk()
     lengths = series.bin.size("b").to_numpy().astype(np.int64)
     out = np.empty(series.len(), dtype=_U)
-    distinct = np.unique(lengths)
+    if lengths.size and lengths.min() == lengths.max():  # fixed-width keys: one group
+        distinct = lengths[:1]
+    else:
+        distinct = np.unique(lengths)
     with np.errstate(over="ignore"):
         for length in distinct:
             if len(distinct) == 1:

@@ -278,12 +278,17 @@ class _ScenarioRun:
         append = visits.append
         leads: list[float] = []
         lead = leads.append
+        known = plan.routes_by_id
         for i, bid in enumerate(pop.bundle_ids):
-            route = route_of(bid, bundles[i])
+            route = known[bid] if bid < len(known) else None
+            if route is None:
+                route = route_of(bid, bundles[i])
             legs = route.legs
             base = i * n_proc
             if route.single_proc >= 0:
                 service = [service_bd[base + route.single_proc]]
+            elif route.single_os_proc >= 0:
+                service = [service_os[base + route.single_os_proc] + route.single_os_sign]
             else:
                 service = []
                 for leg in legs:

@@ -62,12 +62,15 @@ class Route:
 
     ``lead_min``: minutes from the start (arrival or triage) to the first ticket (walk from the
     entrance + writing); ``single_proc``: the procedure when the route is one department ticket
-    for one procedure (the common case), else −1.
+    for one procedure (the common case), else −1; ``single_os_proc`` (with its sign-only
+    minutes) the same for one one-stop ticket for one procedure.
     """
 
     legs: tuple[Leg, ...]
     lead_min: float
     single_proc: int
+    single_os_proc: int = -1
+    single_os_sign: float = 0.0
 
 
 def straight_metres(a: Point, b: Point, floor_change_m: float) -> float:
@@ -152,9 +155,23 @@ class ScenarioPlan:
         single = -1
         if len(legs) == 1 and len(legs[0].procs) == 1 and not legs[0].one_stop:
             single = legs[0].first_proc
-        found = Route(legs=legs, lead_min=lead, single_proc=single)
+        single_os, sign = -1, 0.0
+        if len(legs) == 1 and len(legs[0].procs) == 1 and legs[0].one_stop:
+            single_os, sign = legs[0].first_proc, legs[0].sign_min
+        found = Route(
+            legs=legs,
+            lead_min=lead,
+            single_proc=single,
+            single_os_proc=single_os,
+            single_os_sign=sign,
+        )
         by_id[bundle_id] = found
         return found
+
+    @property
+    def routes_by_id(self) -> list[Route | None]:
+        """Routes found so far, by bundle number (None where not yet built)."""
+        return self._by_id
 
     def leg_table(self) -> dict[str, np.ndarray]:
         """Per leg code: ``first_proc``, ``forms``, ``writing_min`` and ``back_office_min`` arrays."""

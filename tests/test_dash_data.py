@@ -116,6 +116,14 @@ def test_upload_rejects_a_broken_study_with_its_message() -> None:
     assert too_big.errors == ("The file is too large (limit 1e-06 MB).",)
     ok = D.check_uploaded_study("study.toml", STUDY.read_bytes())
     assert ok.errors == () and ok.study is not None and ok.path is not None
+    wrong_type = D.check_uploaded_study("study.csv", b"a,b", lang="en")
+    assert wrong_type.study is None and wrong_type.errors
+    xlsx = SAMPLE_DIR / "study.xlsx"
+    if xlsx.exists():  # the Excel form of the same study is accepted too
+        from_excel = D.check_uploaded_study("study.xlsx", xlsx.read_bytes())
+        assert from_excel.errors == ()
+        assert from_excel.study is not None
+        assert from_excel.study.scenario_ids == ok.study.scenario_ids
 
 
 @needs_study

@@ -267,6 +267,12 @@ def test_counters_per_visit_for_long_visits() -> None:
         "V3": 1,
     }
     assert kpis(log)["counters_per_visit_mean"] == pytest.approx(7 / 4)
+    c = per_counter(log)
+    # Distinct visits per counter: A ← V1, V2, VL; B ← V1, V3, VL; C ← VL.
+    assert dict(zip(c["counter_id"], c["visits"], strict=True)) == {"A": 3, "B": 3, "C": 1}
+    assert dict(
+        zip(per_counter(small_log())["counter_id"], per_counter(small_log())["visits"], strict=True)
+    ) == {"A": 2, "B": 2}
 
 
 def test_prepare_log_groups_visits_in_issue_order() -> None:
