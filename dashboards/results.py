@@ -133,21 +133,6 @@ def simulated_workload(staff_log: pl.DataFrame, scenario: str) -> pl.DataFrame:
     )
 
 
-def _t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    from scipy import stats
-
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(values.mean())
-    if values.size < 2:
-        return mean, math.nan, math.nan
-    half = float(
-        stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / math.sqrt(values.size)
-    )
-    return mean, mean - half, mean + half
-
-
 def staff_hours_tables(
     staff_log: pl.DataFrame, *, baseline: str = "as_is", alternative: str = "reform"
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -164,56 +149,22 @@ def staff_hours_tables(
         .group_by(["scenario", "replication"])
         .agg((pl.col("minutes").sum() / 60.0).alias("hours"))
     )
-    rows = []
-    for scenario in per_rep["scenario"].unique().sort().to_list():
-        values = per_rep.filter(pl.col("scenario") == scenario)["hours"].to_numpy()
-        mean, low, high = _t_interval(values)
-        rows.append(
-            {
-                "scenario": scenario,
-                "kpi": "staff_hours",
-                "mean": mean,
-                "ci_low": low,
-                "ci_high": high,
-            }
-        )
-    summary = pl.DataFrame(
-        rows,
-        schema={
-            "scenario": pl.String,
-            "kpi": pl.String,
-            "mean": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-        },
+    long = per_rep.sort(["scenario", "replication"]).select(
+        "scenario",
+        "replication",
+        pl.lit("staff_hours").alias("kpi"),
+        pl.col("hours").alias("value"),
     )
-    wide = per_rep.pivot(on="scenario", index="replication", values="hours")
-    comparison_rows = []
-    if baseline in wide.columns and alternative in wide.columns:
-        diff = (wide[alternative] - wide[baseline]).to_numpy()
-        mean, low, high = _t_interval(diff)
-        comparison_rows.append(
-            {
-                "kpi": "staff_hours",
-                "baseline": float(wide[baseline].mean()),  # type: ignore[arg-type]
-                "alternative": float(wide[alternative].mean()),  # type: ignore[arg-type]
-                "difference": mean,
-                "ci_low": low,
-                "ci_high": high,
-            }
-        )
-    comparison = pl.DataFrame(
-        comparison_rows,
-        schema={
-            "kpi": pl.String,
-            "baseline": pl.Float64,
-            "alternative": pl.Float64,
-            "difference": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-        },
-    )
-    return summary, comparison
+    from simulation.experiments import compare_scenarios, summarise
+
+    summary = summarise(long)
+    if not {baseline, alternative} <= set(long["scenario"].to_list()):
+        empty = {
+            c: pl.Float64 for c in ("baseline", "alternative", "difference", "ci_low", "ci_high")
+        }
+        return summary, pl.DataFrame(schema={"kpi": pl.String, **empty})
+    pair = long.filter(pl.col("scenario").is_in([baseline, alternative]))
+    return summary, compare_scenarios(pair, baseline=baseline)
 
 
 def utilisation_by_counter(study: Study, scenario_id: str, log: pl.DataFrame) -> pl.DataFrame:

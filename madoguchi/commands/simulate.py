@@ -273,7 +273,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "sweep",
-        help="Sweep one study parameter (e.g. a counter's staff): a staffing curve with CIs.",
+        help="Sweep one study parameter (such as a counter's staff): a staffing curve with CIs.",
     )
     def sweep_cmd(
         study: Annotated[Path, typer.Argument(help="Study file (.toml or .xlsx).")],
