@@ -195,9 +195,13 @@ def _parse_columns(
             if f.pseudonymised or f.isin is not None:
                 # pseudonyms are clean already; closed words are normalised by map_values
                 text = pl.col(name).cast(pl.String)
+                exprs.append(
+                    pl.when(text.str.len_bytes() == 0).then(None).otherwise(text).alias(name)
+                )
             else:
+                # stripped text, empty → null (``replace`` avoids a second copy of the column)
                 text = pl.col(name).cast(pl.String).str.strip_chars()
-            exprs.append(pl.when(text.str.len_bytes() == 0).then(None).otherwise(text).alias(name))
+                exprs.append(text.replace("", None).alias(name))
         else:
             exprs.append(fast_number_expr(col).alias(name))
     fast = frame.select(exprs)
@@ -542,6 +546,8 @@ def _survey_minutes_from_times(
 def _has_repeats(values: pl.Series) -> bool:
     """True when a value occurs twice: cheap 64-bit hashes first, exact text only if needed."""
     values = values.drop_nulls()
+    if values.is_sorted():  # e.g. ticket numbers in issue order: repeats sit side by side
+        return bool((values == values.shift(1)).any())
     hashes = values.hash(seed=20260401)
     if hashes.n_unique() == hashes.len():
         return False
@@ -672,8 +678,13 @@ def _split(
     bad_cols = [f"__bad{i}" for i in range(len(rules))]
     any_bad = pl.any_horizontal(bad_cols) if bad_cols else pl.lit(False)
     checked = checked.with_columns(__any_bad=any_bad)
-    ok = checked.filter(~pl.col("__any_bad"))
-    bad = checked.filter(pl.col("__any_bad"))
+    if checked.get_column("__any_bad").any():
+        # the raw text columns are only needed for the rejected rows: filter them there only
+        kept = [c for c in checked.columns if not c.startswith(("__raw_", "__bad"))]
+        ok = checked.select(kept).filter(~pl.col("__any_bad"))
+        bad = checked.filter(pl.col("__any_bad"))
+    else:  # nothing rejected: no copy of the table
+        ok, bad = checked, checked.clear()
 
     accepted = schema.conform(ok)
     raw_cols = [c for c in parsed.columns if c.startswith("__raw_")]
