@@ -12,16 +12,17 @@ All three serve about 100,000 customers of an M/M/2 queue (λ = 0.9/min, mean se
 * **Ciw** — ``ciw.create_network`` with exponential arrivals and services, ``c`` servers,
   ``simulate_until_max_customers``, then ``get_all_records``.
 
-Run: ``.venv/bin/python bench/bench_engine.py [--customers 100000] [--repeat 3]``. It prints
-CPU seconds (best of ``--repeat``), customers per second and the ratios. Targets: madoguchi
-≥ 1.0× bare SimPy and ≥ 2× Ciw.
+Run: ``.venv/bin/python bench/bench_engine.py [--customers 100000] [--repeat 5]``. It prints
+CPU seconds (best of ``--repeat`` rounds, the three contenders interleaved within each round so
+that load from other processes hits them alike), customers per second and the ratios.
+Targets: madoguchi ≥ 1.0× bare SimPy and ≥ 2× Ciw.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -91,27 +92,46 @@ def madoguchi_frames(days: int, seed: int) -> Any:
 
 def best_cpu(func: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     """Best CPU time of ``repeat`` calls, and the last result."""
-    best, result = float("inf"), None
+    (found,) = best_cpu_interleaved([func], repeat)
+    return found
+
+
+def best_cpu_interleaved(
+    funcs: Sequence[Callable[[], Any]], repeat: int
+) -> list[tuple[float, Any]]:
+    """Best CPU time of each function over ``repeat`` rounds (one call of each per round).
+
+    Interleaving the contenders round by round means a burst of load from other processes
+    slows all of them alike instead of whichever happened to run during it.
+    """
+    best = [float("inf")] * len(funcs)
+    results: list[Any] = [None] * len(funcs)
     for _ in range(repeat):
-        start = time.process_time()
-        result = func()
-        best = min(best, time.process_time() - start)
-    return best, result
+        for k, func in enumerate(funcs):
+            start = time.process_time()
+            results[k] = func()
+            best[k] = min(best[k], time.process_time() - start)
+    return list(zip(best, results, strict=True))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-ciw", action="store_true")
     args = parser.parse_args()
     days = max(1, round(args.customers / (LAM * 1440)))
     madoguchi_frames(1, 0)  # warm up imports and polars
 
-    t_core, raws = best_cpu(lambda: madoguchi_core(days, 1), args.repeat)
+    (t_core, raws), (t_frames, out), (t_bare, recs) = best_cpu_interleaved(
+        [
+            lambda: madoguchi_core(days, 1),
+            lambda: madoguchi_frames(days, 1),
+            lambda: bare_simpy(args.customers, 1),
+        ],
+        args.repeat,
+    )
     n_mado = int(raws[0].tickets["seq"].size)
-    t_frames, out = best_cpu(lambda: madoguchi_frames(days, 1), args.repeat)
-    t_bare, recs = best_cpu(lambda: bare_simpy(args.customers, 1), args.repeat)
     rows = [
         ("madoguchi (core)", t_core, n_mado),
         ("madoguchi (+ frames)", t_frames, out.log.height),

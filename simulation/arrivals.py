@@ -118,7 +118,8 @@ class DayPopulation:
     life event lists them; ``bundle_ids[i]`` numbers that bundle within the run (same bundle,
     same number). ``service_bd``/``service_os`` map ``resident × n_proc + procedure`` to
     service minutes at department / one-stop counters, both from the same uniform (bundle only).
-    ``patience``/``no_show_u`` hold one standard-exponential / uniform draw per ticket slot.
+    ``patience``/``no_show_u`` hold one standard-exponential / uniform draw per ticket slot
+    (resident × slot arrays: a visit keeps a view of its row, few slots are ever read).
     The ``omit_*`` and ``ret_*`` arrays describe a possible return visit (used only when the
     scenario's ``omission_rate`` exceeds ``omit_u``).
     """
@@ -131,8 +132,8 @@ class DayPopulation:
     n_proc: int
     service_bd: dict[int, float]
     service_os: dict[int, float]
-    patience: list[list[float]]
-    no_show_u: list[list[float]]
+    patience: np.ndarray
+    no_show_u: np.ndarray
     omit_u: np.ndarray
     omit_pick: np.ndarray
     omit_days: np.ndarray
@@ -330,8 +331,8 @@ def draw_day(
         n_proc=n_proc,
         service_bd=dict(zip(keys, bd_values.tolist(), strict=True)),
         service_os=dict(zip(keys, os_values.tolist(), strict=True)),
-        patience=patience.tolist(),
-        no_show_u=no_show_u.tolist(),
+        patience=patience,
+        no_show_u=no_show_u,
         omit_u=om[:, 0],
         omit_pick=om[:, 1],
         omit_days=1

@@ -252,7 +252,7 @@ class _ScenarioRun:
                 starts[k] = t1
                 triage_rows.append((fm, t0, t1))
         hall.start_visits(visits, [s + lead for s, lead in zip(starts, leads, strict=True)])
-        hall.env.run()
+        hall.run()
         self._leftovers(hall)
         self._omissions(pop)
         self._collect(pop, hall, visits, triage_rows, events, n_procs, is_return, arrived)
@@ -512,6 +512,17 @@ def _seconds(minutes: np.ndarray) -> np.ndarray:
     return out
 
 
+def _day_prefixes(days: np.ndarray, prefix: str, kind: str) -> Any:
+    """``prefix + YYYYMMDD + kind`` for each row's day (ordinal), formatted once per distinct day."""
+    import polars as pl
+
+    if days.size == 0:
+        return pl.Series([], dtype=pl.String)
+    distinct, inverse = np.unique(days, return_inverse=True)
+    text = [f"{prefix}{dt.date.fromordinal(int(d)):%Y%m%d}{kind}" for d in distinct.tolist()]
+    return pl.Series(text, dtype=pl.String).gather(inverse.reshape(-1))
+
+
 def _concat(store: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
     return {name: np.concatenate(parts) for name, parts in store.items()}
 
@@ -627,7 +638,8 @@ def raw_to_output(raw: RawRun) -> SimOutput:
 
     frame = pl.DataFrame(
         {
-            "_day": pl.Series(t["day"].astype(np.int64) - _EPOCH, dtype=pl.Int32).cast(pl.Date),
+            "_vprefix": _day_prefixes(t["day"], prefix, "-V"),
+            "_tprefix": _day_prefixes(t["day"], prefix, "-T"),
             "_visit": t["visit"],
             "_seq": t["seq"],
             "_counter": t["counter"],
@@ -648,14 +660,9 @@ def raw_to_output(raw: RawRun) -> SimOutput:
     staff = pl.Series(list(raw.staff_ids), dtype=pl.String)
     procs = pl.Series(list(raw.procedure_ids), dtype=pl.String)
     outcomes = pl.Series(list(OUTCOME_NAMES), dtype=pl.String)
-    date_text = pl.col("_day").dt.strftime("%Y%m%d")
     log = frame.select(
-        visit_id=pl.concat_str(
-            [pl.lit(prefix), date_text, pl.lit("-V"), pl.col("_visit").cast(pl.String).str.zfill(5)]
-        ),
-        ticket_id=pl.concat_str(
-            [pl.lit(prefix), date_text, pl.lit("-T"), pl.col("_seq").cast(pl.String).str.zfill(5)]
-        ),
+        visit_id=pl.concat_str([pl.col("_vprefix"), pl.col("_visit").cast(pl.String).str.zfill(5)]),
+        ticket_id=pl.concat_str([pl.col("_tprefix"), pl.col("_seq").cast(pl.String).str.zfill(5)]),
         counter_id=counters.gather(frame["_counter"]),
         procedure_id=procs.gather(frame["_proc"]),
         issued_at=pl.col("issued_at"),
@@ -699,12 +706,11 @@ def raw_to_output(raw: RawRun) -> SimOutput:
     )
 
     v = raw.visits
-    v_day = pl.Series(v["day"].astype(np.int64) - _EPOCH, dtype=pl.Int32).cast(pl.Date)
     v_day_us = (v["day"].astype(np.int64) - _EPOCH) * 86_400_000_000
     events = pl.Series(list(raw.life_event_ids), dtype=pl.String)
     visits = pl.DataFrame(
         {
-            "_day": v_day,
+            "_vprefix": _day_prefixes(v["day"], prefix, "-V"),
             "_visit": v["visit"],
             "arrived_at": pl.Series(v_day_us + v["arrival"] * 1_000_000, dtype=pl.Int64).cast(
                 pl.Datetime("us")
@@ -716,14 +722,7 @@ def raw_to_output(raw: RawRun) -> SimOutput:
     ).select(
         scenario=pl.lit(raw.scenario),
         replication=pl.lit(raw.replication, dtype=pl.Int64),
-        visit_id=pl.concat_str(
-            [
-                pl.lit(prefix),
-                pl.col("_day").dt.strftime("%Y%m%d"),
-                pl.lit("-V"),
-                pl.col("_visit").cast(pl.String).str.zfill(5),
-            ]
-        ),
+        visit_id=pl.concat_str([pl.col("_vprefix"), pl.col("_visit").cast(pl.String).str.zfill(5)]),
         arrived_at=pl.col("arrived_at"),
         life_event=pl.col("life_event"),
         procedures=pl.col("procedures"),

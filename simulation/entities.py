@@ -123,8 +123,8 @@ class Visit:
         index: int,
         legs: tuple[Leg, ...],
         service: list[float],
-        patience: list[float],
-        no_show: list[float],
+        patience: Sequence[float],
+        no_show: Sequence[float],
     ) -> None:
         self.index = index
         self.legs = legs
@@ -239,7 +239,10 @@ class Hall:
         close_min: float,
     ) -> None:
         self.env = simpy.Environment()
-        self._sched: Any = self.env.schedule
+        #: the environment's event queue and id counter: events are pushed exactly as
+        #: ``Environment.schedule`` does, without its call overhead
+        self._queue: list[Any] = self.env._queue
+        self._eid: Any = self.env._eid
         self.counters = counters
         self.speed = float(speed_m_per_min)
         self.walk_to_ticket = walk_to_ticket
@@ -258,7 +261,23 @@ class Hall:
         self.lunches: list[tuple[int, int, float, float]] = []
 
     def _schedule(self, delay: float, value: object, callback: object) -> None:
-        self._sched(Wake(value, callback), NORMAL, delay)
+        heapq.heappush(
+            self._queue, (self.env._now + delay, NORMAL, next(self._eid), Wake(value, callback))
+        )
+
+    def run(self) -> None:
+        """Process every scheduled event in time order, as ``Environment.run()`` would.
+
+        Every event of the hall is a :class:`Wake` with one callback, so the loop skips the
+        generality of ``Environment.step`` (same order, same clock, same results).
+        """
+        env = self.env
+        queue = self._queue
+        pop = heapq.heappop
+        while queue:
+            now, _, _, ev = pop(queue)
+            env._now = now
+            ev.callbacks[0](ev)
 
     # ------------------------------------------------------------------ residents
     def start_visits(self, visits: Sequence[Visit], at: Sequence[float]) -> None:
@@ -266,10 +285,11 @@ class Hall:
 
         ``at`` = arrival (or end of triage) + walk from the entrance + writing: one timeout.
         """
-        sched, due, now = self._sched, self._ticket_due, self.env._now
+        queue, eid, due, now = self._queue, self._eid, self._ticket_due, self.env._now
         for visit, t in zip(visits, at, strict=True):
             if visit.legs:
-                sched(Wake(visit, due), NORMAL, t - now if t > now else 0.0)
+                queue.append((t if t > now else now, NORMAL, next(eid), Wake(visit, due)))
+        heapq.heapify(queue)
 
     def _ticket_due(self, ev: simpy.Event) -> None:
         """The resident has walked (and written): take a ticket at the shortest queue."""
@@ -317,7 +337,7 @@ class Hall:
             return
         counter.queue.append(ticket)
         if self.reneging:
-            deadline = now + self.patience_mean * visit.patience[visit.leg_no]
+            deadline = now + self.patience_mean * float(visit.patience[visit.leg_no])
             heapq.heappush(counter.deadlines, (deadline, ticket.seq, ticket))
             if deadline < counter.watch_at:
                 self._arm(counter, deadline)
@@ -356,7 +376,15 @@ class Hall:
             server.busy = True
             counter.busy += 1
             server.ticket = ticket
-            self._sched(Wake(server, self._service_end), NORMAL, visit.service[leg_no])
+            heapq.heappush(
+                self._queue,
+                (
+                    now + visit.service[leg_no],
+                    NORMAL,
+                    next(self._eid),
+                    Wake(server, self._service_end),
+                ),
+            )
             return
         server.busy = False
         self._after(server)
@@ -403,7 +431,15 @@ class Hall:
             visit.position = 1 + counter.index
             leg = visit.legs[leg_no]
             walk = self.walk_to_ticket[1 + counter.index][leg.forms > 0] + leg.approach_m
-            self._sched(Wake(visit, self._ticket_due), NORMAL, walk / self.speed + leg.writing_min)
+            heapq.heappush(
+                self._queue,
+                (
+                    self.env._now + walk / self.speed + leg.writing_min,
+                    NORMAL,
+                    next(self._eid),
+                    Wake(visit, self._ticket_due),
+                ),
+            )
 
     def _after(self, server: Server) -> None:
         """A server who is free (not serving, not away): lunch, home, next ticket, or idle.

@@ -17,9 +17,12 @@ replications the KPIs are independent, so
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import math
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +49,8 @@ __all__ = [
 ]
 
 _CONFIDENCE = 0.95
+#: counter logs at least this large (bytes in memory) go back from a worker through a file
+_SPILL_BYTES = 8_000_000
 _Result = tuple[list[tuple[Any, Any, Any]], list[tuple[str, int, str, float]]]
 
 
@@ -80,10 +85,16 @@ def _replication_task(
     study_dir: Path | None,
     service_target_min: float,
     keep_logs: bool,
+    spill_dir: str | None = None,
+    spill_bytes: int = _SPILL_BYTES,
 ) -> tuple[list[tuple[Any, Any, Any]], list[tuple[str, int, str, float]]]:
     """One replication of every scenario on the same residents: frames (when kept) and KPIs.
 
-    KPIs come from :func:`journeys.metrics.kpis`, the code that measures observed logs.
+    KPIs come from :func:`journeys.metrics.kpis`, the code that measures observed logs. With
+    ``spill_dir`` large frames (a counter log of ``spill_bytes`` or more) are written there as
+    Arrow IPC files and their paths returned instead (a year of logs is hundreds of MB per
+    replication: a file is far cheaper to hand back to the parent process than a pickle through
+    a pipe); :func:`_load_spilled` reads them.
     """
     from journeys.metrics import kpis
 
@@ -92,13 +103,41 @@ def _replication_task(
     )
     frames: list[tuple[Any, Any, Any]] = []
     rows: list[tuple[str, int, str, float]] = []
-    for raw in raws:
+    for s_idx, raw in enumerate(raws):
         out = raw_to_output(raw)
         values = kpis(out.log, service_target_min=service_target_min)
         rows.extend((raw.scenario, raw.replication, name, _tidy(v)) for name, v in values.items())
         if keep_logs:
-            frames.append((out.log, out.staff_log, out.visits))
+            three = (out.log, out.staff_log, out.visits)
+            if spill_dir is not None and out.log.estimated_size() >= spill_bytes:
+                paths = []
+                for name, frame in zip(("log", "staff", "visits"), three, strict=True):
+                    path = str(Path(spill_dir) / f"r{replication:05d}-s{s_idx:03d}-{name}.arrow")
+                    frame.write_ipc(path, compression="uncompressed")
+                    paths.append(path)
+                three = (paths[0], paths[1], paths[2])
+            frames.append(three)
     return frames, rows
+
+
+def _load_spilled(result: _Result) -> _Result:
+    """Read back the frames a worker wrote with ``spill_dir`` (see :func:`_replication_task`).
+
+    Each file is removed once read (the temporary directory goes at the end of the experiment
+    whatever happens), so the disk holds at most the logs not yet received.
+    """
+    frames, rows = result
+    out: list[tuple[Any, Any, Any]] = []
+    for paths in frames:
+        if not isinstance(paths[0], str):  # small logs come back in the result itself
+            out.append(paths)
+            continue
+        three = tuple(pl.read_ipc(path) for path in paths)
+        for path in paths:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        out.append((three[0], three[1], three[2]))
+    return out, rows
 
 
 def _tidy(value: float) -> float:
@@ -309,10 +348,13 @@ def run_experiment(
     scenario_ids: Sequence[str] | None = None,
     service_target_min: float = 15.0,
     keep_logs: bool = True,
+    spill_bytes: int = _SPILL_BYTES,
 ) -> ExperimentResult:
     """Run ``replications`` terminating replications of every scenario over ``days``.
 
     ``days``: dates, a number of working days from the study's ``start_date``, or None (5).
+    ``spill_bytes``: with local worker processes, a replication whose counter log is at least
+    this large hands its frames back through temporary files instead of a pipe.
     Results are identical for any ``workers`` / ``scheduler`` (each replication is a pure
     function of study, seed and replication number).
     """
@@ -322,19 +364,38 @@ def run_experiment(
     for sid in ids:
         study.scenario(sid)  # raises a readable error for an unknown id
     day_list = _resolve_days(study, days)
-    args = [
-        (study, ids, day_list, r, seed, None, service_target_min, keep_logs)
-        for r in range(replications)
-    ]
-    results = run_tasks(
-        _replication_task,
-        args,
-        _same,
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        description="simulating",
+    # Logs of worker processes on this machine come back as files, read as they arrive.
+    spill = keep_logs and scheduler is None and workers > 1 and replications > 1
+    spill_ctx: contextlib.AbstractContextManager[str | None] = (
+        tempfile.TemporaryDirectory(prefix="madoguchi-logs-", ignore_cleanup_errors=True)
+        if spill
+        else contextlib.nullcontext(None)
     )
+    with spill_ctx as spill_dir:
+        args = [
+            (
+                study,
+                ids,
+                day_list,
+                r,
+                seed,
+                None,
+                service_target_min,
+                keep_logs,
+                spill_dir,
+                spill_bytes,
+            )
+            for r in range(replications)
+        ]
+        results = run_tasks(
+            _replication_task,
+            args,
+            _load_spilled if spill else _same,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            description="simulating",
+        )
     return _assemble(results, ids, day_list, seed)
 
 

@@ -20,13 +20,20 @@ def study(sample_dir: Path) -> Study:
     return load_study(sample_dir / "study.toml")
 
 
+@pytest.mark.parametrize("spill_bytes", [8_000_000, 0], ids=["through-pipes", "through-files"])
 def test_same_seed_byte_identical_parquet_with_one_or_two_workers(
-    study: Study, tmp_path: Path
+    study: Study, tmp_path: Path, spill_bytes: int
 ) -> None:
     paths = []
     for workers in (1, 2):
         res = run_experiment(
-            study, replications=3, seed=42, days=DAYS, workers=workers, progress=False
+            study,
+            replications=3,
+            seed=42,
+            days=DAYS,
+            workers=workers,
+            progress=False,
+            spill_bytes=spill_bytes,
         )
         for name, frame in (("log", res.log), ("staff", res.staff_log), ("visits", res.visits)):
             path = tmp_path / f"{name}_{workers}.parquet"
