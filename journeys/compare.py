@@ -24,6 +24,7 @@ import polars as pl
 from journeys.metrics import (
     _V,
     KPI_NAMES,
+    VISIT_SUM_COLUMNS,
     Frame,
     _kpi_parts,
     _kpis_from_parts,
@@ -33,20 +34,7 @@ from journeys.metrics import (
 
 __all__ = ["VisitArrays", "bootstrap_kpis", "compare_logs", "visit_arrays", "weighted_kpis"]
 
-_SUM_COLUMNS: tuple[str, ...] = (
-    "tickets",
-    "counters",
-    "called",
-    "served",
-    "no_shows",
-    "abandoned",
-    "called_within_target",
-    "wait_min",
-    "service_min",
-    "served_service_min",
-    "forms_written",
-    "time_in_hall_min",
-)
+_SUM_COLUMNS: tuple[str, ...] = VISIT_SUM_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ __all__ = [
     "KPI_NAMES",
     "OPTIONAL_KPI_NAMES",
     "REQUIRED_LOG_COLUMNS",
+    "VISIT_SUM_COLUMNS",
     "Frame",
     "as_counter_log",
     "kpi_summary",
@@ -458,27 +459,27 @@ def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den else math.nan
 
 
+#: Per-visit columns whose sums over visits make the KPIs (shared with the bootstrap).
+VISIT_SUM_COLUMNS: tuple[str, ...] = (
+    "tickets",
+    "counters",
+    "called",
+    "served",
+    "no_shows",
+    "abandoned",
+    "called_within_target",
+    "wait_min",
+    "service_min",
+    "served_service_min",
+    "forms_written",
+    "time_in_hall_min",
+)
+
+
 def _kpis_from_parts(visits: pl.DataFrame, waits: pl.DataFrame, days: int) -> dict[str, float]:
     """KPIs from the per-visit sums and the ticket-wait quantiles (see the module docstring)."""
     n = visits.height
-    sums = visits.select(
-        pl.col(
-            "tickets",
-            "counters",
-            "called",
-            "served",
-            "no_shows",
-            "abandoned",
-            "called_within_target",
-            "wait_min",
-            "service_min",
-            "served_service_min",
-            "forms_written",
-            "time_in_hall_min",
-        )
-        .sum()
-        .cast(pl.Float64)
-    ).row(0, named=True)
+    sums = visits.select(pl.col(*VISIT_SUM_COLUMNS).sum().cast(pl.Float64)).row(0, named=True)
     w = waits.row(0, named=True)
     out: dict[str, float] = {
         "visits": float(n),

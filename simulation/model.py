@@ -363,44 +363,35 @@ class Desk(Point):
         return Point(x=self.x, y=self.y, floor=self.floor)
 
 
-class Shift(_Model):
+class _TimeWindow(_Model):
+    """A stretch of the day from ``start`` to ``end`` (``"HH:MM"``)."""
+
+    start: str
+    end: str
+
+    _time = field_validator("start", "end", mode="before")(_time_of_day)
+
+    @property
+    def start_min(self) -> int:
+        """Start of the window in minutes after midnight."""
+        return time_to_minutes(self.start)
+
+    @property
+    def end_min(self) -> int:
+        """End of the window in minutes after midnight."""
+        return time_to_minutes(self.end)
+
+
+class Shift(_TimeWindow):
     """``staff`` servers on duty at a counter from ``start`` to ``end`` (``"HH:MM"``)."""
 
-    start: str
-    end: str
     staff: int
 
-    _time = field_validator("start", "end", mode="before")(_time_of_day)
 
-    @property
-    def start_min(self) -> int:
-        """Start of the shift in minutes after midnight."""
-        return time_to_minutes(self.start)
-
-    @property
-    def end_min(self) -> int:
-        """End of the shift in minutes after midnight."""
-        return time_to_minutes(self.end)
-
-
-class Lunch(_Model):
+class Lunch(_TimeWindow):
     """Lunch rotation: each server takes ``minutes`` off in turn inside ``start``–``end``."""
 
-    start: str
-    end: str
     minutes: float
-
-    _time = field_validator("start", "end", mode="before")(_time_of_day)
-
-    @property
-    def start_min(self) -> int:
-        """Start of the lunch window in minutes after midnight."""
-        return time_to_minutes(self.start)
-
-    @property
-    def end_min(self) -> int:
-        """End of the lunch window in minutes after midnight."""
-        return time_to_minutes(self.end)
 
 
 class Counter(_Model):
