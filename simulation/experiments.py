@@ -399,15 +399,12 @@ def run_experiment(
     return _assemble(results, ids, day_list, seed)
 
 
-def _assemble(
+def _kpis_frame(
     results: Sequence[tuple[list[tuple[Any, Any, Any]], list[tuple[str, int, str, float]]]],
-    ids: Sequence[str],
-    days: Sequence[dt.date],
-    seed: int,
-) -> ExperimentResult:
-    rows = [row for _, part in results for row in part]
-    kpis_long = pl.DataFrame(
-        rows,
+) -> pl.DataFrame:
+    """The KPI rows of replication results as one long frame: scenario, replication, kpi, value."""
+    return pl.DataFrame(
+        [row for _, part in results for row in part],
         schema={
             "scenario": pl.String,
             "replication": pl.Int64,
@@ -416,6 +413,15 @@ def _assemble(
         },
         orient="row",
     )
+
+
+def _assemble(
+    results: Sequence[tuple[list[tuple[Any, Any, Any]], list[tuple[str, int, str, float]]]],
+    ids: Sequence[str],
+    days: Sequence[dt.date],
+    seed: int,
+) -> ExperimentResult:
+    kpis_long = _kpis_frame(results)
     rank = {sid: k for k, sid in enumerate(ids)}
     kpis_long = kpis_long.sort(
         [pl.col("scenario").replace_strict(rank, return_dtype=pl.Int64), "replication"],
@@ -551,17 +557,7 @@ def sweep(
     parts = []
     for k, v in enumerate(values):
         chunk = results[k * replications : (k + 1) * replications]
-        rows = [row for _, part in chunk for row in part]
-        kl = pl.DataFrame(
-            rows,
-            schema={
-                "scenario": pl.String,
-                "replication": pl.Int64,
-                "kpi": pl.String,
-                "value": pl.Float64,
-            },
-            orient="row",
-        )
+        kl = _kpis_frame(chunk)
         parts.append(
             summarise(kl)
             .with_columns(param=pl.lit(param_path), value=pl.lit(float(v)))
