@@ -87,3 +87,28 @@ def test_console_script_gives_no_traceback(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "save it as .xlsx" in done.stderr
+
+
+def test_help_lists_every_command_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from madoguchi.cli import COMMAND_MODULES
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    listed = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^  ([a-z]+)\s{2,}(.+)$", out.split("Commands:")[1], re.M)
+    }
+    assert set(COMMAND_MODULES) | {"sweep"} == set(listed)
+    for name, line in listed.items():
+        assert not line.endswith("..."), f"{name}: help cut short: {line}"
+
+
+def test_version_prints_the_distribution_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from madoguchi import __version__
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"madoguchi {__version__}"

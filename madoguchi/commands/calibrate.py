@@ -94,7 +94,7 @@ def run_calibrate(
 def register(app: typer.Typer) -> None:
     """Add ``madoguchi calibrate`` to the command line."""
 
-    @app.command("calibrate")
+    @app.command("calibrate", short_help="Fit arrivals and service times to an observed log.")
     def calibrate_command(
         log: Annotated[
             Path,

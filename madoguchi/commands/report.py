@@ -17,7 +17,9 @@ def register(app: typer.Typer) -> None:
     """Add the ``report`` command to the CLI."""
 
     @app.command(
-        "report", help="Write ONE offline HTML report (KPIs with 95% CI, figures, checklist)."
+        "report",
+        short_help="Write the offline, self-contained HTML report.",
+        help="Write ONE offline HTML report (KPIs with 95% CI, figures, checklist).",
     )
     def report(
         out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],

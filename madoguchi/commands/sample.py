@@ -49,7 +49,7 @@ def check_sample(sample_dir: Path, *, seed: int, weeks: int = 8) -> list[str]:
 def register(app: typer.Typer) -> None:
     """Add the ``sample`` command."""
 
-    @app.command("sample")
+    @app.command("sample", short_help="Regenerate or --check the bundled sample city.")
     def sample(
         seed: Annotated[
             int, typer.Option("--seed", help="Random seed (default: the committed sample's).")

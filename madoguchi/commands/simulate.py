@@ -233,7 +233,9 @@ def register(app: typer.Typer) -> None:
     """Add the ``simulate`` and ``sweep`` commands."""
 
     @app.command(
-        "simulate", help="Simulate a study's scenarios: replications, 95 % CIs, paired comparison."
+        "simulate",
+        short_help="Simulate the study's scenarios with 95 % CIs.",
+        help="Simulate a study's scenarios: replications, 95 % CIs, paired comparison.",
     )
     def simulate(
         study: Annotated[Path, typer.Argument(help="Study file (.toml or .xlsx).")],
@@ -273,6 +275,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "sweep",
+        short_help="Sweep one parameter: a staffing curve with CIs.",
         help="Sweep one study parameter (such as a counter's staff): a staffing curve with CIs.",
     )
     def sweep_cmd(

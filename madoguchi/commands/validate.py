@@ -45,7 +45,7 @@ def render_report(result: object, quarantine: Path | None = None) -> str:
 def register(app: typer.Typer) -> None:
     """Add the ``validate`` command."""
 
-    @app.command("validate")
+    @app.command("validate", short_help="Check a ticket log or survey: accepted/rejected rows.")
     def validate(
         file: Annotated[
             Path, typer.Argument(help="Ticket export or survey sheet (.csv .xlsx .parquet).")
