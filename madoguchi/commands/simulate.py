@@ -60,6 +60,18 @@ def _check_counts(replications: int, workers: int | None) -> None:
         raise InputError(f"--workers must be at least 1, not {workers}")
 
 
+def _setup(
+    study_path: Path, *, replications: int, workers: int | None, days: int, start: str | None
+) -> tuple[Any, list[dt.date], int]:
+    """What ``simulate`` and ``sweep`` both need: the checked study, its days and the workers."""
+    from simulation.model import load_study
+    from simulation.parallel import available_workers
+
+    _check_counts(replications, workers)
+    study = load_study(study_path)
+    return study, _days(study, days, start), workers or available_workers()
+
+
 def _fmt(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -89,19 +101,17 @@ def run_simulate(
     from journeys.excel_export import write_csv_bom
     from journeys.metrics import KPI_LABELS
     from simulation.experiments import run_experiment, trial_table
-    from simulation.model import load_study
-    from simulation.parallel import available_workers
 
-    _check_counts(replications, workers)
-    study = load_study(study_path)
-    day_list = _days(study, days, start)
+    study, day_list, n_workers = _setup(
+        study_path, replications=replications, workers=workers, days=days, start=start
+    )
     console = Console(highlight=False, quiet=quiet)
     result = run_experiment(
         study,
         replications=replications,
         seed=seed,
         days=day_list,
-        workers=workers or available_workers(),
+        workers=n_workers,
         scheduler=scheduler,
         progress=not quiet,
     )
@@ -177,18 +187,16 @@ def run_sweep(
 
     from journeys.excel_export import write_csv_bom
     from simulation.experiments import sweep
-    from simulation.model import load_study
-    from simulation.parallel import available_workers
 
-    _check_counts(replications, workers)
     try:
         numbers = [float(v) for v in values.split(",") if v.strip()]
     except ValueError as exc:
         raise InputError(f"--values must be numbers separated by commas, not {values!r}") from exc
     if not numbers:
         raise InputError("--values is empty", hint="e.g. --values 2,3,4,5")
-    study = load_study(study_path)
-    day_list = _days(study, days, start)
+    study, day_list, n_workers = _setup(
+        study_path, replications=replications, workers=workers, days=days, start=start
+    )
     curve = sweep(
         study,
         param,
@@ -197,7 +205,7 @@ def run_sweep(
         seed=seed,
         days=day_list,
         scale=scale,
-        workers=workers or available_workers(),
+        workers=n_workers,
         scheduler=scheduler,
         progress=not quiet,
     )
