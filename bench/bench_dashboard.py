@@ -18,6 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from dashboards.cards import CARD_ATTRIBUTE
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -72,7 +74,7 @@ def _page_times(url: str) -> tuple[float, float, float]:
         page.goto(url, wait_until="domcontentloaded")
         page.locator("h1").first.wait_for(state="visible", timeout=300_000)
         title = time.perf_counter() - start
-        cards = page.locator('[data-testid="stMetric"]')
+        cards = page.locator(f"[{CARD_ATTRIBUTE}]")
         cards.first.wait_for(state="visible", timeout=300_000)
         first = time.perf_counter() - start
         cards.nth(13).wait_for(state="visible", timeout=300_000)

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboards.cards import cards_html
 from dashboards.data import Dataset, load_dataset
-from dashboards.figures.overview import LOWER_IS_BETTER, KpiCard
-from dashboards.i18n import t
+from dashboards.figures.overview import KpiCard
 
 if TYPE_CHECKING:
     from simulation.model import Study
@@ -68,21 +68,8 @@ def plot(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, key=key, config={"displaylogo": False})
 
 
-def show_cards(cards: list[KpiCard], *, key: str, language: str, per_row: int = 4) -> None:
-    """KPI cards as ``st.metric``: the reform value, the difference as delta, CI as help text."""
-    for start in range(0, len(cards), per_row):
-        cols = st.columns(per_row)
-        for col, card in zip(cols, cards[start : start + per_row], strict=False):
-            with col:
-                st.metric(
-                    label=card.label,
-                    value=card.value_text(language),
-                    delta=card.delta_text(language),
-                    delta_color="inverse" if card.kpi in LOWER_IS_BETTER else "normal",
-                    help=f"{t('baseline', language)}: {card.baseline_text(language)} · "
-                    f"{card.ci_text(language)}",
-                    border=True,
-                )
-                st.caption(
-                    f"{t('baseline', language)} {card.baseline_text(language)} · {card.ci_text(language)}"
-                )
+def show_cards(cards: list[KpiCard], *, key: str, language: str) -> None:
+    """KPI cards (the reform value, the difference as delta, its 95 % CI) as one HTML grid
+    drawn by the Markdown renderer, so they appear together with the page title."""
+    with st.container(key=f"cards_{key}"):
+        st.markdown(cards_html(cards, language), unsafe_allow_html=True)

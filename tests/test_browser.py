@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboards.cards import CARD_ATTRIBUTE
 from journeys.paths import REPORTS_DIR, SAMPLE_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -96,8 +97,8 @@ def test_dashboard_overview_renders(server: str, browser) -> None:  # type: igno
     study = load_study(SAMPLE_DIR / "study.toml")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server, wait_until="domcontentloaded")
-    metrics = page.locator('[data-testid="stMetric"]')
-    # 7 observed cards, then 7 simulated cards once the quick simulation is done (cold start)
+    metrics = page.locator(f"[{CARD_ATTRIBUTE}]")
+    # 7 observed cards, then 7 simulated cards (the server built them before listening)
     metrics.nth(13).wait_for(state="visible", timeout=150_000)
     page.wait_for_timeout(1500)
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -3,6 +3,8 @@ the numbers it shows are those of the package's KPI functions on the same data."
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +12,9 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards.cards import CARD_ATTRIBUTE
 from dashboards.data import peak_day
-from dashboards.i18n import format_kpi, kpi_label
+from dashboards.i18n import format_kpi, kpi_label, t
 from dashboards.results import DEFAULT_N_BOOT, QUICK_REPLICATIONS, QUICK_SEED
 from journeys.paths import SAMPLE_DIR
 
@@ -83,8 +86,20 @@ def _expected_simulated_cards(study, result) -> list[tuple[str, str, str]]:  # t
     return cards
 
 
+_CARD = re.compile(
+    r'class="mdg-label"[^>]*>([^<]*)<.*?class="mdg-value"[^>]*>([^<]*)<.*?'
+    r'class="mdg-diff"[^>]*>([^<]*)<'
+)
+
+
 def _shown(at: AppTest) -> list[tuple[str, str, str]]:
-    return [(m.label, m.value, m.delta) for m in at.metric]
+    """(label, value, delta) of every KPI card on the page, in order (cards are HTML)."""
+    return [
+        (html.unescape(label), html.unescape(value), html.unescape(delta))
+        for md in at.markdown
+        if CARD_ATTRIBUTE in md.value
+        for label, value, delta in _CARD.findall(md.value)
+    ]
 
 
 def test_overview_shows_the_package_kpis(app: AppTest, study) -> None:  # type: ignore[no-untyped-def]
@@ -129,6 +144,31 @@ def test_overview_observed_cards_equal_compare_logs(app: AppTest) -> None:
     assert any(i.value.startswith("**結論**: 改革後、") for i in app.info)
 
 
+@needs_logs
+def test_overview_model_check_table_equals_model_check(app: AppTest, study) -> None:  # type: ignore[no-untyped-def]
+    from dashboards.figures import OVERVIEW_KPIS
+    from dashboards.results import model_check, run_simulation
+    from journeys.readers import read_counter_log
+
+    as_is = read_counter_log(LOGS[0]).accepted
+    result = run_simulation(study, replications=QUICK_REPLICATIONS, seed=QUICK_SEED)
+    check, matched = model_check(study, as_is, result.log, [peak_day(study)])
+    expected = [
+        [
+            kpi_label(r["kpi"], "ja"),
+            format_kpi(r["kpi"], r["baseline"], "ja"),
+            format_kpi(r["kpi"], r["alternative"], "ja"),
+            format_kpi(r["kpi"], r["difference"], "ja", signed=True),
+        ]
+        for r in check.iter_rows(named=True)
+        if r["kpi"] in OVERVIEW_KPIS
+    ]
+    assert len(expected) >= 5
+    shown = app.table[0].value
+    assert [list(map(str, row)) for row in shown.itertuples(index=False)] == expected
+    assert t("matched_days", "ja", n=len(matched)) in [c.value for c in app.caption]
+
+
 def test_language_switch(app: AppTest) -> None:
     # the sidebar radio stores its choice in session_state["lang"] (AppTest cannot keep a
     # widget of the navigation's entry script across reruns, so the test sets the state)
@@ -136,7 +176,7 @@ def test_language_switch(app: AppTest) -> None:
     app.run()
     assert not app.exception
     assert app.title[0].value == "Madoguchi workbench"
-    assert app.metric[0].label in {kpi_label(k, "en") for k in CARD_KPIS}
+    assert _shown(app)[0][0] in {kpi_label(k, "en") for k in CARD_KPIS}
     app.session_state["lang"] = "ja"
     app.run()
     assert app.title[0].value == "窓口改革ワークベンチ"

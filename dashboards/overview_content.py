@@ -1,0 +1,124 @@
+"""What the Overview page shows, built once per input and language: verdicts, KPI cards,
+figures and the model-check table.
+
+The page only draws these parts. Building them (plotly figures in particular) costs far more
+than drawing them, and while a page is being built the server answers the browser's requests
+for the page's scripts more slowly; so each part is cached on the content of its inputs and
+the language, and ``dashboards.serve`` builds the default-language parts before the server
+starts listening. Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards import figures as F
+from dashboards.data import cached, study_digest, verdict
+from dashboards.figures.overview import OVERVIEW_KPIS, KpiCard
+from dashboards.i18n import format_kpi, kpi_label, t
+from dashboards.results import (
+    QUICK_REPLICATIONS,
+    QUICK_SEED,
+    frame_digest,
+    model_check,
+    observed_comparison,
+    run_simulation,
+    simulated_tables,
+)
+
+if TYPE_CHECKING:
+    from simulation.model import Study
+
+__all__ = ["ObservedPart", "SimulatedPart", "observed_part", "simulated_part"]
+
+
+@dataclass(frozen=True)
+class ObservedPart:
+    """The observed as-is vs reform section: bootstrap comparison, verdict, cards, figure."""
+
+    comparison: pl.DataFrame
+    verdict: str
+    cards: list[KpiCard]
+    difference: go.Figure
+
+
+@dataclass(frozen=True)
+class SimulatedPart:
+    """The simulated section (the quick experiment on the study's peak day) and, when an
+    observed as-is log describes the same city, the model check against it."""
+
+    summary: pl.DataFrame
+    comparison: pl.DataFrame
+    days: list[dt.date]
+    verdict: str
+    cards: list[KpiCard]
+    ci_bars: go.Figure
+    difference: go.Figure
+    check: pl.DataFrame | None
+    matched_days: int
+
+
+def observed_part(as_is: pl.DataFrame, reform: pl.DataFrame, lang: str) -> ObservedPart:
+    """The observed section for two counter logs, in ``lang`` (cached on their content)."""
+
+    def build() -> ObservedPart:
+        comparison = observed_comparison(as_is, reform)
+        return ObservedPart(
+            comparison=comparison,
+            verdict=verdict(comparison, lang=lang, subject="observed"),
+            cards=F.kpi_cards(comparison, kpis=F.OBSERVED_KPIS, lang=lang),
+            difference=F.difference_figure(comparison, lang=lang),
+        )
+
+    key = ("overview_observed", frame_digest(as_is), frame_digest(reform), lang)
+    return cached(key, build)
+
+
+def _check_table(check: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The model-check rows the page lists: observed, simulated and their difference."""
+    rows = [
+        {
+            t("kpi", lang): kpi_label(r["kpi"], lang),
+            t("observed", lang): format_kpi(r["kpi"], r["baseline"], lang),
+            t("simulated", lang): format_kpi(r["kpi"], r["alternative"], lang),
+            t("difference", lang): format_kpi(r["kpi"], r["difference"], lang, signed=True),
+        }
+        for r in check.iter_rows(named=True)
+        if r["kpi"] in OVERVIEW_KPIS
+    ]
+    return pl.DataFrame(rows)
+
+
+def simulated_part(study: Study, observed_as_is: pl.DataFrame | None, lang: str) -> SimulatedPart:
+    """The simulated section for ``study`` in ``lang``; with ``observed_as_is`` (the same
+    city's observed log) also the model check. Cached on the study's and the log's content."""
+
+    def build() -> SimulatedPart:
+        result = run_simulation(study, replications=QUICK_REPLICATIONS, seed=QUICK_SEED)
+        summary, comparison = simulated_tables(result)
+        days = sorted(set(result.log["issued_at"].dt.date().unique().to_list()))
+        check: pl.DataFrame | None = None
+        matched = 0
+        scenarios = set(result.log["scenario"].unique().to_list())
+        if observed_as_is is not None and "as_is" in scenarios:
+            raw, matched_days = model_check(study, observed_as_is, result.log, days[:1])
+            check, matched = _check_table(raw, lang), len(matched_days)
+        return SimulatedPart(
+            summary=summary,
+            comparison=comparison,
+            days=days,
+            verdict=verdict(comparison, lang=lang, subject="simulated"),
+            cards=F.kpi_cards(comparison, summary=summary, lang=lang),
+            ci_bars=F.ci_error_bars(summary, lang=lang),
+            difference=F.difference_figure(comparison, lang=lang),
+            check=check,
+            matched_days=matched,
+        )
+
+    key = ("overview_simulated", study_digest(study), frame_digest(observed_as_is), lang)
+    return cached(key, build)
