@@ -237,6 +237,22 @@ def run_sweep(
     return curve
 
 
+#: Options shared by ``simulate`` and ``sweep``.
+StudyArg = Annotated[Path, typer.Argument(help="Study file (.toml or .xlsx).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (same seed → same results).")]
+DaysOpt = Annotated[int, typer.Option("--days", help="Working days per replication.")]
+StartOpt = Annotated[
+    str | None, typer.Option("--start", help="First day YYYY-MM-DD (default: study start_date).")
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", help="Processes (default: all cores).")
+]
+SchedulerOpt = Annotated[
+    str | None, typer.Option("--scheduler", help="Dask scheduler address, or 'local'.")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", help="Print nothing.")]
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``simulate`` and ``sweep`` commands."""
 
@@ -246,28 +262,19 @@ def register(app: typer.Typer) -> None:
         help="Simulate a study's scenarios: replications, 95 % CIs, paired comparison.",
     )
     def simulate(
-        study: Annotated[Path, typer.Argument(help="Study file (.toml or .xlsx).")],
+        study: StudyArg,
         out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
             "reports/simulate"
         ),
         replications: Annotated[
             int, typer.Option("--replications", "-r", help="Replications per scenario.")
         ] = 10,
-        seed: Annotated[
-            int, typer.Option("--seed", help="Random seed (same seed → same results).")
-        ] = 20260401,
-        days: Annotated[int, typer.Option("--days", help="Working days per replication.")] = 5,
-        start: Annotated[
-            str | None,
-            typer.Option("--start", help="First day YYYY-MM-DD (default: study start_date)."),
-        ] = None,
-        workers: Annotated[
-            int | None, typer.Option("--workers", help="Processes (default: all cores).")
-        ] = None,
-        scheduler: Annotated[
-            str | None, typer.Option("--scheduler", help="Dask scheduler address, or 'local'.")
-        ] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing.")] = False,
+        seed: SeedOpt = 20260401,
+        days: DaysOpt = 5,
+        start: StartOpt = None,
+        workers: WorkersOpt = None,
+        scheduler: SchedulerOpt = None,
+        quiet: QuietOpt = False,
     ) -> None:
         run_simulate(
             study,
@@ -287,7 +294,7 @@ def register(app: typer.Typer) -> None:
         help="Sweep one study parameter (such as a counter's staff): a staffing curve with CIs.",
     )
     def sweep_cmd(
-        study: Annotated[Path, typer.Argument(help="Study file (.toml or .xlsx).")],
+        study: StudyArg,
         param: Annotated[
             str,
             typer.Option("--param", help="Dotted path, e.g. scenarios.reform.counters.W01.staff."),
@@ -302,16 +309,12 @@ def register(app: typer.Typer) -> None:
         replications: Annotated[
             int, typer.Option("--replications", "-r", help="Replications per value.")
         ] = 5,
-        seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 20260401,
-        days: Annotated[int, typer.Option("--days", help="Working days per replication.")] = 5,
-        start: Annotated[str | None, typer.Option("--start", help="First day YYYY-MM-DD.")] = None,
-        workers: Annotated[
-            int | None, typer.Option("--workers", help="Processes (default: all cores).")
-        ] = None,
-        scheduler: Annotated[
-            str | None, typer.Option("--scheduler", help="Dask scheduler address, or 'local'.")
-        ] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing.")] = False,
+        seed: SeedOpt = 20260401,
+        days: DaysOpt = 5,
+        start: StartOpt = None,
+        workers: WorkersOpt = None,
+        scheduler: SchedulerOpt = None,
+        quiet: QuietOpt = False,
     ) -> None:
         run_sweep(
             study,
