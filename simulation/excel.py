@@ -820,13 +820,8 @@ class _Reader:
                 continue
             key = str(value).strip()
             if key not in known:
-                import difflib
-
-                close = difflib.get_close_matches(key, list(known), n=1)
-                self.problem(
-                    f"sheet {name}, row {key_row + 1}, column {_col_letter(c)}",
-                    f"unknown key {key!r} (probably a typo)",
-                    f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(known)}",
+                self.unknown_key(
+                    f"sheet {name}, row {key_row + 1}, column {_col_letter(c)}", key, known
                 )
                 continue
             columns[key] = c
@@ -841,6 +836,17 @@ class _Reader:
             if values:
                 out.append((i, values, columns))
         return out
+
+    def unknown_key(self, where: str, key: str, known: Mapping[str, _Col]) -> None:
+        """Report a key the study format does not know, with the closest known one."""
+        import difflib
+
+        close = difflib.get_close_matches(key, list(known), n=1)
+        self.problem(
+            where,
+            f"unknown key {key!r} (probably a typo)",
+            f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(known)}",
+        )
 
     def vertical(self, table: str, cols: Sequence[_Col], loc: tuple[str, ...]) -> dict[str, Any]:
         """A key/value sheet (key in column B, values from column C)."""
@@ -857,14 +863,7 @@ class _Reader:
             if key == "key" or not key:
                 continue
             if key not in known:
-                import difflib
-
-                close = difflib.get_close_matches(key, list(known), n=1)
-                self.problem(
-                    f"sheet {name}, row {i}, column B",
-                    f"unknown key {key!r} (probably a typo)",
-                    f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(known)}",
-                )
+                self.unknown_key(f"sheet {name}, row {i}, column B", key, known)
                 continue
             col = known[key]
             values = [
