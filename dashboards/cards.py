@@ -24,12 +24,12 @@ CARD_ATTRIBUTE = "data-madoguchi-card"
 _GOOD = "#1e8e3e"
 _BAD = "#d93025"
 _GRID = (
-    "display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));"
+    "display:grid;grid-template-columns:repeat(auto-fill,minmax(11.5rem,1fr));"
     "gap:0.75rem;margin:0.25rem 0 1rem 0"
 )
 _CARD = "border:1px solid rgba(128,128,128,0.35);border-radius:0.5rem;padding:0.6rem 0.9rem"
 _LABEL = "font-size:0.875rem;opacity:0.75"
-_VALUE = "font-size:1.9rem;line-height:1.35"
+_VALUE = "font-size:1.6rem;line-height:1.35"
 _NOTE = "font-size:0.8rem;opacity:0.7"
 
 

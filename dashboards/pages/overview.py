@@ -1,4 +1,5 @@
-"""Overview page (概要): observed and simulated as-is vs reform, the model check, the verdict."""
+"""Overview page (概要): observed and simulated as-is vs reform side by side, the model check,
+the verdicts a manager reads aloud."""
 
 from __future__ import annotations
 
@@ -15,36 +16,40 @@ st.caption(t("app_caption", LANG))
 data = active_dataset()
 study = active_study()
 uploaded = using_upload()  # the sample's observed logs describe the sample city, not the upload
+left, right = st.columns(2, gap="large")
 
 # --- observed as-is vs reform -----------------------------------------------------------
-st.header(t("observed_comparison", LANG))
 observed = None
-if uploaded:
-    st.caption(t("upload_no_observed", LANG))
-elif data.as_is is not None and data.reform is not None:
-    observed = observed_part(data.as_is, data.reform, LANG)
-    st.info(f"**{t('verdict', LANG)}**: {observed.verdict}")
-    show_cards(observed.cards, key="observed", language=LANG)
-else:
-    st.warning(t("missing_data", LANG, what=", ".join(data.problems) or "counter logs"))
+with left:
+    st.subheader(t("observed_comparison", LANG))
+    if uploaded:
+        st.caption(t("upload_no_observed", LANG))
+    elif data.as_is is not None and data.reform is not None:
+        observed = observed_part(data.as_is, data.reform, LANG)
+        st.info(f"**{t('verdict', LANG)}**: {observed.verdict}")
+        show_cards(observed.cards, key="observed", language=LANG)
+    else:
+        st.warning(t("missing_data", LANG, what=", ".join(data.problems) or "counter logs"))
 
 # --- simulated as-is vs reform ----------------------------------------------------------
-st.header(t("simulated_comparison", LANG))
-if study is None:
-    st.warning(t("missing_data", LANG, what="study.toml"))
-    st.stop()
-with st.spinner(t("lab_running", LANG)):
-    simulated = simulated_part(study, None if uploaded else data.as_is, LANG)
-st.caption(
-    t(
-        "replications_used",
-        LANG,
-        n=QUICK_REPLICATIONS,
-        days=", ".join(str(d) for d in simulated.days[:1]),
+with right:
+    st.subheader(t("simulated_comparison", LANG))
+    if study is None:
+        st.warning(t("missing_data", LANG, what="study.toml"))
+        st.stop()
+    with st.spinner(t("lab_running", LANG)):
+        simulated = simulated_part(study, None if uploaded else data.as_is, LANG)
+    st.caption(
+        t(
+            "replications_used",
+            LANG,
+            n=QUICK_REPLICATIONS,
+            days=", ".join(str(d) for d in simulated.days[:1]),
+        )
     )
-)
-st.info(f"**{t('verdict', LANG)}**: {simulated.verdict}")
-show_cards(simulated.cards, key="simulated", language=LANG)
+    st.info(f"**{t('verdict', LANG)}**: {simulated.verdict}")
+    show_cards(simulated.cards, key="simulated", language=LANG)
+
 plot(simulated.ci_bars, key="ci_bars")
 plot(simulated.difference, key="difference_sim")
 if observed is not None:
