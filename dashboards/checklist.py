@@ -64,8 +64,8 @@ def _name(item: object, lang: str) -> str:
 def checklist_items(study: Study, lang: str = "ja") -> dict[str, list[ChecklistItem]]:
     """Life event name → its procedures, most likely first (the catalog order breaks ties).
 
-    What to bring comes from the procedure's optional ``bring`` list when the study has one,
-    else the identity document every procedure needs.
+    What to bring comes from the procedure's ``bring_ja`` / ``bring_en`` lists (English falls
+    back to Japanese) when the study has them, else the identity document every procedure needs.
     """
     out: dict[str, list[ChecklistItem]] = {}
     order = {p.id: i for i, p in enumerate(study.procedures)}
@@ -76,12 +76,8 @@ def checklist_items(study: Study, lang: str = "ja") -> dict[str, list[ChecklistI
         ):
             proc = study.procedure(proc_id)
             dept = study.department(proc.department)
-            bring_raw = getattr(proc, "bring", None)
-            bring = (
-                tuple(str(b) for b in bring_raw)
-                if bring_raw
-                else (t("checklist_default_bring", lang),)
-            )
+            listed = (proc.bring_en or proc.bring_ja) if lang == "en" else proc.bring_ja
+            bring = tuple(listed) if listed else (t("checklist_default_bring", lang),)
             items.append(
                 ChecklistItem(
                     life_event=_name(event, lang),

@@ -113,6 +113,8 @@ _PROCEDURES = [
     _Col("back_office_min", "バックオフィス(分)", "float", 9),
     _Col("rpa_share", "RPA削減率", "float", 9),
     _Col("one_stop", "ワンストップ可", "bool", 9),
+    _Col("bring_ja", "持ち物(カンマ区切り)", "list_str", 40),
+    _Col("bring_en", "持ち物・英語(カンマ区切り)", "list_str", 40),
     *[
         _Col(f"service.{where}.{key}", f"{label_where}{label}", kind, 10)
         for where, label_where in (("by_department", "課窓口:"), ("one_stop", "ワンストップ:"))

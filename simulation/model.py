@@ -220,6 +220,9 @@ class Procedure(_Model):
     rpa_share: float = 0.0
     one_stop: bool = False
     service: Service
+    #: What the resident brings (持ち物), for the life-event checklist; empty: an identity document.
+    bring_ja: list[str] = []
+    bring_en: list[str] = []
 
 
 class LifeEvent(_Model):

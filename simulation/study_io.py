@@ -76,6 +76,8 @@ COMMENTS: dict[str, str] = {
     "procedures.back_office_min": "職員の後方事務の分 / staff minutes behind the counter",
     "procedures.rpa_share": "RPAで減る後方事務の割合 / share of back-office minutes RPA removes",
     "procedures.one_stop": "ワンストップ窓口で受付可 / the one-stop counter can take it",
+    "procedures.bring_ja": "持ち物（チェックリスト用、省略可）/ what to bring (checklist, optional)",
+    "procedures.bring_en": "持ち物の英語名 / what to bring, in English",
     "procedures.service.by_department.dist": "exponential | lognormal | gamma | fixed | empirical",
     "procedures.service.by_department.mean": "平均処理分 / mean service minutes",
     "procedures.service.by_department.cv": "変動係数 / coefficient of variation",

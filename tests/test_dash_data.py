@@ -193,6 +193,24 @@ def test_checklist_comes_from_the_catalog() -> None:
 
 
 @needs_study
+def test_checklist_lists_what_to_bring_from_the_catalog() -> None:
+    study = D.load_study_cached(STUDY).model_copy(deep=True)
+    move_in = study.procedure("tennyu")
+    assert move_in.bring_ja and move_in.bring_en
+    by_id = {i.procedure_id: i for items in checklist_items(study, "ja").values() for i in items}
+    assert by_id["tennyu"].bring == tuple(move_in.bring_ja)
+    by_id_en = {i.procedure_id: i for items in checklist_items(study, "en").values() for i in items}
+    assert by_id_en["tennyu"].bring == tuple(move_in.bring_en)
+    # a procedure without a list: the identity document; English falls back to Japanese
+    move_in.bring_ja, move_in.bring_en = [], []
+    study.procedure("tenshutsu").bring_en = []
+    by_id = {i.procedure_id: i for items in checklist_items(study, "en").values() for i in items}
+    assert by_id["tennyu"].bring == ("Identity document (e.g. My Number card)",)
+    assert by_id["tenshutsu"].bring == tuple(study.procedure("tenshutsu").bring_ja)
+    assert "本人確認書類" in checklist_html(study, "ja")
+
+
+@needs_study
 def test_floor_frames_match_the_study() -> None:
     study = D.load_study_cached(STUDY)
     sid = study.scenario_ids[0]
