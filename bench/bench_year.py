@@ -18,6 +18,7 @@ CPU seconds).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import threading
 import time
@@ -32,21 +33,34 @@ from simulation.model import load_study
 
 
 class ChildCpu:
-    """CPU seconds used by this process's children (worker processes), sampled in a thread."""
+    """CPU seconds used by this process's children (worker processes), sampled in a thread.
 
-    def __init__(self, every_s: float = 0.2) -> None:
+    The process tree is walked (all of ``/proc``) only every ``rescan_s``; in between, only the
+    children already known are read, so that measuring costs this process little CPU.
+    """
+
+    def __init__(self, every_s: float = 0.2, rescan_s: float = 1.0) -> None:
         self.every_s = every_s
+        self.rescan_s = rescan_s
         self.seen: dict[int, float] = {}
+        self._known: dict[int, psutil.Process] = {}
+        self._scanned = -math.inf
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _sample(self) -> None:
-        for child in psutil.Process().children(recursive=True):
+    def _sample(self, rescan: bool = False) -> None:
+        now = time.monotonic()
+        if rescan or now - self._scanned >= self.rescan_s:
+            self._scanned = now
+            for child in psutil.Process().children(recursive=True):
+                self._known.setdefault(child.pid, child)
+        for pid, child in list(self._known.items()):
             try:
                 t = child.cpu_times()
             except psutil.Error:
+                del self._known[pid]
                 continue
-            self.seen[child.pid] = max(self.seen.get(child.pid, 0.0), t.user + t.system)
+            self.seen[pid] = max(self.seen.get(pid, 0.0), t.user + t.system)
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_s):
@@ -57,7 +71,7 @@ class ChildCpu:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._sample()
+        self._sample(rescan=True)
         self._stop.set()
         self._thread.join()
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
@@ -141,6 +141,24 @@ class DayPopulation:
     ret_service_u: np.ndarray
     ret_patience: np.ndarray
     ret_no_show_u: np.ndarray
+    _draw_lists: dict[int, tuple[list[float], list[float]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+
+    def draw_lists(self, width: int) -> tuple[list[float], list[float]]:
+        """The first ``width`` slots of ``patience`` and ``no_show_u``, flattened row by row.
+
+        Resident i's draws start at ``i × width`` (lists index faster than numpy arrays, and
+        the slots beyond the longest route of the day are never read). Remembered per width.
+        """
+        found = self._draw_lists.get(width)
+        if found is None:
+            found = (
+                self.patience[:, :width].ravel().tolist(),
+                self.no_show_u[:, :width].ravel().tolist(),
+            )
+            self._draw_lists[width] = found
+        return found
 
     @property
     def size(self) -> int:

@@ -1,9 +1,13 @@
-"""The people and places of one simulated day in the hall, as small classes around SimPy events.
+"""The people and places of one simulated day in the hall: small classes around SimPy-style events.
 
 * :class:`Visit` — one resident's trip: the tickets (legs) to take, their service minutes,
-  patience and no-show draws. Between tickets the resident walks and writes (one timeout).
-* :class:`Counter` — a counter (窓口) with a FIFO queue of tickets and :class:`Server` s (its
-  staff) who follow their shifts and take lunch in turn, never interrupting a service.
+  patience and no-show draws, and the ticket currently held. Between tickets the resident walks
+  and writes (one timeout).
+* :class:`Counter` — a counter (窓口) with a FIFO queue of residents holding its tickets and
+  :class:`Server` s (its staff) who follow their shifts and take lunch in turn, never
+  interrupting a service.
+* :class:`Hall` — the day's event list: SimPy's order (time, then scheduling order) in a loop of
+  its own, each event one callback, with no per-event object.
 * :class:`FloorManager` — triage at the entrance (one-stop flow), FIFO with ``staff`` servers.
 * :class:`BackOffice` — back-office minutes of served tickets, FIFO with ``staff`` servers.
 
@@ -13,20 +17,21 @@ watchdog per counter armed at the earliest patience deadline, not one timeout pe
 Triage and back office do not depend on what happens at the counters later in the day, so they
 are exact FIFO multi-server recursions computed outside the event loop.
 
-Every outcome is appended to :attr:`Hall.tickets` as a flat tuple (Ciw style); the engine turns
-the tuples into one DataFrame at the end.
+Every outcome is appended to :attr:`Hall.tickets` as one flat packed record (Ciw style); the
+engine reads a day's records as numpy columns in one call and builds one DataFrame at the end.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
+import struct
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import simpy
-from simpy.core import NORMAL
+import numpy as np
 
 from simulation.routing import Leg
 
@@ -34,53 +39,65 @@ __all__ = [
     "ABANDONED",
     "NO_SHOW",
     "SERVED",
+    "TICKET_DTYPE",
+    "TICKET_RECORD",
     "BackOffice",
     "Counter",
     "FloorManager",
     "Hall",
     "Server",
-    "Ticket",
     "Visit",
     "multi_server_fifo",
 ]
 
 SERVED, NO_SHOW, ABANDONED = 0, 1, 2
+
+#: What is recorded of each ticket, packed as it happens (a few bytes, no tuple to convert):
+#: visit, leg code, counter, issued, called, ended, server (−1: none), outcome, walking_m, seq.
+TICKET_RECORD = struct.Struct("<qqqdddqqdq")
+#: The numpy view of a run of packed :data:`TICKET_RECORD` s.
+TICKET_DTYPE = np.dtype(
+    [
+        ("visit", "<i8"),
+        ("code", "<i8"),
+        ("counter", "<i8"),
+        ("issued", "<f8"),
+        ("called", "<f8"),
+        ("ended", "<f8"),
+        ("server", "<i8"),
+        ("outcome", "<i8"),
+        ("walking_m", "<f8"),
+        ("seq", "<i8"),
+    ]
+)
+_pack = TICKET_RECORD.pack
 _INF = math.inf
 _EPS = 1e-9
 
 
 def multi_server_fifo(
     ready: Sequence[float], work: Sequence[float], servers: int
-) -> list[tuple[int, float, float]]:
-    """FIFO queue with ``servers`` identical servers, jobs in the given order: (server, start, end).
+) -> tuple[list[int], list[float], list[float]]:
+    """FIFO queue with ``servers`` identical servers, jobs in the given order: server, start, end.
 
     Exact for a queue whose arrivals do not depend on it (triage at the entrance, back office).
-    A job goes to the server free the earliest (lowest number on ties).
+    A job goes to the server free the earliest (lowest number on ties). Returns three columns
+    (server of each job, its start and its end).
     """
     free = [(0.0, k) for k in range(max(servers, 1))]
-    out: list[tuple[int, float, float]] = []
+    replace = heapq.heapreplace
+    who: list[int] = []
+    starts: list[float] = []
+    ends: list[float] = []
     for t, w in zip(ready, work, strict=True):
-        at, k = heapq.heappop(free)
+        at, k = free[0]
         start = t if t > at else at
         end = start + w
-        heapq.heappush(free, (end, k))
-        out.append((k, start, end))
-    return out
-
-
-class Wake:
-    """A light SimPy event: a timeout with one callback, scheduled with ``Environment.schedule``.
-
-    ``Environment.step`` processes it like a :class:`simpy.Timeout` (it reads ``callbacks`` and
-    ``_ok``); it only skips the generality (and the cost) of a full ``Event``.
-    """
-
-    __slots__ = ("_ok", "_value", "callbacks")
-
-    def __init__(self, value: object, callback: object) -> None:
-        self._value = value
-        self._ok = True
-        self.callbacks = (callback,)
+        replace(free, (end, k))
+        who.append(k)
+        starts.append(start)
+        ends.append(end)
+    return who, starts, ends
 
 
 class FloorManager:
@@ -90,8 +107,8 @@ class FloorManager:
         self.staff = max(int(staff), 1)
         self.triage_min = float(triage_min)
 
-    def triage(self, arrivals: Sequence[float]) -> list[tuple[int, float, float]]:
-        """(floor manager, start, end) of the triage of each arrival (arrivals in time order)."""
+    def triage(self, arrivals: Sequence[float]) -> tuple[list[int], list[float], list[float]]:
+        """Floor manager, start and end of the triage of each arrival (arrivals in time order)."""
         return multi_server_fifo(arrivals, [self.triage_min] * len(arrivals), self.staff)
 
 
@@ -103,20 +120,38 @@ class BackOffice:
 
     def work(
         self, ready: Sequence[float], minutes: Sequence[float]
-    ) -> list[tuple[int, float, float]]:
-        """(staff, start, end) of each job; jobs must be sorted by ``ready`` time."""
+    ) -> tuple[list[int], list[float], list[float]]:
+        """Member of staff, start and end of each job; jobs must be sorted by ``ready`` time."""
         return multi_server_fifo(ready, minutes, self.staff)
 
 
 class Visit:
     """One resident's trip to the hall: the legs (tickets) of the route and the resident's draws.
 
-    ``service[k]`` are the service minutes of leg k; ``patience[k]`` a standard exponential
-    (times the scenario's mean patience) and ``no_show[k]`` a uniform (compared with the
-    scenario's no-show rate) for the ticket of leg k.
+    ``service[k]`` are the service minutes of leg k; ``patience[draws + k]`` a standard
+    exponential (times the scenario's mean patience) and ``no_show[draws + k]`` a uniform
+    (compared with the scenario's no-show rate) for the ticket of leg k (the draws of a whole
+    day's residents can share one list, each resident starting at its own ``draws``).
+
+    A resident holds one ticket at a time: the ticket of the current leg (``leg_no``), its
+    number ``seq``, when it was ``issued``, the metres walked to take it, and whether the
+    resident is still ``waiting`` to be called. Counter queues hold the residents themselves.
     """
 
-    __slots__ = ("index", "leg_no", "legs", "no_show", "patience", "position", "service")
+    __slots__ = (
+        "draws",
+        "index",
+        "issued",
+        "leg_no",
+        "legs",
+        "no_show",
+        "patience",
+        "position",
+        "seq",
+        "service",
+        "waiting",
+        "walking_m",
+    )
 
     def __init__(
         self,
@@ -125,31 +160,21 @@ class Visit:
         service: list[float],
         patience: Sequence[float],
         no_show: Sequence[float],
+        draws: int = 0,
     ) -> None:
         self.index = index
         self.legs = legs
         self.service = service
         self.patience = patience
         self.no_show = no_show
+        self.draws = draws
         self.leg_no = 0
         #: where the resident stands: 0 = entrance, 1 + k = counter k
         self.position = 0
-
-
-class Ticket:
-    """A ticket held by a resident at a counter (waiting until a server calls it)."""
-
-    __slots__ = ("counter", "issued", "seq", "visit", "waiting", "walking_m")
-
-    def __init__(
-        self, visit: Visit, counter: Counter, issued: float, seq: int, walking_m: float
-    ) -> None:
-        self.visit = visit
-        self.counter = counter
-        self.issued = issued
-        self.seq = seq
-        self.walking_m = walking_m
-        self.waiting = True
+        self.issued = 0.0
+        self.seq = 0
+        self.walking_m = 0.0
+        self.waiting = False
 
 
 class Server:
@@ -164,7 +189,7 @@ class Server:
         "off_due",
         "on_duty",
         "staff_id",
-        "ticket",
+        "visit",
     )
 
     def __init__(self, index: int, counter: Counter, staff_id: str) -> None:
@@ -176,11 +201,12 @@ class Server:
         self.away = False
         self.lunch_due = False
         self.off_due = False
-        self.ticket: Ticket | None = None
+        #: the resident being served
+        self.visit: Visit | None = None
 
 
 class Counter:
-    """A counter: FIFO queue of tickets, its servers and the reneging watchdog.
+    """A counter: FIFO queue of residents holding its tickets, its servers and the reneging watchdog.
 
     Residents choose among candidate counters the one with the fewest residents present
     (waiting + being served; ties: the first listed).
@@ -205,10 +231,11 @@ class Counter:
     def __init__(self, index: int, counter_id: str) -> None:
         self.index = index
         self.id = counter_id
-        self.queue: deque[Ticket] = deque()
+        self.queue: deque[Visit] = deque()
         self.idle: list[Server] = []
         self.servers: list[Server] = []
-        self.deadlines: list[tuple[float, int, Ticket]] = []
+        #: (deadline, ticket number, resident) of the tickets waiting here
+        self.deadlines: list[tuple[float, int, Visit]] = []
         self.watch_at = _INF
         self.watch_token = 0
         self.n_on_duty = 0
@@ -219,11 +246,16 @@ class Counter:
 
 
 class Hall:
-    """One day of one scenario in the hall: the SimPy environment, counters, and the records.
+    """One day of one scenario in the hall: the event list, counters, and the records.
 
     ``walk_to_ticket[pos][has_forms]`` are metres from position ``pos`` (0 = entrance, 1 + k =
     counter k) via the nearest desk (when writing) to the ticket machine;
     ``ticket_to_counter[k]`` metres from the ticket machine to counter k.
+
+    The event list works as SimPy's ``Environment``: events run in (time, scheduling order),
+    each entry of the heap is ``(time, id, callback, value)``. The residents' first tickets are
+    known before the day starts, so they wait in one sorted list merged with the heap rather
+    than in the heap itself (same order, a smaller heap).
     """
 
     def __init__(
@@ -238,11 +270,11 @@ class Hall:
         no_show_rate: float,
         close_min: float,
     ) -> None:
-        self.env = simpy.Environment()
-        #: the environment's event queue and id counter: events are pushed exactly as
-        #: ``Environment.schedule`` does, without its call overhead
-        self._queue: list[Any] = self.env._queue
-        self._eid: Any = self.env._eid
+        #: the clock: minutes after midnight of the event being processed
+        self.now = 0.0
+        self._queue: list[tuple[float, int, Callable[[Any], None], Any]] = []
+        self._ids = itertools.count()
+        self._arrivals: list[tuple[float, int, Callable[[Any], None], Any]] = []
         self.counters = counters
         self.speed = float(speed_m_per_min)
         self.walk_to_ticket = walk_to_ticket
@@ -255,29 +287,60 @@ class Hall:
         self.no_show_rate = float(no_show_rate)
         self.close = float(close_min)
         self.seq = 0
-        #: (visit, leg code, counter, issued, called, ended, server, outcome, walking_m, seq)
-        self.tickets: list[tuple[int, int, int, float, float, float, int, int, float, int]] = []
+        #: one packed :data:`TICKET_RECORD` per ticket (decode with :data:`TICKET_DTYPE`)
+        self.tickets: list[bytes] = []
         #: (server, counter, start, end) of every lunch break taken
         self.lunches: list[tuple[int, int, float, float]] = []
+        # bound once: the event callbacks of the hot path
+        self._due_cb: Callable[[Any], None] = self._ticket_due
+        self._end_cb: Callable[[Any], None] = self._service_end
 
-    def _schedule(self, delay: float, value: object, callback: object) -> None:
-        heapq.heappush(
-            self._queue, (self.env._now + delay, NORMAL, next(self._eid), Wake(value, callback))
-        )
+    def _schedule(self, delay: float, callback: Callable[[Any], None], value: object) -> None:
+        heapq.heappush(self._queue, (self.now + delay, next(self._ids), callback, value))
 
     def run(self) -> None:
-        """Process every scheduled event in time order, as ``Environment.run()`` would.
+        """Process every event in time order (ties: in the order they were scheduled).
 
-        Every event of the hall is a :class:`Wake` with one callback, so the loop skips the
-        generality of ``Environment.step`` (same order, same clock, same results).
+        Events known before the day starts (shifts, lunches, closing time, the residents' first
+        tickets) are sorted once into a list; the heap only holds what the day schedules as it
+        goes (services ending, residents walking, reneging watchdogs). The loop takes the
+        earlier of the two heads, exactly the order of one SimPy event queue.
         """
-        env = self.env
         queue = self._queue
+        known = sorted(queue)
+        queue.clear()
+        known.extend(self._arrivals)
+        known.sort()
+        self._arrivals = []
+        n = len(known)
+        i = 0
         pop = heapq.heappop
-        while queue:
-            now, _, _, ev = pop(queue)
-            env._now = now
-            ev.callbacks[0](ev)
+        while True:
+            if queue and (i == n or queue[0] < known[i]):
+                self.now, _, callback, value = pop(queue)
+            elif i < n:
+                self.now, _, callback, value = known[i]
+                i += 1
+            else:
+                break
+            callback(value)
+
+    def release(self) -> None:
+        """End of the day: drop the links between hall, counters, servers and tickets.
+
+        They point at each other; breaking the cycles once the records have been read lets
+        reference counting free the day at once, without the cyclic garbage collector.
+        """
+        for counter in self.counters:
+            for server in counter.servers:
+                server.visit = None
+            counter.servers.clear()
+            counter.queue.clear()
+            counter.deadlines.clear()
+            counter.idle.clear()
+        self._queue.clear()
+        self._arrivals.clear()
+        self._due_cb = self._end_cb = _no_callback
 
     # ------------------------------------------------------------------ residents
     def start_visits(self, visits: Sequence[Visit], at: Sequence[float]) -> None:
@@ -285,37 +348,38 @@ class Hall:
 
         ``at`` = arrival (or end of triage) + walk from the entrance + writing: one timeout.
         """
-        queue, eid, due, now = self._queue, self._eid, self._ticket_due, self.env._now
-        for visit, t in zip(visits, at, strict=True):
-            if visit.legs:
-                queue.append((t if t > now else now, NORMAL, next(eid), Wake(visit, due)))
-        heapq.heapify(queue)
+        ids, now, due = self._ids, self.now, self._due_cb
+        self._arrivals.extend(
+            [
+                (t if t > now else now, next(ids), due, v)
+                for v, t in zip(visits, at, strict=True)
+                if v.legs
+            ]
+        )
 
-    def _ticket_due(self, ev: simpy.Event) -> None:
+    def _ticket_due(self, visit: Visit) -> None:
         """The resident has walked (and written): take a ticket at the shortest queue."""
-        visit: Visit = ev._value
         leg = visit.legs[visit.leg_no]
         cands = leg.candidates
         counters = self.counters
-        if len(cands) == 1:
-            counter = counters[cands[0]]
-        else:
-            counter = counters[cands[0]]
+        counter = counters[cands[0]]
+        if len(cands) > 1:
             best = len(counter.queue) + counter.busy
             for k in cands[1:]:
                 other = counters[k]
                 present = len(other.queue) + other.busy
                 if present < best:
                     best, counter = present, other
-        now = self.env._now
+        now = self.now
         walking = (
             self.walk_to_ticket[visit.position][leg.forms > 0]
             + self.ticket_to_counter[counter.index]
         )
-        self.seq += 1
-        if len(counter.queue) >= self.balk_queue:  # balking: leaves the hall
+        self.seq = seq = self.seq + 1
+        queue = counter.queue
+        if len(queue) >= self.balk_queue:  # balking: leaves the hall
             self.tickets.append(
-                (
+                _pack(
                     visit.index,
                     leg.code,
                     counter.index,
@@ -325,93 +389,88 @@ class Hall:
                     -1,
                     ABANDONED,
                     walking,
-                    self.seq,
+                    seq,
                 )
             )
             return
-        ticket = Ticket(visit, counter, now, self.seq, walking)
+        visit.issued = now
+        visit.seq = seq
+        visit.walking_m = walking
+        visit.waiting = True
         if not counter.n_on_duty and now >= self.close:
             self._recall(counter)
         if counter.idle:
-            self._serve(counter.idle.pop(), ticket)
+            self._serve(counter.idle.pop(), visit)
             return
-        counter.queue.append(ticket)
+        queue.append(visit)
         if self.reneging:
-            deadline = now + self.patience_mean * float(visit.patience[visit.leg_no])
-            heapq.heappush(counter.deadlines, (deadline, ticket.seq, ticket))
+            deadline = now + self.patience_mean * visit.patience[visit.draws + visit.leg_no]
+            heapq.heappush(counter.deadlines, (deadline, seq, visit))
             if deadline < counter.watch_at:
                 self._arm(counter, deadline)
 
     # ------------------------------------------------------------------ service
-    def _serve(self, server: Server, ticket: Ticket | None) -> None:
-        """``server`` calls ``ticket`` (and the next ones while residents are not there).
+    def _serve(self, server: Server, visit: Visit | None) -> None:
+        """``server`` calls ``visit``'s ticket (and the next ones while residents are not there).
 
         A no-show is recorded with a zero-minute service; that resident carries on their route.
         """
         counter = server.counter
         queue = counter.queue
-        now = self.env._now
-        while ticket is not None:
-            ticket.waiting = False
-            visit = ticket.visit
+        now = self.now
+        while visit is not None:
+            visit.waiting = False
             leg_no = visit.leg_no
-            if visit.no_show[leg_no] < self.no_show_rate:
+            if visit.no_show[visit.draws + leg_no] < self.no_show_rate:
                 self.tickets.append(
-                    (
+                    _pack(
                         visit.index,
                         visit.legs[leg_no].code,
                         counter.index,
-                        ticket.issued,
+                        visit.issued,
                         now,
                         now,
                         server.index,
                         NO_SHOW,
-                        ticket.walking_m,
-                        ticket.seq,
+                        visit.walking_m,
+                        visit.seq,
                     )
                 )
                 self._advance(visit, counter)
-                ticket = queue.popleft() if queue else None
+                visit = queue.popleft() if queue else None
                 continue
             server.busy = True
             counter.busy += 1
-            server.ticket = ticket
+            server.visit = visit
             heapq.heappush(
                 self._queue,
-                (
-                    now + visit.service[leg_no],
-                    NORMAL,
-                    next(self._eid),
-                    Wake(server, self._service_end),
-                ),
+                (now + visit.service[leg_no], next(self._ids), self._end_cb, server),
             )
             return
         server.busy = False
         self._after(server)
 
-    def _service_end(self, ev: simpy.Event) -> None:
-        server: Server = ev._value
-        ticket = server.ticket
-        assert ticket is not None
+    def _service_end(self, server: Server) -> None:
+        visit = server.visit
+        assert visit is not None
         counter = server.counter
-        visit = ticket.visit
-        now = self.env._now
+        now = self.now
         leg_no = visit.leg_no
         self.tickets.append(
-            (
+            _pack(
                 visit.index,
                 visit.legs[leg_no].code,
                 counter.index,
-                ticket.issued,
+                visit.issued,
                 now - visit.service[leg_no],
                 now,
                 server.index,
                 SERVED,
-                ticket.walking_m,
-                ticket.seq,
+                visit.walking_m,
+                visit.seq,
             )
         )
-        server.ticket = None
+        server.visit = None
         server.busy = False
         counter.busy -= 1
         if leg_no + 1 < len(visit.legs):
@@ -434,10 +493,10 @@ class Hall:
             heapq.heappush(
                 self._queue,
                 (
-                    self.env._now + walk / self.speed + leg.writing_min,
-                    NORMAL,
-                    next(self._eid),
-                    Wake(visit, self._ticket_due),
+                    self.now + walk / self.speed + leg.writing_min,
+                    next(self._ids),
+                    self._due_cb,
+                    visit,
                 ),
             )
 
@@ -452,7 +511,7 @@ class Hall:
             counter.idle.remove(server)
         if server.lunch_due and not server.off_due and counter.away < counter.away_limit:
             self._go_lunch(server)
-        elif server.off_due and not (self.env._now >= self.close and counter.queue):
+        elif server.off_due and not (self.now >= self.close and counter.queue):
             self._leave(server)
         elif counter.queue:
             self._serve(server, counter.queue.popleft())
@@ -463,33 +522,36 @@ class Hall:
     def _arm(self, counter: Counter, at: float) -> None:
         counter.watch_at = at
         counter.watch_token += 1
-        self._schedule(max(at - self.env._now, 0.0), (counter, counter.watch_token), self._watch)
+        self._schedule(max(at - self.now, 0.0), self._watch, (counter, counter.watch_token))
 
-    def _watch(self, ev: simpy.Event) -> None:
-        counter, token = ev._value
+    def _watch(self, armed: tuple[Counter, int]) -> None:
+        counter, token = armed
         if token != counter.watch_token:
             return
         counter.watch_at = _INF
-        now = self.env._now + _EPS
+        now = self.now + _EPS
         heap = counter.deadlines
-        while heap and (heap[0][0] <= now or not heap[0][2].waiting):
-            _deadline, _, ticket = heapq.heappop(heap)
-            if ticket.waiting:  # patience ran out: the resident leaves the hall
-                ticket.waiting = False
-                counter.queue.remove(ticket)
-                visit = ticket.visit
+        while heap:
+            deadline, seq, visit = heap[0]
+            live = visit.waiting and visit.seq == seq  # still waiting with that ticket
+            if live and deadline > now:
+                break
+            heapq.heappop(heap)
+            if live:  # patience ran out: the resident leaves the hall
+                visit.waiting = False
+                counter.queue.remove(visit)
                 self.tickets.append(
-                    (
+                    _pack(
                         visit.index,
                         visit.legs[visit.leg_no].code,
                         counter.index,
-                        ticket.issued,
+                        visit.issued,
                         _NAN,
                         _NAN,
                         -1,
                         ABANDONED,
-                        ticket.walking_m,
-                        ticket.seq,
+                        visit.walking_m,
+                        visit.seq,
                     )
                 )
         if heap:
@@ -498,18 +560,18 @@ class Hall:
     # ------------------------------------------------------------------ shifts and lunch
     def shift(self, server: Server, start: float, end: float) -> None:
         """Put ``server`` on duty from ``start`` to ``end`` (minutes after midnight)."""
-        self._schedule(max(start - self.env._now, 0.0), server, self._on_duty)
-        self._schedule(max(end - self.env._now, 0.0), server, self._off_duty)
+        self._schedule(max(start - self.now, 0.0), self._on_duty, server)
+        self._schedule(max(end - self.now, 0.0), self._off_duty, server)
 
     def lunch(self, server: Server, at: float) -> None:
         """``server`` goes to lunch at ``at`` (or when the service in progress ends)."""
-        self._schedule(max(at - self.env._now, 0.0), server, self._lunch_due)
+        self._schedule(max(at - self.now, 0.0), self._lunch_due, server)
 
     def closing(self) -> None:
         """At closing time, counters with tickets but nobody on duty call someone back."""
-        self._schedule(max(self.close - self.env._now, 0.0), None, self._closing)
+        self._schedule(max(self.close - self.now, 0.0), self._closing, None)
 
-    def _closing(self, ev: simpy.Event) -> None:
+    def _closing(self, _: None) -> None:
         for counter in self.counters:
             if counter.queue and not counter.n_on_duty:
                 self._recall(counter)
@@ -527,8 +589,7 @@ class Hall:
         if not server.away and not server.busy:
             self._after(server)
 
-    def _on_duty(self, ev: simpy.Event) -> None:
-        server: Server = ev._value
+    def _on_duty(self, server: Server) -> None:
         counter = server.counter
         server.off_due = False
         if server.on_duty:
@@ -538,8 +599,7 @@ class Hall:
         if not server.busy and not server.away:
             self._after(server)
 
-    def _off_duty(self, ev: simpy.Event) -> None:
-        server: Server = ev._value
+    def _off_duty(self, server: Server) -> None:
         if not server.on_duty:
             return
         server.off_due = True  # finishes the service in progress (after closing, the queue too)
@@ -556,8 +616,7 @@ class Hall:
             counter.n_on_duty -= 1
         server.off_due = False
 
-    def _lunch_due(self, ev: simpy.Event) -> None:
-        server: Server = ev._value
+    def _lunch_due(self, server: Server) -> None:
         if not server.on_duty or server.off_due:
             return
         server.lunch_due = True
@@ -569,12 +628,11 @@ class Hall:
         server.lunch_due = False
         server.away = True
         counter.away += 1
-        now = self.env._now
+        now = self.now
         self.lunches.append((server.index, counter.index, now, now + counter.lunch_min))
-        self._schedule(counter.lunch_min, server, self._lunch_end)
+        self._schedule(counter.lunch_min, self._lunch_end, server)
 
-    def _lunch_end(self, ev: simpy.Event) -> None:
-        server: Server = ev._value
+    def _lunch_end(self, server: Server) -> None:
         server.away = False
         counter = server.counter
         counter.away -= 1
@@ -587,3 +645,7 @@ class Hall:
 
 
 _NAN = math.nan
+
+
+def _no_callback(value: Any) -> None:
+    """Stands in for the hall's callbacks once its day is over."""

@@ -132,12 +132,28 @@ def _load_spilled(result: _Result) -> _Result:
         if not isinstance(paths[0], str):  # small logs come back in the result itself
             out.append(paths)
             continue
-        three = tuple(pl.read_ipc(path) for path in paths)
+        three = tuple(_read_mapped(path) for path in paths)
         for path in paths:
             with contextlib.suppress(OSError):
                 os.remove(path)
         out.append((three[0], three[1], three[2]))
     return out, rows
+
+
+def _read_mapped(path: str) -> pl.DataFrame:
+    """An Arrow IPC file as a DataFrame over the memory-mapped file (no copy, no parsing).
+
+    The mapping outlives the file's removal: the frame's buffers keep it alive, and the pages
+    are read when the frame is used.
+    """
+    import pyarrow as pa
+    import pyarrow.ipc
+
+    with pa.memory_map(path) as source:
+        table = pyarrow.ipc.open_file(source).read_all()
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def _tidy(value: float) -> float:

@@ -91,6 +91,9 @@ class ScenarioPlan:
     _routes: dict[tuple[int, ...], tuple[Leg, ...]] = field(init=False, default_factory=dict)
     _by_id: list[Route | None] = field(init=False, default_factory=list)
     _legs: list[Leg] = field(init=False, default_factory=list)
+    _leg_of: dict[tuple[tuple[int, ...], tuple[int, ...], bool], Leg] = field(
+        init=False, default_factory=dict
+    )
     _table: dict[str, np.ndarray] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -175,13 +178,18 @@ class ScenarioPlan:
 
     def leg_table(self) -> dict[str, np.ndarray]:
         """Per leg code: ``first_proc``, ``forms``, ``writing_min`` and ``back_office_min`` arrays."""
-        if self._table.get("first_proc", np.empty(0)).size != len(self._legs):
-            legs = self._legs
+        have = self._table["first_proc"].size if self._table else 0
+        if have != len(self._legs):  # legs met since the last call: append their rows
+            new = self._legs[have:]
+            columns = {
+                "first_proc": np.array([leg.first_proc for leg in new], dtype=np.int32),
+                "forms": np.array([leg.forms for leg in new], dtype=np.int32),
+                "writing_min": np.array([leg.writing_min for leg in new], dtype=float),
+                "back_office_min": np.array([leg.back_office_min for leg in new], dtype=float),
+            }
             self._table = {
-                "first_proc": np.array([leg.first_proc for leg in legs], dtype=np.int32),
-                "forms": np.array([leg.forms for leg in legs], dtype=np.int32),
-                "writing_min": np.array([leg.writing_min for leg in legs], dtype=float),
-                "back_office_min": np.array([leg.back_office_min for leg in legs], dtype=float),
+                name: np.concatenate([self._table[name], values]) if have else values
+                for name, values in columns.items()
             }
         return self._table
 
@@ -227,6 +235,14 @@ class ScenarioPlan:
         return [self._leg(c, ps, one_stop=one_stop) for c, ps in groups]
 
     def _leg(self, candidates: tuple[int, ...], procs: list[int], *, one_stop: bool) -> Leg:
+        """The leg for these candidate counters and procedures (one object per distinct leg)."""
+        key = (candidates, tuple(procs), one_stop)
+        found = self._leg_of.get(key)
+        if found is None:
+            found = self._leg_of[key] = self._new_leg(candidates, procs, one_stop=one_stop)
+        return found
+
+    def _new_leg(self, candidates: tuple[int, ...], procs: list[int], *, one_stop: bool) -> Leg:
         rpa = self.scenario.rpa
         catalog = self._proc
         back = sum(

@@ -218,3 +218,56 @@ def test_grid_paper_floor_changes_walking_not_residents(study: Study, sample_dir
     walls = simulate_days(gridded, "as_is", days=day, replication=0, seed=8)
     assert walls.visits["arrived_at"].equals(straight.visits["arrived_at"])
     assert walls.log["walking_m"].mean() > straight.log["walking_m"].mean()
+
+
+def test_multi_server_fifo_takes_the_server_free_first() -> None:
+    """FIFO with identical servers: the earliest free server (lowest number on ties) takes a job."""
+    from simulation.entities import multi_server_fifo
+
+    who, starts, ends = multi_server_fifo([0.0, 0.0, 0.0, 1.0, 9.0], [5.0, 2.0, 1.0, 1.0, 1.0], 2)
+    assert who == [0, 1, 1, 1, 1]
+    assert starts == [0.0, 0.0, 2.0, 3.0, 9.0]
+    assert ends == [5.0, 2.0, 3.0, 4.0, 10.0]
+
+
+def test_staff_log_order_matches_a_four_key_sort() -> None:
+    """The packed sort key orders the staff log as (day, start, staff, activity), stably."""
+    from simulation.engine import _staff_order
+
+    rng = np.random.default_rng(3)
+    n = 5_000
+    staff = {
+        "day": rng.integers(739_000, 739_010, n).astype(np.int32),
+        "start": rng.integers(30_000, 31_000, n),
+        "server": rng.integers(0, 40, n).astype(np.int32),
+        "kind": rng.integers(0, 4, n).astype(np.int8),
+    }
+    expected = np.lexsort((staff["kind"], staff["server"], staff["start"], staff["day"]))
+    assert (_staff_order(staff) == expected).all()
+    wide = {**staff, "start": staff["start"] * (1 << 40)}  # too wide to pack: plain lexsort
+    expected = np.lexsort((wide["kind"], wide["server"], wide["start"], wide["day"]))
+    assert (_staff_order(wide) == expected).all()
+
+
+def test_a_played_day_leaves_no_reference_cycles(study: Study) -> None:
+    """Hall.release breaks the day's cycles: nothing is left for the cyclic garbage collector."""
+    import gc
+
+    from simulation.arrivals import draw_day
+    from simulation.engine import _compiled, _max_slots, _ScenarioRun
+
+    model, plans = _compiled(study, study.scenario_ids, None)
+    runs = [
+        _ScenarioRun(study, study.scenario(sid), model, *plans[sid]) for sid in study.scenario_ids
+    ]
+    pop = draw_day(study, DAYS[0], replication=0, seed=11, model=model, slots=_max_slots(study))
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for run in runs:
+            run.play(pop)
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()
