@@ -259,20 +259,25 @@ def run_simulation(
     progress: Callable[[float], None] | None = None,
 ) -> Any:
     """``simulation.experiments.run_experiment`` on ``days`` (default: the study's peak day),
-    cached on the study's content and the settings: an unchanged rerun costs nothing."""
+    cached on the study's content and the settings: an unchanged rerun costs nothing.
+    ``progress`` is told the share of replications done (0–1) as each one finishes."""
     from simulation.experiments import run_experiment
 
     chosen = list(days) if days else [peak_day(study)]
     key = simulation_key(study, replications=replications, seed=seed, days=chosen)
 
     def compute() -> Any:
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done / total)
+
         return run_experiment(
-            study, replications=replications, seed=seed, days=chosen, progress=False
+            study, replications=replications, seed=seed, days=chosen, progress=report
         )
 
     result = cached(key, compute, persist=True)
     if progress is not None:
-        progress(1.0)
+        progress(1.0)  # also when the result came from the cache
     return result
 
 

@@ -35,7 +35,7 @@ from scipy import stats
 from journeys.errors import InputError
 from simulation.engine import default_days, raw_to_output, simulate_replication
 from simulation.model import Study
-from simulation.parallel import run_tasks
+from simulation.parallel import ProgressCallback, run_tasks
 
 __all__ = [
     "ExperimentResult",
@@ -360,7 +360,7 @@ def run_experiment(
     days: Sequence[dt.date] | int | None = None,
     workers: int = 1,
     scheduler: str | None = None,
-    progress: bool = True,
+    progress: bool | ProgressCallback = True,
     scenario_ids: Sequence[str] | None = None,
     service_target_min: float = 15.0,
     keep_logs: bool = True,
@@ -371,6 +371,8 @@ def run_experiment(
     ``days``: dates, a number of working days from the study's ``start_date``, or None (5).
     ``spill_bytes``: with local worker processes, a replication whose counter log is at least
     this large hands its frames back through temporary files instead of a pipe.
+    ``progress``: True draws a bar on the terminal; a function is told (replications done,
+    replications in all) as each one finishes.
     Results are identical for any ``workers`` / ``scheduler`` (each replication is a pure
     function of study, seed and replication number).
     """
@@ -542,7 +544,7 @@ def sweep(
     scale: bool = False,
     workers: int = 1,
     scheduler: str | None = None,
-    progress: bool = True,
+    progress: bool | ProgressCallback = True,
     service_target_min: float = 15.0,
 ) -> pl.DataFrame:
     """The experiment at each value of one parameter (common random numbers across values).

@@ -21,10 +21,12 @@ from typing import Any, TypeVar
 
 from journeys.errors import InputError
 
-__all__ = ["available_workers", "run_tasks"]
+__all__ = ["ProgressCallback", "available_workers", "run_tasks"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+#: Told (tasks done, tasks in all) in the calling process after each task.
+ProgressCallback = Callable[[int, int], None]
 
 #: Modules the fork server imports once, so that workers start ready.
 PRELOAD: tuple[str, ...] = (
@@ -66,28 +68,37 @@ def run_tasks(
     *,
     workers: int = 1,
     scheduler: str | None = None,
-    progress: bool = False,
+    progress: bool | ProgressCallback = False,
     description: str = "replications",
 ) -> list[R]:
     """``[then(func(*a)) for a in args]``, in that order, serially or spread over processes / Dask.
 
     ``func`` must be a module-level function (it is sent to other processes by name);
-    ``then`` runs in this process as each result arrives.
+    ``then`` runs in this process as each result arrives. ``progress``: True draws a bar on
+    the terminal; a function is called in this process with (tasks done, tasks in all) after
+    each task, e.g. to move a dashboard's progress bar.
     """
     n = len(args)
-    bar = _progress(n, description, progress)
+    bar = _progress(n, description, progress is True)
+    report = progress if callable(progress) else None
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        bar.advance(task)
+        if report is not None:
+            report(done, n)
+
     with bar:
         task = bar.add_task(description, total=n)
         if scheduler:
-            return [
-                then(r)
-                for r in _run_dask(func, args, scheduler, workers, lambda: bar.advance(task))
-            ]
+            return [then(r) for r in _run_dask(func, args, scheduler, workers, tick)]
         if workers <= 1 or n <= 1:
             out: list[R] = []
             for a in args:
                 out.append(then(func(*a)))
-                bar.advance(task)
+                tick()
             return out
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(list(PRELOAD))
@@ -95,10 +106,10 @@ def run_tasks(
         with ProcessPoolExecutor(max_workers=min(workers, n), mp_context=ctx) as pool:
             pending: dict[Future[T], int] = {pool.submit(func, *a): k for k, a in enumerate(args)}
             while pending:
-                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                for fut in done:
+                finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                for fut in finished:
                     results[pending.pop(fut)] = then(fut.result())
-                    bar.advance(task)
+                    tick()
         return [results[k] for k in range(n)]
 
 

@@ -87,6 +87,21 @@ def test_run_experiment_crn_narrows_the_difference(study: Study) -> None:
     assert (row["ci_high"] - row["ci_low"]) / 2 < unpaired
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_experiment_reports_each_finished_replication(study: Study, workers: int) -> None:
+    told: list[tuple[int, int]] = []
+    res = run_experiment(
+        study,
+        replications=3,
+        seed=3,
+        days=1,
+        workers=workers,
+        progress=lambda done, total: told.append((done, total)),
+    )
+    assert told == [(1, 3), (2, 3), (3, 3)]
+    assert res.replications.height == 6
+
+
 def test_set_parameter_and_its_errors(study: Study) -> None:
     before = study.scenario("reform").counter("W01").staff
     more = set_parameter(study, "scenarios.reform.counters.W01.staff", before + 3)
