@@ -11,9 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
-from journeys.metrics import _V, Frame, _by_group, _prepared, with_group_columns
+from journeys.metrics import (
+    _V,
+    Frame,
+    _each_part,
+    _prepared,
+    _ticket_arrays,
+    prepare_log,
+    with_group_columns,
+)
 
 __all__ = ["ENTRANCE", "EXIT", "VARIANT_SEPARATOR", "flows", "variants"]
 
@@ -34,44 +43,40 @@ def flows(log: Frame, *, by: Sequence[str] = ("scenario",)) -> pl.DataFrame:
     Includes ``entrance → first counter`` and ``last counter → exit`` for every visit, so each
     node's inflow equals its outflow. Sorted by ``count`` (descending), then source and target.
     """
-    same_as_previous = pl.col(_V) == pl.col(_V).shift(1)
-    last_of_visit = (pl.col(_V) != pl.col(_V).shift(-1)).fill_null(True)
 
-    def table(part: pl.LazyFrame) -> pl.LazyFrame:
-        # Counters as small integer codes: grouping pairs of codes is much faster than strings.
-        steps = part.select(
-            pl.col("counter_id").cast(pl.Categorical).alias("counter"), _V
-        ).with_columns(code=pl.col("counter").to_physical().cast(pl.Int64) + 1)
-        names = steps.select(pl.col("code"), pl.col("counter").cast(pl.String).alias("name"))
-        names = names.unique("code")
-        pairs = steps.select(
-            source=pl.when(same_as_previous)
-            .then(pl.col("code").shift(1))
-            .otherwise(pl.lit(0, pl.Int64)),
-            target=pl.col("code"),
-        )
-        exits = steps.filter(last_of_visit).select(
-            source=pl.col("code"), target=pl.lit(-1, pl.Int64)
-        )
-        label = {0: ENTRANCE, -1: EXIT}
-        counts = pl.concat([pairs, exits]).group_by("source", "target").len("count")
-        lookup = pl.concat(
-            [names, pl.LazyFrame({"code": list(label), "name": list(label.values())})],
-            how="vertical_relaxed",
-        )
-        return (
-            counts.join(lookup.rename({"code": "source", "name": "source_name"}), on="source")
-            .join(lookup.rename({"code": "target", "name": "target_name"}), on="target")
-            .select(
-                pl.col("source_name").alias("source"),
-                pl.col("target_name").alias("target"),
-                pl.col("count").cast(pl.Int64),
-            )
-            .sort(["count", "source", "target"], descending=[True, False, False])
-        )
+    def table(part: pl.DataFrame) -> pl.DataFrame:
+        # Counters as small integer codes; entrance and exit are the two codes after them.
+        t = _ticket_arrays(part)
+        counter, names = t.counter
+        k = names.len()
+        entrance, exit_ = k, k + 1
+        width = k + 2
+        starts = t.visit_starts
+        # pair code = source · width + target, built in one array (few big temporaries)
+        pair = np.empty(t.n, dtype=np.int64)
+        pair[1:] = counter[:-1]
+        pair[starts] = entrance
+        pair *= width
+        pair += counter
+        last = np.r_[starts[1:] - 1, t.n - 1] if t.n else starts
+        exits = counter[last] * width + exit_
+        if width**2 <= 50_000_000:
+            counts = np.bincount(pair, minlength=width**2)[: width**2]
+            counts += np.bincount(exits, minlength=width**2)[: width**2]
+            present = np.flatnonzero(counts)
+            counts = counts[present]
+        else:
+            present, counts = np.unique(np.concatenate([pair, exits]), return_counts=True)
+        labels = pl.concat([names.cast(pl.String), pl.Series([ENTRANCE, EXIT], dtype=pl.String)])
+        return pl.DataFrame(
+            {
+                "source": labels.gather(present // width),
+                "target": labels.gather(present % width),
+                "count": pl.Series(counts, dtype=pl.Int64),
+            }
+        ).sort(["count", "source", "target"], descending=[True, False, False])
 
-    prepared, _, _ = _prepared(log)
-    return _by_group(with_group_columns(prepared, by), by, table)
+    return _each_part(prepare_log(log), by, table)
 
 
 def variants(

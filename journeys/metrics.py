@@ -37,7 +37,17 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from journeys import groupstats as gs
 from journeys.errors import InputError
+from journeys.tickets import (
+    F_ABANDONED,
+    F_CALLED,
+    F_NO_SHOW,
+    F_OUTCOME,
+    F_SERVED,
+    F_SERVICED,
+    TicketArrays,
+)
 
 __all__ = [
     "KPI_LABELS",
@@ -216,29 +226,61 @@ def _visit_order(frame: pl.DataFrame, outer: Sequence[str], hashed: pl.Expr) -> 
     ).to_series()
 
 
+def _contiguous_in_issue_order(frame: pl.DataFrame, keys: Sequence[str], code: pl.Series) -> bool:
+    """True when every visit is one run of rows and its tickets are in issue order.
+
+    ``code`` numbers the runs of equal visit keys. The runs are distinct visits when the
+    64-bit hashes of their keys are all different (a hash collision only answers False)."""
+    if frame.get_column("issued_at").null_count():
+        return False
+    run = pl.col(_V)
+    in_order = (
+        frame.select(pl.col("issued_at"), code)
+        .select(
+            ((pl.col("issued_at") >= pl.col("issued_at").shift(1)) | (run != run.shift(1)))
+            .fill_null(True)
+            .all()
+        )
+        .item()
+    )
+    if not in_order:
+        return False
+    runs = code.to_numpy()
+    starts = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]])
+    key = pl.struct(keys) if len(keys) > 1 else pl.col(keys[0])
+    hashes = frame.select(keys)[starts].select(key.hash().n_unique()).item()
+    return bool(hashes == starts.size)
+
+
 def prepare_log(log: Frame) -> pl.DataFrame:
     """The counter log as a polars DataFrame with each visit's tickets together, in issue order.
 
     Visits are contiguous (grouped by ``scenario``, ``replication`` when present, and
     ``visit_id``) and a visit's tickets are ordered by ``issued_at`` (tickets issued in the same
-    second keep the order they had in the log). A log
-    already sorted by (keys, ``issued_at``) is kept as is; otherwise the visits are ordered by a
-    64-bit hash of ``visit_id`` (much faster than sorting text; exact — on a hash collision
-    between two visits it falls back to sorting by the text). Every metric function prepares
-    its input; call this once and pass the result to several functions to do it only once.
+    second keep the order they had in the log). A log already sorted by (keys, ``issued_at``),
+    or whose visits are already contiguous runs of rows in issue order (a log written visit by
+    visit), is kept as is; otherwise the visits are ordered by a 64-bit hash of ``visit_id``
+    (much faster than sorting text; exact — on a hash collision between two visits it falls
+    back to sorting by the text). Every metric function prepares its input; call this once and
+    pass the result to several functions to do it only once.
     """
     if isinstance(log, pl.DataFrame) and _is_marked(log):
         return log
     frame = as_counter_log(log).collect()
     if frame.height < 2:
         return _mark_prepared(frame)
-    frame = frame.rechunk()  # gathers and group-bys on one chunk are several times faster
     keys = _keys(frame.columns)
     first_key = frame.get_column(keys[0])
     # (keys, issued_at) can only be sorted when the first key is: a cheap test first
     maybe_sorted = first_key.null_count() > 0 or first_key.is_sorted()
     if maybe_sorted and frame.select(pl.struct([*keys, "issued_at"]).is_sorted()).item():
         return _mark_prepared(frame)
+    code = frame.select(_visit_code(keys)).to_series()
+    if _contiguous_in_issue_order(frame, keys, code):  # e.g. a log written visit by visit
+        _mark_prepared(frame)
+        _keep_coded(frame, frame.with_columns(code))
+        return frame
+    frame = frame.rechunk()  # the gather below is several times faster on one chunk
     outer = [
         k
         for k in keys[:-1]
@@ -528,9 +570,58 @@ def kpis(log: Frame, *, service_target_min: float = 15.0) -> dict[str, float]:
 
     Names and order follow :data:`KPI_NAMES`; definitions are in the module docstring. Ratios
     with an empty denominator are NaN. The simulator calls this per replication, unchanged.
+    Durations are summed as whole microseconds and divided once, so the KPIs do not depend on
+    the order of the log's rows.
     """
-    visits, waits, days = _kpi_parts(log, service_target_min)
-    return _kpis_from_parts(visits, waits, days)
+    frame = prepare_log(log)
+    t = _ticket_arrays(frame)
+    t.compute(
+        ["visit_starts", "counter", "first_at_counter"],
+        ["_times", "day", "flags", "waits", "served_service"],
+    )
+    n = t.n
+    starts = t.visit_starts
+    visits = starts.size
+    flags = gs.flag_table(None, 1, t.flags)
+    waits = t.waits.by(None, 1)
+    p50, p90, longest = waits.quantiles((0.5, 0.9, 1.0))[:, 0]
+    within = int(waits.count_where(lambda wait: wait / _MINUTE_US <= service_target_min)[0])
+    if n and t.issued_set.all() and t.left_set.all():
+        first = np.minimum.reduceat(t.issued, starts)
+        last = np.maximum.reduceat(t.left, starts)
+        in_hall = float(int((last - first).sum())) / _MINUTE_US
+    else:  # a ticket without an issue time: no time in hall for its visit
+        in_hall = 0.0 if n == 0 else math.nan
+
+    def count(bits: int) -> int:
+        return int(gs.flag_count(flags, bits)[0])
+
+    called = count(F_CALLED)
+    tickets = float(n)
+    out: dict[str, float] = {
+        "visits": float(visits),
+        "visits_per_day": _ratio(visits, t.days),
+        "tickets": tickets,
+        "tickets_per_visit": _ratio(tickets, visits),
+        "counters_per_visit_mean": _ratio(int(np.count_nonzero(t.first_at_counter)), visits),
+        "wait_min_mean": _ratio(int(t.wait.sum()) / _MINUTE_US, called),
+        "wait_min_p50": float(p50 / _MINUTE_US),
+        "wait_min_p90": float(p90 / _MINUTE_US),
+        "wait_min_max": float(longest / _MINUTE_US),
+        "time_in_hall_min_mean": _ratio(in_hall, visits),
+        "service_level": _ratio(within, called),
+        "no_show_share": _ratio(count(F_NO_SHOW), tickets),
+        "abandon_share": _ratio(count(F_ABANDONED), tickets),
+        "forms_written_per_visit": _ratio(int(t.forms.sum()), visits),
+        "service_min_mean": _ratio(int(t.served_service.sum()) / _MINUTE_US, count(F_SERVED)),
+        "staff_busy_min": int(t.service.sum()) / _MINUTE_US,
+    }
+    for column, kpi in _OPTIONAL_SUMS:
+        if column in frame.columns:
+            values = frame.get_column(column).cast(pl.Float64).fill_null(0.0)
+            # an exactly rounded sum: the same whatever the order of the rows
+            out[kpi] = _ratio(math.fsum(values.to_list()), visits)
+    return {k: out[k] for k in KPI_NAMES if k in out}
 
 
 def with_group_columns(lf: pl.LazyFrame, by: Sequence[str]) -> pl.LazyFrame:
@@ -597,29 +688,6 @@ def log_notes(log: Frame) -> tuple[str, ...]:
     return ()
 
 
-def _ticket_stat_aggs() -> list[pl.Expr]:
-    """Aggregations shared by the per-hour and per-counter tables (over derived ticket columns)."""
-    return [
-        pl.len().cast(pl.Int64).alias("tickets"),
-        pl.col("called").sum().cast(pl.Int64).alias("called"),
-        pl.col("wait_min").mean().alias("wait_min_mean"),
-        pl.col("wait_min").quantile(0.5, "linear").alias("wait_min_p50"),
-        pl.col("wait_min").quantile(0.9, "linear").alias("wait_min_p90"),
-        pl.col("wait_min").max().alias("wait_min_max"),
-        (pl.col("within_target").sum() / pl.col("called").sum()).alias("service_level"),
-        pl.col("no_show").mean().alias("no_show_share"),
-        pl.col("abandoned").mean().alias("abandon_share"),
-        pl.col("service_min").filter(pl.col("served")).mean().alias("service_min_mean"),
-    ]
-
-
-def _days_expr(names: Sequence[str]) -> pl.Expr:
-    """Number of distinct days (within replication when present) among the rows aggregated."""
-    day_keys = _day_keys(names)
-    key = pl.struct(day_keys) if len(day_keys) > 1 else pl.col("date")
-    return key.n_unique().cast(pl.Int64).alias("days")
-
-
 def _by_group(
     lf: pl.LazyFrame, by: Sequence[str], table: Callable[[pl.LazyFrame], pl.LazyFrame]
 ) -> pl.DataFrame:
@@ -651,6 +719,134 @@ def _by_group(
     return pl.concat(out, how="vertical_relaxed")
 
 
+def _log_frame(log: Frame) -> pl.DataFrame:
+    """The log as an eager frame; a prepared log is passed through as the same object, so the
+    ticket arrays computed for it are reused by every table."""
+    if isinstance(log, pl.DataFrame) and _is_marked(log):
+        return log
+    return as_counter_log(log).collect()
+
+
+#: Ticket arrays of prepared frames, kept while the prepared frame lives (by id).
+_ARRAYS: dict[int, TicketArrays] = {}
+
+
+def _ticket_arrays(frame: pl.DataFrame) -> TicketArrays:
+    """The numbers of every ticket of ``frame``; computed once for a prepared log (which also
+    knows its visits) and shared by every table built from it."""
+    if not _is_marked(frame):
+        return TicketArrays(frame)
+    arrays = _ARRAYS.get(id(frame))
+    if arrays is None:
+
+        def visit() -> np.ndarray:
+            lf, _, _ = _prepared(frame)
+            return lf.select(_V).collect().to_series().to_numpy()
+
+        arrays = TicketArrays(frame, visit)
+        _ARRAYS[id(frame)] = arrays
+        weakref.finalize(frame, _ARRAYS.pop, id(frame), None)
+    return arrays
+
+
+def _parts(
+    frame: pl.DataFrame, by: Sequence[str]
+) -> tuple[dict[str, pl.DataType], list[tuple[tuple[Any, ...], pl.DataFrame]]]:
+    """The log split by the ``by`` columns (parts ordered by the text of their values, each in
+    log order), with the type of each ``by`` column.
+
+    A log without a ``scenario`` column is scenario ``"observed"``; a log with one value of
+    every ``by`` column is one part — the frame itself. Parts of a prepared log are prepared.
+    """
+    by = list(by)
+    for column in by:
+        if column not in frame.columns and column != "scenario":
+            raise InputError(f"cannot group KPIs by '{column}': the log has no such column")
+    dtypes = {c: frame.schema[c] if c in frame.columns else pl.String() for c in by}
+    present = [c for c in by if c in frame.columns]
+
+    def full(values: tuple[Any, ...]) -> tuple[Any, ...]:
+        given = dict(zip(present, values, strict=True))
+        return tuple(given.get(c, "observed") for c in by)
+
+    if frame.height == 0:
+        return dtypes, [(tuple(None for _ in by), frame)]
+    constant = not present or all(
+        frame.select([pl.col(c).eq_missing(pl.col(c).first()).all() for c in present]).row(0)
+    )
+    if constant:
+        return dtypes, [(full(tuple(frame.get_column(c)[0] for c in present)), frame)]
+    groups = frame.partition_by(present, as_dict=True, maintain_order=True)
+    prepared = _is_marked(frame)
+    parts = []
+    for key in sorted(groups, key=lambda k: tuple(map(str, full(k)))):
+        part = groups[key]
+        parts.append((full(key), _mark_prepared(part) if prepared else part))
+    return dtypes, parts
+
+
+def _each_part(
+    frame: pl.DataFrame, by: Sequence[str], table: Callable[[pl.DataFrame], pl.DataFrame]
+) -> pl.DataFrame:
+    """``table`` of each part of the log (see :func:`_parts`), the ``by`` columns in front."""
+    dtypes, parts = _parts(frame, by)
+    if not by:
+        return table(frame)
+    out = []
+    for key, part in parts:
+        built = table(part)
+        labels = [pl.lit(v, dtype=dtypes[c]).alias(c) for c, v in zip(by, key, strict=True)]
+        out.append(built.select([*labels, *built.columns]))
+    return pl.concat(out, how="vertical_relaxed")
+
+
+def _minutes_or_null(values: np.ndarray) -> pl.Series:
+    """Minutes from µs (float), null where NaN (an aggregate over no values)."""
+    return pl.Series(values / _MINUTE_US, dtype=pl.Float64).fill_nan(None)
+
+
+def _mean_or_null(total: np.ndarray, count: np.ndarray, scale: float = 1.0) -> pl.Series:
+    """``total / count`` (divided by ``scale``), null where ``count`` is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(count > 0, total / scale / np.where(count > 0, count, 1), np.nan)
+    return pl.Series(mean, dtype=pl.Float64).fill_nan(None)
+
+
+def _ticket_stats(
+    t: TicketArrays, codes: np.ndarray, k: int, service_target_min: float
+) -> dict[str, pl.Series]:
+    """Per group: tickets, called, waits (mean, p50, p90, max), service level, no-show and
+    abandon shares, mean service of served tickets (shared by the per-hour and per-counter
+    tables). Means of no values are null; a service level without calls is NaN.
+
+    One pass counts every flag combination per group, one histogram (or sort) of the waits
+    gives their quantiles and the calls within the target."""
+    flags = gs.flag_table(codes, k, t.flags)
+    waits = t.waits.by(codes, k)
+    q50, q90, longest = waits.quantiles((0.5, 0.9, 1.0))
+    called = gs.flag_count(flags, F_CALLED)
+    answered = gs.flag_count(flags, F_OUTCOME)
+    within = waits.count_where(lambda wait: wait / _MINUTE_US <= service_target_min)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = within / called
+    return {
+        "tickets": pl.Series(flags.sum(axis=1), dtype=pl.Int64),
+        "called": pl.Series(called, dtype=pl.Int64),
+        "wait_min_mean": _mean_or_null(gs.group_sum(codes, t.wait, k), waits.counts, _MINUTE_US),
+        "wait_min_p50": _minutes_or_null(q50),
+        "wait_min_p90": _minutes_or_null(q90),
+        "wait_min_max": _minutes_or_null(longest),
+        "service_level": pl.Series(level, dtype=pl.Float64),
+        "no_show_share": _mean_or_null(gs.flag_count(flags, F_NO_SHOW), answered),
+        "abandon_share": _mean_or_null(gs.flag_count(flags, F_ABANDONED), answered),
+        "service_min_mean": _mean_or_null(
+            gs.group_sum(codes, t.served_service, k),
+            gs.flag_count(flags, F_SERVED | F_SERVICED),
+            _MINUTE_US,
+        ),
+    }
+
+
 def per_hour(
     log: Frame,
     *,
@@ -665,42 +861,36 @@ def per_hour(
     service_min_mean``. ``days`` counts the days (of that weekday) in the group's log, so
     ``tickets_per_day`` is the mean arrivals in that hour on such a day.
     """
-    lf = with_group_columns(as_counter_log(log), by)
-    names = lf.collect_schema().names()
-    day_group = ["weekday"] if weekday else []
-    group = [*day_group, "hour"]
 
-    def table(part: pl.LazyFrame) -> pl.LazyFrame:
-        tickets = _ticket_lazy(part, service_target_min).with_columns(
-            hour=pl.col("issued_at").dt.hour().cast(pl.Int8),
-            weekday=pl.col("issued_at").dt.weekday().cast(pl.Int8),
-        )
-        stats = tickets.group_by(group).agg(_ticket_stat_aggs())
-        if day_group:
-            days = tickets.group_by(day_group).agg(_days_expr(names))
-            stats = stats.join(days, on=day_group, how="left")
+    def table(part: pl.DataFrame) -> pl.DataFrame:
+        t = _ticket_arrays(part)
+        t.compute(["_times", "hour", "day"], ["flags", "waits", "served_service"])
+        hour_codes, hours = t.hour
+        k_hour = hours.len()
+        columns: dict[str, pl.Series] = {}
+        if weekday:
+            day_codes, k_day = t.day
+            wd_codes, weekdays = t.weekday
+            k_wd = weekdays.len()
+            codes = wd_codes * k_hour + hour_codes
+            k = k_wd * k_hour
+            days_of_weekday = gs.group_distinct(wd_codes, day_codes, k_wd, k_day)
+            columns["weekday"] = weekdays.gather(np.arange(k) // k_hour)
+            columns["hour"] = hours.gather(np.arange(k) % k_hour)
+            days = days_of_weekday[np.arange(k) // k_hour]
         else:
-            stats = stats.join(tickets.select(_days_expr(names)), how="cross")
-        return (
-            stats.with_columns(tickets_per_day=pl.col("tickets") / pl.col("days"))
-            .select([*group, "days", "tickets", "tickets_per_day", *_STAT_COLUMNS])
-            .sort(group)
-        )
+            codes, k = hour_codes, k_hour
+            columns["hour"] = hours
+            days = np.full(k, t.days, dtype=np.int64)
+        stats = _ticket_stats(t, codes, k, service_target_min)
+        tickets = stats.pop("tickets")
+        columns["days"] = pl.Series(days, dtype=pl.Int64)
+        columns["tickets"] = tickets
+        columns["tickets_per_day"] = tickets / columns["days"]
+        built = pl.DataFrame({**columns, **stats})
+        return built.filter(tickets > 0).sort(["weekday", "hour"] if weekday else "hour")
 
-    return _by_group(lf, by, table)
-
-
-_STAT_COLUMNS: tuple[str, ...] = (
-    "called",
-    "wait_min_mean",
-    "wait_min_p50",
-    "wait_min_p90",
-    "wait_min_max",
-    "service_level",
-    "no_show_share",
-    "abandon_share",
-    "service_min_mean",
-)
+    return _each_part(_log_frame(log), by, table)
 
 
 def per_counter(
@@ -712,56 +902,84 @@ def per_counter(
     wait_min_mean, wait_min_p50, wait_min_p90, wait_min_max, service_level, no_show_share,
     abandon_share, service_min_mean, busy_min, forms_written``. ``days`` = days in the group's
     log (so ``tickets_per_day`` averages over open days, including days without that counter).
+    A visit counts once at a counter, however many tickets it drew there.
     """
-    prepared, _, _ = _prepared(log)
-    visit = prepared.select(_V).collect().to_series().to_numpy()
-    longest = (
-        int(np.diff(np.flatnonzero(np.r_[True, visit[1:] != visit[:-1], True])).max())
-        if visit.size
-        else 0
-    )
-    # A visit counts once at a counter: on the first of its tickets there (compares with the
-    # few tickets before it; a log with very long visits counts distinct visit codes instead).
-    first_at_counter = (
-        _first_of_pair_expr(longest)
-        if longest <= 16
-        else pl.struct(_V, "counter_id").is_first_distinct()
-    ).alias("first_at_counter")
-    lf = with_group_columns(prepared.with_columns(first_at_counter), by)
-    names = lf.collect_schema().names()
 
-    def table(part: pl.LazyFrame) -> pl.LazyFrame:
-        # Categorical keys: grouping by a small integer code is much faster than by text.
-        tickets = _ticket_lazy(part, service_target_min).with_columns(
-            pl.col("counter_id", "staff_id").cast(pl.Categorical)
+    def table(part: pl.DataFrame) -> pl.DataFrame:
+        t = _ticket_arrays(part)
+        t.compute(
+            ["staff", "counter", "first_at_counter"],
+            ["_times", "day", "flags", "waits", "served_service"],
         )
-        stats = tickets.group_by("counter_id").agg(
-            [
-                *_ticket_stat_aggs(),
-                pl.col("first_at_counter").sum().cast(pl.Int64).alias("visits"),
-                pl.col("staff_id").drop_nulls().n_unique().cast(pl.Int64).alias("staff"),
-                pl.col("service_min").sum().alias("busy_min"),
-                pl.col("forms_written").fill_null(0).sum().cast(pl.Int64).alias("forms_written"),
-            ]
-        )
-        return (
-            stats.join(tickets.select(_days_expr(names)), how="cross")
-            .with_columns(tickets_per_day=pl.col("tickets") / pl.col("days"))
-            .select(
-                pl.col("counter_id").cast(pl.String),
-                "days",
-                "tickets",
-                "tickets_per_day",
-                "visits",
-                "staff",
-                *_STAT_COLUMNS,
-                "busy_min",
-                "forms_written",
-            )
-            .sort("counter_id")
-        )
+        codes, counters = t.counter
+        k = counters.len()
+        staff_codes, staff = t.staff
+        stats = _ticket_stats(t, codes, k, service_target_min)
+        visits = gs.group_count(codes, k, t.first_at_counter)
+        tickets = stats.pop("tickets")
+        days = pl.Series(np.full(k, t.days, dtype=np.int64), dtype=pl.Int64)
+        n_staff = gs.group_distinct(codes, staff_codes, k, max(staff.len(), 1), t.staff_set)
+        busy = gs.group_sum(codes, t.service, k) / _MINUTE_US
+        return pl.DataFrame(
+            {
+                "counter_id": counters.cast(pl.String),
+                "days": days,
+                "tickets": tickets,
+                "tickets_per_day": tickets / days,
+                "visits": pl.Series(visits, dtype=pl.Int64),
+                "staff": pl.Series(n_staff, dtype=pl.Int64),
+                **stats,
+                "busy_min": pl.Series(busy, dtype=pl.Float64),
+                "forms_written": pl.Series(gs.group_sum(codes, t.forms, k), dtype=pl.Int64),
+            }
+        ).sort("counter_id")
 
-    return _by_group(lf, by, table)
+    return _each_part(prepare_log(log), by, table)
+
+
+_STAFF_SCHEMA: dict[str, pl.DataType] = {
+    "staff_id": pl.String(),
+    "counters": pl.String(),
+    "days": pl.Int64(),
+    "calls": pl.Int64(),
+    "cases": pl.Int64(),
+    "no_shows": pl.Int64(),
+    "busy_min": pl.Float64(),
+    "service_min_mean": pl.Float64(),
+    "staffed_min": pl.Float64(),
+    "utilisation": pl.Float64(),
+}
+
+
+def _pairs(
+    a: np.ndarray, b: np.ndarray, k_a: int, k_b: int, mask: np.ndarray
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """The code of the (a, b) pair of each row where ``mask`` holds (the others get the code
+    after the last), the number of pair codes, and the a and the b of each pair code. Codes
+    follow the order of (a, b)."""
+    if k_a * k_b <= 50_000_000:
+        every = np.arange(k_a * k_b, dtype=np.int64)
+        code = np.where(mask, a * k_b + b, k_a * k_b)
+        return code, k_a * k_b, every // k_b, every % k_b
+    distinct, inverse = np.unique(a[mask] * k_b + b[mask], return_inverse=True)
+    code = np.full(a.size, distinct.size, dtype=np.int64)
+    code[mask] = inverse.ravel()
+    return code, distinct.size, distinct // k_b, distinct % k_b
+
+
+def _staffed_minutes(
+    t: TicketArrays, staff_day: np.ndarray, k_pairs: int, staff_of_pair: np.ndarray, k: int
+) -> np.ndarray:
+    """Per staff member: sum over their days of (last leave time − first call), in minutes;
+    NaN for a staff member who never called anyone. ``staff_day`` codes (staff, day) pairs."""
+    calls = np.where(t.called, staff_day, k_pairs)
+    first = gs.group_min(calls, t.call, k_pairs + 1)[:k_pairs]
+    last = gs.group_max(calls, t.left, k_pairs + 1)[:k_pairs]
+    span = last - first  # µs, exact in float64; NaN for pairs without a call
+    worked = ~np.isnan(span)
+    total = gs.group_sum(staff_of_pair[worked], span[worked], k)
+    called = np.bincount(staff_of_pair[worked], minlength=k)[:k]
+    return np.where(called > 0, total / _MINUTE_US, np.nan)
 
 
 def per_staff(
@@ -785,66 +1003,71 @@ def per_staff(
     serving), staffed time = sum of ``end − start`` of that staff member's rows.
     ``utilisation`` = busy_min / staffed_min.
     """
-    lf = with_group_columns(as_counter_log(log), by)
-    names = lf.collect_schema().names()
-    day_keys = _day_keys(names)
 
-    def table(part: pl.LazyFrame) -> pl.LazyFrame:
-        tickets = (
-            _ticket_lazy(part, 15.0)
-            .filter(pl.col("staff_id").is_not_null())
-            .with_columns(pl.col("staff_id", "counter_id").cast(pl.Categorical))
+    def table(part: pl.DataFrame) -> pl.DataFrame:
+        t = _ticket_arrays(part)
+        t.compute(["staff", "counter"], ["_times", "day", "flags", "served_service"])
+        codes, staff = t.staff
+        k = staff.len()
+        mask = t.staff_set
+        counter_codes, counters = t.counter
+        k_counter = max(counters.len(), 1)
+        day_codes, k_day = t.day
+        pair, k_pairs, staff_of_pair, counter_of_pair = _pairs(
+            codes, counter_codes, k, k_counter, mask
         )
-        stats = tickets.group_by("staff_id").agg(
-            _days_expr(names),
-            pl.col("called").sum().cast(pl.Int64).alias("calls"),
-            pl.col("served").sum().cast(pl.Int64).alias("cases"),
-            pl.col("no_show").sum().cast(pl.Int64).alias("no_shows"),
-            pl.col("service_min").sum().alias("busy_min"),
-            pl.col("service_min").filter(pl.col("served")).mean().alias("service_min_mean"),
+        names = counters.to_list()
+        lists: list[list[str]] = [[] for _ in range(k)]
+        for p in np.flatnonzero(np.bincount(pair, minlength=k_pairs + 1)[:k_pairs]).tolist():
+            name = names[counter_of_pair[p]]
+            if name is not None:
+                lists[staff_of_pair[p]].append(name)
+        staff_day, k_days, staff_of_day, _ = _pairs(codes, day_codes, k, k_day, mask)
+        worked = np.flatnonzero(np.bincount(staff_day, minlength=k_days + 1)[:k_days])
+        days = np.bincount(staff_of_day[worked], minlength=k)[:k]
+        # rows without a staff member have the last code (null), dropped below
+        flags = gs.flag_table(codes, k, t.flags)
+        calls, cases, no_shows, served_n = (
+            gs.flag_count(flags, bits)
+            for bits in (F_CALLED, F_SERVED, F_NO_SHOW, F_SERVED | F_SERVICED)
         )
-        counters = (
-            tickets.group_by(["staff_id", "counter_id"])
-            .agg(pl.len())
-            .group_by("staff_id")
-            .agg(pl.col("counter_id").cast(pl.String).sort().str.join(" ").alias("counters"))
-        )
-        stats = stats.join(counters, on="staff_id", how="left")
+        busy = gs.group_sum(codes, t.service, k) / _MINUTE_US
+        built = pl.DataFrame(
+            {
+                "staff_id": staff.cast(pl.String),
+                "counters": pl.Series([" ".join(x) for x in lists], dtype=pl.String),
+                "days": pl.Series(days, dtype=pl.Int64),
+                "calls": pl.Series(calls, dtype=pl.Int64),
+                "cases": pl.Series(cases, dtype=pl.Int64),
+                "no_shows": pl.Series(no_shows, dtype=pl.Int64),
+                "busy_min": pl.Series(busy, dtype=pl.Float64),
+                "service_min_mean": _mean_or_null(
+                    gs.group_sum(codes, t.served_service, k), served_n, _MINUTE_US
+                ),
+            }
+        ).filter(pl.col("staff_id").is_not_null())
         if roster is None:
-            staffed = (
-                tickets.filter(pl.col("called"))
-                .group_by(["staff_id", *day_keys])
-                .agg(
-                    pl.col("called_at").min().alias("first"),
-                    pl.col("left_at").max().alias("last"),
-                )
-                .group_by("staff_id")
-                .agg(_minutes("last", "first").sum().alias("staffed_min"))
-            )
+            staffed = pl.DataFrame(
+                {
+                    "staff_id": staff.cast(pl.String),
+                    "staffed_min": pl.Series(
+                        _staffed_minutes(t, staff_day, k_days, staff_of_day, k), dtype=pl.Float64
+                    ),
+                }
+            ).with_columns(pl.col("staffed_min").fill_nan(None))
         else:
-            staffed = _roster_minutes(roster, part, by)
+            part_lf = with_group_columns(part.lazy(), by)
+            staffed = _roster_minutes(roster, part_lf, by).collect()
         return (
-            stats.with_columns(pl.col("staff_id").cast(pl.String))
-            .join(
+            built.join(
                 staffed.with_columns(pl.col("staff_id").cast(pl.String)), on="staff_id", how="left"
             )
             .with_columns(utilisation=pl.col("busy_min") / pl.col("staffed_min"))
-            .select(
-                "staff_id",
-                "counters",
-                "days",
-                "calls",
-                "cases",
-                "no_shows",
-                "busy_min",
-                "service_min_mean",
-                "staffed_min",
-                "utilisation",
-            )
+            .select(list(_STAFF_SCHEMA))
             .sort("staff_id")
         )
 
-    return _by_group(lf, by, table)
+    return _each_part(_log_frame(log), by, table)
 
 
 def _roster_minutes(roster: Frame, part: pl.LazyFrame, by: Sequence[str]) -> pl.LazyFrame:

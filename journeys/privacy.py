@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import itertools
 import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -265,6 +267,8 @@ def _sipround(
 
 
 _CHUNK = 16384  # rows hashed together: keeps the state vectors in the CPU cache
+_PARALLEL_ROWS = 200_000  # a column this long or longer is hashed by two threads
+_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def _siphash_blocks(words: np.ndarray, length: int, k0: int, k1: int) -> np.ndarray:
@@ -280,24 +284,38 @@ def _siphash_blocks(words: np.ndarray, length: int, k0: int, k1: int) -> np.ndar
     tail = _U((length & 0xFF) << 56)
     columns = [np.ascontiguousarray(words[:, j]) for j in range(blocks)]
     columns[-1] |= tail
-    for lo in range(0, n, _CHUNK):
-        hi = min(n, lo + _CHUNK)
-        size = hi - lo
-        v0, v1, v2, v3 = (np.full(size, x, dtype=_U) for x in init)
-        t = np.empty(size, dtype=_U)
-        for col in columns:
-            m = col[lo:hi]
-            v3 ^= m
-            _sipround(v0, v1, v2, v3, t)
-            _sipround(v0, v1, v2, v3, t)
-            v0 ^= m
-        v2 ^= _U(0xFF)
-        for _ in range(4):
-            _sipround(v0, v1, v2, v3, t)
-        v0 ^= v1
-        v0 ^= v2
-        v0 ^= v3
-        out[lo:hi] = v0
+
+    def hash_rows(first: int, last: int) -> None:
+        with np.errstate(over="ignore"):
+            for lo in range(first, last, _CHUNK):
+                hi = min(last, lo + _CHUNK)
+                size = hi - lo
+                v0, v1, v2, v3 = (np.full(size, x, dtype=_U) for x in init)
+                t = np.empty(size, dtype=_U)
+                for col in columns:
+                    m = col[lo:hi]
+                    v3 ^= m
+                    _sipround(v0, v1, v2, v3, t)
+                    _sipround(v0, v1, v2, v3, t)
+                    v0 ^= m
+                v2 ^= _U(0xFF)
+                for _ in range(4):
+                    _sipround(v0, v1, v2, v3, t)
+                v0 ^= v1
+                v0 ^= v2
+                v0 ^= v3
+                out[lo:hi] = v0
+
+    # numpy lets go of the interpreter inside each operation: two threads hash the two halves
+    # of a long column side by side (each row's hash is the same either way)
+    workers = min(_WORKERS, max(1, n // _PARALLEL_ROWS))
+    if workers == 1:
+        hash_rows(0, n)
+        return out
+    cut = [(n * i // workers) // _CHUNK * _CHUNK for i in range(workers)] + [n]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for done in [pool.submit(hash_rows, a, b) for a, b in itertools.pairwise(cut)]:
+            done.result()
     return out
 
 
@@ -379,18 +397,23 @@ def pseudonymise(series: pl.Series, salt: str | None = None) -> pl.Series:
     cache-sized chunks — no Python loop over values.
     """
     key = _key_from_salt(resolve_salt(salt))
-    text = series.cast(pl.String).str.strip_chars()
-    # A visit's tickets usually sit next to each other: hash each run of equal keys once.
+    text = series.cast(pl.String)
+    # A visit's tickets usually sit next to each other: hash each run of equal keys once
+    # (two runs of one key, e.g. " V1" then "V1", simply give the same pseudonym twice).
     new_run = text.ne_missing(text.shift(1)).to_numpy().copy()
     if new_run.size:
         new_run[0] = True
-    runs = int(new_run.sum())
+    runs = int(np.count_nonzero(new_run))
     if runs * 4 < text.len() * 3:
-        hashed = siphash24(text.filter(pl.Series(new_run)), key)
-        run_of_row = np.cumsum(new_run, dtype=np.intp) - 1
-        codes = _hex16(hashed[run_of_row], series.name)
-    else:
-        codes = _hex16(siphash24(text, key), series.name)
+        firsts = text.filter(pl.Series(new_run)).str.strip_chars()
+        codes = _pseudonyms(firsts, key, series.name)
+        return codes.gather(np.cumsum(new_run, dtype=np.int64) - 1).alias(series.name)
+    return _pseudonyms(text.str.strip_chars(), key, series.name)
+
+
+def _pseudonyms(text: pl.Series, key: bytes, name: str) -> pl.Series:
+    """The pseudonym of each (stripped) key; null stays null."""
+    codes = _hex16(siphash24(text, key), name)
     if text.null_count():
         codes = pl.select(pl.when(text.is_null()).then(None).otherwise(codes)).to_series()
-    return codes.alias(series.name)
+    return codes.alias(name)

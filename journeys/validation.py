@@ -150,6 +150,27 @@ def _text(col: str) -> pl.Expr:
     return pl.when(t.str.len_bytes() == 0).then(None).otherwise(t)
 
 
+_FEW_VALUES = 1000  # a text column with fewer distinct values in its first rows is checked whole
+
+
+def _clean_already(column: pl.Series) -> bool:
+    """True when stripping ``column`` and reading empty text as null would change nothing.
+
+    Checked on the distinct values, for columns with few of them (counters, staff, procedure
+    codes): far cheaper than stripping every row. Columns of mostly distinct values (ticket
+    numbers) are simply stripped."""
+    if column.dtype != pl.String:
+        return False
+    head = column.head(10 * _FEW_VALUES)
+    if head.n_unique() >= _FEW_VALUES:
+        return False
+    distinct = column.drop_nulls().unique()
+    return not bool(
+        (distinct.str.strip_chars().str.len_bytes() != distinct.str.len_bytes()).any()
+        or (distinct.str.len_bytes() == 0).any()
+    )
+
+
 def _quote(col: str) -> pl.Expr:
     """The raw value for a message: quoted, cut to 40 characters."""
     t = pl.col(col).cast(pl.String)
@@ -198,6 +219,8 @@ def _parse_columns(
                 exprs.append(
                     pl.when(text.str.len_bytes() == 0).then(None).otherwise(text).alias(name)
                 )
+            elif _clean_already(col):
+                exprs.append(pl.col(name))
             else:
                 # stripped text, empty → null (``replace`` avoids a second copy of the column)
                 text = pl.col(name).cast(pl.String).str.strip_chars()
