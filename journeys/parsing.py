@@ -52,6 +52,11 @@ def _clean(series: pl.Series) -> pl.Series:
 
 
 def _sample(text: pl.Series, n: int = 500) -> pl.Series:
+    """The first ``n`` non-null values (looked for in the first rows before the whole column:
+    dropping the nulls of a long column copies all of it)."""
+    first = text.head(20 * n).drop_nulls().head(n)
+    if first.len() == n or text.len() <= 20 * n:
+        return first
     return text.drop_nulls().head(n)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,22 +154,30 @@ def _text(col: str) -> pl.Expr:
 _FEW_VALUES = 1000  # a text column with fewer distinct values in its first rows is checked whole
 
 
-def _clean_already(column: pl.Series) -> bool:
-    """True when stripping ``column`` and reading empty text as null would change nothing.
+def _clean_columns(frame: pl.DataFrame, names: Sequence[str]) -> set[str]:
+    """The text columns of ``names`` that stripping and reading empty text as null would not
+    change.
 
     Checked on the distinct values, for columns with few of them (counters, staff, procedure
-    codes): far cheaper than stripping every row. Columns of mostly distinct values (ticket
-    numbers) are simply stripped."""
-    if column.dtype != pl.String:
-        return False
-    head = column.head(10 * _FEW_VALUES)
-    if head.n_unique() >= _FEW_VALUES:
-        return False
-    distinct = column.drop_nulls().unique()
-    return not bool(
-        (distinct.str.strip_chars().str.len_bytes() != distinct.str.len_bytes()).any()
-        or (distinct.str.len_bytes() == 0).any()
-    )
+    codes): far cheaper than stripping every row, and the columns' distinct values are found
+    in one parallel pass. Columns of mostly distinct values (ticket numbers) are simply
+    stripped."""
+    few = [
+        name
+        for name in names
+        if frame.get_column(name).dtype == pl.String
+        and frame.get_column(name).head(10 * _FEW_VALUES).n_unique() < _FEW_VALUES
+    ]
+    if not few:
+        return set()
+    distinct = frame.select(pl.col(name).unique().drop_nulls().implode() for name in few)
+    clean = set()
+    for name in few:
+        values = distinct.get_column(name).explode()
+        changed = (values.str.strip_chars().str.len_bytes() != values.str.len_bytes()).any()
+        if not (changed or (values.str.len_bytes() == 0).any()):
+            clean.add(name)
+    return clean
 
 
 def _quote(col: str) -> pl.Expr:
@@ -198,6 +207,16 @@ def _parse_columns(
     present = set(frame.columns)
     has_date = "date" in present
     exprs: list[pl.Expr] = []
+    clean = _clean_columns(
+        frame,
+        [
+            f.name
+            for f in schema.fields()
+            if f.name in present
+            and f.dtype == pl.String
+            and not (f.pseudonymised or f.isin is not None)
+        ],
+    )
     if has_date:
         exprs.append(fast_date_expr(frame.get_column("date"), mapping.date_format).alias("__date"))
     for f in schema.fields():
@@ -219,7 +238,7 @@ def _parse_columns(
                 exprs.append(
                     pl.when(text.str.len_bytes() == 0).then(None).otherwise(text).alias(name)
                 )
-            elif _clean_already(col):
+            elif name in clean:
                 exprs.append(pl.col(name))
             else:
                 # stripped text, empty → null (``replace`` avoids a second copy of the column)
@@ -634,14 +653,45 @@ def validate_frame(
         )
 
     # privacy first: nothing below may see a raw key or an unmasked number
-    if kind == "counter-log":
-        if "visit_id" not in data.columns and "ticket_id" in data.columns:
-            data = data.with_columns(visit_id=pl.col("ticket_id"))
-            all_notes.append(
-                "no visit column: each ticket counted as its own visit (来庁者番号なし: 1枚=1来庁)"
-            )
-        if "visit_id" in data.columns:
-            data = data.with_columns(pseudonymise(data.get_column("visit_id"), salt))
+    if kind == "counter-log" and "visit_id" not in data.columns and "ticket_id" in data.columns:
+        data = data.with_columns(visit_id=pl.col("ticket_id"))
+        all_notes.append(
+            "no visit column: each ticket counted as its own visit (来庁者番号なし: 1枚=1来庁)"
+        )
+    pseudonyms: Future[pl.Series] | None = None
+    columns = data.columns
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="madoguchi-pseudonyms")
+    if kind == "counter-log" and "visit_id" in data.columns:
+        # the keys are hashed while the other columns are read (numpy and polars release the
+        # GIL); the raw keys leave the frame now, their pseudonyms join it before any check
+        pseudonyms = hashing.submit(pseudonymise, data.get_column("visit_id"), salt)
+        data = data.drop("visit_id")
+    try:
+        return _validate_parts(
+            data, kind, schema, mapping, catalog_counters, source, rows_in, pseudonyms, columns,
+            tuple(dropped_columns), all_notes,
+        )  # fmt: skip
+    finally:
+        hashing.shutdown(wait=True, cancel_futures=True)
+
+
+def _validate_parts(
+    data: pl.DataFrame,
+    kind: FrameKind,
+    schema: type[FrameSchema],
+    mapping: Mapping,
+    catalog_counters: Iterable[str] | None,
+    source: str,
+    rows_in: int,
+    pseudonyms: Future[pl.Series] | None,
+    columns: Sequence[str],
+    dropped_columns: tuple[str, ...],
+    all_notes: list[str],
+) -> IngestResult:
+    """Mask free text, read every column, join the visit pseudonyms, then check the rows.
+
+    ``columns``: the frame's columns before the visit keys left it (their order is kept).
+    """
     masked = 0
     for f in schema.fields():
         if f.free_text and f.name in data.columns and data.schema[f.name] == pl.String:
@@ -659,6 +709,17 @@ def validate_frame(
     ).alias("__called_raw_empty")
     data = data.with_columns(called_raw_empty)
     parsed = _parse_columns(data, schema, kind, mapping, all_notes)
+    if pseudonyms is not None:
+        visit = pseudonyms.result()  # never empty text: null or 16 hex characters
+        data = data.with_columns(visit)
+        parsed = parsed.with_columns(
+            visit.alias(_raw("visit_id")), visit.is_not_null().alias("__set_visit_id"), visit
+        )
+        present.add("visit_id")
+        # the raw columns in the file's order (the quarantine file lists them so)
+        head = [c if c.startswith("__") else _raw(c) for c in columns]
+        head = [c for c in head if c in parsed.columns]
+        parsed = parsed.select(head + [c for c in parsed.columns if c not in set(head)])
     rules = _field_rules(schema, present, dict(data.schema))
     if kind == "survey" and "minutes" not in present and {"started_at", "ended_at"} <= present:
         parsed, step_rules = _survey_minutes_from_times(data, parsed, mapping, all_notes)
@@ -684,7 +745,7 @@ def validate_frame(
             Rule("too_many_fields", "*", pl.col("__extra").fill_null(False),
                  pl.lit("the row has more fields than the header"))
         )  # fmt: skip
-    return _split(parsed, schema, rules, rows_in, source, tuple(dropped_columns), all_notes)
+    return _split(parsed, schema, rules, rows_in, source, dropped_columns, all_notes)
 
 
 def _split(
