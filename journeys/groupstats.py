@@ -19,6 +19,7 @@ import numpy as np
 __all__ = [
     "Ranked",
     "RankedGroups",
+    "first_of_pair",
     "flag_count",
     "flag_table",
     "group_count",
@@ -241,3 +242,14 @@ class RankedGroups:
         assert key is not None
         passing = test(self._value(key % span))
         return np.bincount(key[passing] // span, minlength=self.k)[: self.k].astype(_I64)
+
+
+def first_of_pair(visit: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """True on the first ticket of each (visit, counter) pair, found by sorting (any visit length)."""
+    n = visit.size
+    order = np.lexsort((np.arange(n), code, visit))
+    v, c = visit[order], code[order]
+    new = np.r_[True, (v[1:] != v[:-1]) | (c[1:] != c[:-1])]
+    first = np.zeros(n, dtype=bool)
+    first[order[new]] = True
+    return first

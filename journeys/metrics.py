@@ -356,17 +356,6 @@ def ticket_table(log: Frame, *, service_target_min: float = 15.0) -> pl.DataFram
     return _ticket_lazy(as_counter_log(log), service_target_min).collect()
 
 
-def _first_of_pair_sorted(visit: np.ndarray, code: np.ndarray) -> np.ndarray:
-    """True on the first ticket of each (visit, counter) pair, by sorting (long visits)."""
-    n = visit.size
-    order = np.lexsort((np.arange(n), code, visit))
-    v, c = visit[order], code[order]
-    new = np.r_[True, (v[1:] != v[:-1]) | (c[1:] != c[:-1])]
-    first = np.zeros(n, dtype=bool)
-    first[order[new]] = True
-    return first
-
-
 def _first_of_pair_expr(longest: int) -> pl.Expr:
     """True on the first ticket of each (visit, counter) pair of a visit-sorted log whose
     longest visit has ``longest`` tickets: compare with the tickets just before it."""
@@ -448,9 +437,7 @@ def _visit_frame(
     )
     last_us = np.maximum.reduceat(t["left_us"].to_numpy(), starts) if n else np.zeros(0, np.int64)
     pair = t["pair"].to_numpy()
-    first_pair = (
-        pair if short else _first_of_pair_sorted(visit.astype(np.int64), pair.astype(np.int64))
-    )
+    first_pair = pair if short else gs.first_of_pair(visit.astype(np.int64), pair.astype(np.int64))
     out["tickets"] = np.diff(np.r_[starts, n]).astype(np.int64)
     out["counters"] = (
         np.add.reduceat(first_pair.astype(np.int64), starts) if n else np.zeros(0, np.int64)

@@ -435,9 +435,4 @@ class TicketArrays:
             for lag in range(1, longest):
                 repeat[lag:] |= pair[lag:] == pair[:-lag]
             return ~repeat
-        order = np.lexsort((np.arange(n), counter, visit))
-        v, c = visit[order], counter[order]
-        new = np.r_[True, (v[1:] != v[:-1]) | (c[1:] != c[:-1])]
-        first = np.zeros(n, dtype=bool)
-        first[order[new]] = True
-        return first
+        return gs.first_of_pair(visit, counter)
