@@ -8,9 +8,11 @@ Three safeguards, applied on read before anything is validated, written or print
 * **free text is masked** — 12-digit My Numbers (valid check digit; also written 1234-5678-9012
   or with spaces) and phone numbers inside survey pain points or any kept text become
   ``[個人番号]`` / ``[電話番号]``;
-* **visit and resident keys are pseudonymised** — replaced by a salted keyed hash (SipHash-2-4,
-  16 hex characters) computed vectorised with numpy, so ten million tickets take about a second.
-  The same salt gives the same pseudonym on every read (raw export or canonical Parquet alike).
+* **visit and resident keys are pseudonymised** — replaced by a salted keyed hash (SipHash-2-4)
+  written ``v_`` + 16 lowercase hex characters (:data:`PSEUDONYM_PREFIX`; never all digits, never
+  read as a number by a spreadsheet), computed vectorised with numpy, so ten million tickets take
+  about a second. The same salt gives the same pseudonym on every read, and a key that is already
+  a pseudonym (a re-imported quarantine file or canonical Parquet) is kept as it is.
 
 The salt comes from the ``salt`` argument, else the environment variable ``MADOGUCHI_SALT``,
 else :data:`DEFAULT_SALT` — which is **not secret**: set ``MADOGUCHI_SALT`` for real data.
@@ -37,6 +39,8 @@ __all__ = [
     "MASK_MY_NUMBER",
     "MASK_PHONE",
     "PERSONAL_HEADERS",
+    "PSEUDONYM_PREFIX",
+    "PSEUDONYM_REGEX",
     "find_personal_columns",
     "is_personal_header",
     "is_valid_my_number",
@@ -53,6 +57,10 @@ __all__ = [
 DEFAULT_SALT = "madoguchi-default-salt-not-secret-set-MADOGUCHI_SALT"
 MASK_MY_NUMBER = "[個人番号]"
 MASK_PHONE = "[電話番号]"
+#: Every pseudonym starts with this prefix, followed by 16 lowercase hex characters.
+PSEUDONYM_PREFIX = "v_"
+#: A whole value that is already a pseudonym (kept as it is on a second read).
+PSEUDONYM_REGEX = r"^v_[0-9a-f]{16}$"
 
 #: Header words that mark a column as personal data (compared after NFKC, lower case,
 #: spaces/underscores/hyphens removed). A header is personal when it equals one of these or
@@ -377,10 +385,15 @@ def _key_from_salt(salt: str) -> bytes:
 
 
 def _hex16(hashed: np.ndarray, name: str) -> pl.Series:
-    """64-bit hashes as 16 lowercase hex characters, built as one Arrow string buffer."""
+    """64-bit hashes as ``v_`` + 16 lowercase hex characters, built as one Arrow string buffer."""
     n = len(hashed)
-    data = binascii.hexlify(hashed.astype(">u8").tobytes())
-    offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int64)
+    width = len(PSEUDONYM_PREFIX) + 16
+    hexed = np.frombuffer(binascii.hexlify(hashed.astype(">u8").tobytes()), dtype=np.uint8)
+    cells = np.empty((n, width), dtype=np.uint8)
+    cells[:, : len(PSEUDONYM_PREFIX)] = np.frombuffer(PSEUDONYM_PREFIX.encode(), dtype=np.uint8)
+    cells[:, len(PSEUDONYM_PREFIX) :] = hexed.reshape(n, 16)
+    data = cells.tobytes()
+    offsets = np.arange(0, width * n + 1, width, dtype=np.int64)
     array = pa.Array.from_buffers(
         pa.large_string(), n, [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)]
     )
@@ -390,14 +403,31 @@ def _hex16(hashed: np.ndarray, name: str) -> pl.Series:
 
 
 def pseudonymise(series: pl.Series, salt: str | None = None) -> pl.Series:
-    """Replace visit/resident keys by salted pseudonyms (16 lowercase hex characters).
+    """Replace visit/resident keys by salted pseudonyms (``v_`` + 16 lowercase hex characters).
 
     Keys are stripped of surrounding spaces first, so ``" V001"`` and ``"V001"`` give the same
-    pseudonym; nulls stay null. Vectorised: numpy SipHash-2-4 keyed with the salt, in
-    cache-sized chunks — no Python loop over values.
+    pseudonym; nulls stay null; a key that is already a pseudonym (a re-imported quarantine
+    file) is kept, so its visit is not split from the same visit's other tickets. Vectorised:
+    numpy SipHash-2-4 keyed with the salt, in cache-sized chunks — no Python loop over values.
     """
     key = _key_from_salt(resolve_salt(salt))
     text = series.cast(pl.String)
+    if text.str.contains(PSEUDONYM_PREFIX, literal=True).any():  # cheap test first
+        already = text.str.strip_chars().str.contains(PSEUDONYM_REGEX).fill_null(False)
+    else:
+        already = pl.Series([False])
+    if already.any():
+        hashed = _pseudonyms_of_runs(text, key, series.name)
+        kept = pl.select(
+            pl.when(already).then(text.str.strip_chars()).otherwise(hashed)
+        ).to_series()
+        return kept.alias(series.name)
+    return _pseudonyms_of_runs(text, key, series.name)
+
+
+def _pseudonyms_of_runs(text: pl.Series, key: bytes, name: str) -> pl.Series:
+    """Pseudonyms of every key, each run of equal keys hashed once."""
+    series = text.alias(name)
     # A visit's tickets usually sit next to each other: hash each run of equal keys once
     # (two runs of one key, e.g. " V1" then "V1", simply give the same pseudonym twice).
     new_run = text.ne_missing(text.shift(1)).to_numpy().copy()

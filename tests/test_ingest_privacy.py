@@ -5,6 +5,7 @@ reconciliation holds and no personal value reaches any output (frames, quarantin
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import polars as pl
@@ -57,10 +58,19 @@ def test_siphash_reference_vector_and_pseudonyms() -> None:
     assert [int(x) for x in got] == [0x726FDB47DD0E0E31, 0xA129CA6149BE45E5]
     s = pl.Series("visit_id", ["V1", " V1", None, "V2"])
     a = pseudonymise(s, "salt-a").to_list()
-    assert a[0] == a[1] and a[2] is None and a[0] != a[3] and len(a[0]) == 16
+    assert a[0] == a[1] and a[2] is None and a[0] != a[3] and re.fullmatch(r"v_[0-9a-f]{16}", a[0])
     assert pseudonymise(s, "salt-b").to_list()[0] != a[0]
     long = pl.Series(["x" * n for n in range(0, 40)])
     assert pseudonymise(long, "k").n_unique() == 40  # every block-length bucket hashed
+
+
+def test_a_pseudonym_read_again_is_kept_so_a_visit_is_not_split() -> None:
+    first = pseudonymise(pl.Series(["V1", "V2", "V1"]), "salt-a")
+    mixed = pl.Series([first[0], " " + first[1], "V1", None, "v_0123"])
+    again = pseudonymise(mixed, "salt-a").to_list()
+    assert again[:3] == [first[0], first[1], first[0]]  # kept, and equal to a fresh hash
+    assert again[3] is None and again[4] != "v_0123" and again[4].startswith("v_")
+    assert not any(v.isdigit() or v[0] == "e" for v in again if v)
 
 
 def test_salt_resolution(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -148,7 +148,7 @@ def test_visit_ids_are_pseudonymised_the_same_way_as_the_privacy_module() -> Non
     result = validate_counter_log(frame, salt="pepper")
     expected = pseudonymise(pl.Series(["V1", "V2"]), "pepper").to_list()
     assert result.accepted["visit_id"].to_list() == expected
-    assert all(len(v) == 16 and int(v, 16) >= 0 for v in expected)
+    assert all(len(v) == 18 and v.startswith("v_") and int(v[2:], 16) >= 0 for v in expected)
 
 
 def test_missing_required_column_is_an_input_error() -> None:
