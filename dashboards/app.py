@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboards.i18n import t
+from dashboards.shell import LANG_PARAM, document_language_script, favicon, language_from_query
 
 __all__ = ["PAGES", "main"]
 
@@ -31,24 +32,36 @@ def _remember_language() -> None:
     st.session_state["lang"] = st.session_state["lang_choice"]
 
 
+def _choose_language() -> str:
+    """The language of this run: the session's, else the address bar's (``?lang=``), else
+    Japanese; written back to the address bar so a reload or a shared link keeps it, and to
+    the document (``<html lang>``)."""
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = language_from_query(st.query_params)
+    lang = str(st.session_state["lang"])
+    if st.query_params.get(LANG_PARAM) != lang:
+        st.query_params[LANG_PARAM] = lang
+    st.sidebar.radio(
+        "言語 / Language",
+        ["ja", "en"],
+        index=0 if lang == "ja" else 1,
+        format_func=lambda code: "日本語" if code == "ja" else "English",
+        key="lang_choice",
+        horizontal=True,
+        on_change=_remember_language,
+    )
+    st.sidebar.html(document_language_script(lang), unsafe_allow_javascript=True)
+    return lang
+
+
 def main() -> None:
     """Page config, language switch in the sidebar, then run the chosen page.
 
     Page titles are bilingual and fixed, so switching the language never changes the set
     of pages (which would restart the navigation).
     """
-    st.set_page_config(page_title="Madoguchi", page_icon=":material/storefront:", layout="wide")
-    st.session_state.setdefault("lang", "ja")
-    lang = str(st.session_state["lang"])
-    st.sidebar.radio(
-        "言語 / Language",
-        ["ja", "en"],
-        index=0 if st.session_state["lang"] == "ja" else 1,
-        format_func=lambda code: "日本語" if code == "ja" else "English",
-        key="lang_choice",
-        horizontal=True,
-        on_change=_remember_language,
-    )
+    st.set_page_config(page_title="Madoguchi", page_icon=favicon(), layout="wide")
+    lang = _choose_language()
     upload = st.session_state.get("uploaded_study")
     if upload:
         st.sidebar.caption(f"{t('uploaded_data', lang)}: {Path(upload).name}")

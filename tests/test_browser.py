@@ -1,6 +1,8 @@
 """End-to-end in a real headless chromium (Debian's, never a downloaded one): the dashboard
-served by ``streamlit run`` renders its overview cards without an error box, and the offline
-report renders every plotly figure with the network cut off."""
+served by ``streamlit run`` renders its overview cards without an error box; every page, in
+both languages, asks nothing of any host but the dashboard's own server and declares its
+language in ``<html lang>``; and the offline report renders every plotly figure with the
+network cut off. Screenshots at 1024 px are kept in ``reports/screenshots/``."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,6 +31,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = REPORTS_DIR / "screenshots"
+#: Generous: a page may simulate before it settles, on 2 cores shared with other jobs.
+PAGE_TIMEOUT_MS = 240_000
 
 pytestmark = [
     pytest.mark.browser,
@@ -81,6 +86,18 @@ def server() -> Iterator[str]:
             proc.kill()
 
 
+def settle(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the page's script has finished and every plotly chart has drawn."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        state="attached", timeout=PAGE_TIMEOUT_MS
+    )
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every(c => c.querySelector('.main-svg'))""",
+        timeout=PAGE_TIMEOUT_MS,
+    )
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
@@ -100,7 +117,7 @@ def test_dashboard_overview_renders(server: str, browser) -> None:  # type: igno
     metrics = page.locator(f"[{CARD_ATTRIBUTE}]")
     # 7 observed cards, then 7 simulated cards (the server built them before listening)
     metrics.nth(13).wait_for(state="visible", timeout=150_000)
-    page.wait_for_timeout(1500)
+    settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert metrics.count() == 14
     text = page.locator('[data-testid="stMain"]').inner_text()
@@ -112,7 +129,55 @@ def test_dashboard_overview_renders(server: str, browser) -> None:  # type: igno
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Madoguchi workbench").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+    page.wait_for_function("document.documentElement.lang === 'en'", timeout=60_000)
+    # the language is in the address, so a reload keeps it
+    page.wait_for_url(re.compile(r"[?&]lang=en"), timeout=60_000)
+    page.reload(wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Madoguchi workbench").wait_for(timeout=60_000)
     page.close()
+
+
+#: (url path, title key) of every page, in navigation order.
+PAGE_PATHS = (
+    ("", "app_title"),
+    ("journeys", "page_journeys"),
+    ("counter-logs", "page_counter_logs"),
+    ("floor", "page_floor"),
+    ("scenario-lab", "page_lab"),
+)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_page_stays_on_the_server_and_declares_its_language(  # type: ignore[no-untyped-def]
+    server: str, browser, lang: str
+) -> None:
+    from dashboards.i18n import t
+
+    host = urlsplit(server).netloc
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
+    page = context.new_page()
+    page.on("websocket", lambda socket: requested.append(socket.url))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for path, title_key in PAGE_PATHS:
+        page.goto(f"{server}/{path}?lang={lang}", wait_until="domcontentloaded")
+        title = t(title_key, lang)
+        page.get_by_role("heading", name=title).first.wait_for(timeout=PAGE_TIMEOUT_MS)
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        page.wait_for_function(
+            f"document.documentElement.lang === '{lang}'", timeout=PAGE_TIMEOUT_MS
+        )
+        name = path or "overview"
+        page.screenshot(path=str(SCREENSHOTS / f"{name}_{lang}_1024.png"), full_page=True)
+    outside = sorted(
+        {url for url in requested if urlsplit(url).scheme in {"http", "https", "ws", "wss"}}
+        - {url for url in requested if urlsplit(url).netloc == host}
+    )
+    assert outside == [], f"requests to other hosts: {outside}"
+    assert any(urlsplit(url).path.startswith("/media/") for url in requested), "local favicon"
+    context.close()
 
 
 def test_report_renders_offline(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
