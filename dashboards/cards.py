@@ -13,8 +13,9 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from dashboards.figures.overview import LOWER_IS_BETTER, KpiCard
+from dashboards.figures.overview import KpiCard
 from dashboards.i18n import t
+from journeys.kpi_registry import better
 
 __all__ = ["CARD_ATTRIBUTE", "card_html", "cards_html", "verdict_colour"]
 
@@ -37,9 +38,10 @@ def verdict_colour(card: KpiCard) -> str | None:
     """The colour of the difference: green (better), red (worse), None (CI spans zero)."""
     if not card.significant:
         return None
-    lower = card.kpi in LOWER_IS_BETTER
-    better = card.difference < 0 if lower else card.difference > 0
-    return _GOOD if better else _BAD
+    good = better(card.kpi, card.difference)
+    if good is None:
+        return None
+    return _GOOD if good else _BAD
 
 
 def card_html(card: KpiCard, lang: str) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from journeys import kpi_registry as registry
+
 __all__ = [
     "ACTION_COLOURS",
     "DEFAULT_LANG",
-    "KPI_UNITS",
     "LABELS",
     "LANGS",
     "Lang",
@@ -198,45 +199,6 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "no_data": ("表示するデータがありません", "No data to show"),
 }
 
-#: KPI name -> (Japanese label, English label, unit, number format).
-_KPI_LABELS: Final[dict[str, tuple[str, str]]] = {
-    "visits": ("来庁者数", "Visits"),
-    "tickets": ("発券数", "Tickets"),
-    "counters_per_visit_mean": ("1来庁あたりの窓口数", "Counters per visit"),
-    "wait_min_mean": ("平均待ち時間", "Mean wait"),
-    "wait_min_p90": ("待ち時間（90%点）", "Wait, 90th percentile"),
-    "time_in_hall_min_mean": ("庁舎内の滞在時間", "Time in hall"),
-    "service_level": ("サービスレベル（15分以内）", "Service level (≤ 15 min)"),
-    "no_show_share": ("不在の割合", "No-show share"),
-    "abandon_share": ("途中離脱の割合", "Abandon share"),
-    "forms_written_per_visit": ("1来庁あたりの記入書類", "Forms written per visit"),
-    "staff_busy_min": ("職員の対応時間", "Staff serving time"),
-    "staff_hours": ("職員時間（窓口＋バックオフィス）", "Staff hours (counter + back office)"),
-    "walking_m_per_visit": ("1来庁あたりの歩行距離", "Walking per visit"),
-    "writing_min_per_visit": ("1来庁あたりの記入時間", "Writing time per visit"),
-}
-
-#: KPI name -> (unit ja, unit en, decimals, is a share shown in %).
-KPI_UNITS: Final[dict[str, tuple[str, str, int, bool]]] = {
-    "visits": ("人", "visits", 0, False),
-    "tickets": ("枚", "tickets", 0, False),
-    "counters_per_visit_mean": ("か所", "counters", 2, False),
-    "wait_min_mean": ("分", "min", 1, False),
-    "wait_min_p90": ("分", "min", 1, False),
-    "time_in_hall_min_mean": ("分", "min", 1, False),
-    "service_level": ("%", "%", 1, True),
-    "no_show_share": ("%", "%", 1, True),
-    "abandon_share": ("%", "%", 1, True),
-    "forms_written_per_visit": ("枚", "forms", 2, False),
-    "staff_busy_min": ("時間", "h", 0, False),  # shown in hours (see _SCALE)
-    "staff_hours": ("時間", "h", 1, False),
-    "walking_m_per_visit": ("m", "m", 0, False),
-    "writing_min_per_visit": ("分", "min", 1, False),
-}
-
-#: KPIs stored in one unit and shown in another (staff minutes are read as hours).
-_SCALE: Final[dict[str, float]] = {"staff_busy_min": 1.0 / 60.0}
-
 _ACTIONS: Final[dict[str, tuple[str, str]]] = {
     "walk": ("移動", "Walk"),
     "wait": ("待ち", "Wait"),
@@ -282,9 +244,8 @@ def t(key: str, lang: str = DEFAULT_LANG, **fields: object) -> str:
 
 
 def kpi_label(kpi: str, lang: str = DEFAULT_LANG) -> str:
-    """Readable name of a KPI of ``journeys.metrics`` (the KPI name itself if unknown)."""
-    pair = _KPI_LABELS.get(kpi)
-    return _pick(pair, lang) if pair else kpi
+    """Readable name of a KPI, from :mod:`journeys.kpi_registry` (unknown → ``KeyError``)."""
+    return registry.label(kpi, lang)
 
 
 def action_label(action: str, lang: str = DEFAULT_LANG) -> str:
@@ -302,17 +263,5 @@ def scenario_label(scenario: str, lang: str = DEFAULT_LANG) -> str:
 def format_kpi(
     kpi: str, value: float | None, lang: str = DEFAULT_LANG, *, signed: bool = False
 ) -> str:
-    """A KPI value as a manager reads it: shares in %, minutes with one decimal, unit appended.
-
-    ``signed`` puts a + on positive numbers (for differences). ``None`` or NaN gives "–".
-    """
-    if value is None or value != value:
-        return "–"
-    unit_ja, unit_en, decimals, is_share = KPI_UNITS.get(kpi, ("", "", 2, False))
-    number = value * 100.0 if is_share else value * _SCALE.get(kpi, 1.0)
-    sign = "+" if signed and number > 0 else ""
-    unit = unit_en if lang == "en" else unit_ja
-    text = f"{sign}{number:,.{decimals}f}"
-    if unit == "%":
-        return f"{text}%" if not is_share or not signed else f"{text} pt"
-    return f"{text} {unit}".rstrip() if lang == "en" or unit in {"m"} else f"{text}{unit}"
+    """A KPI value as a manager reads it (see :func:`journeys.kpi_registry.fmt`)."""
+    return registry.fmt(kpi, value, lang, signed=signed)

@@ -23,7 +23,7 @@ from dashboards import figures as F
 from dashboards.checklist import CHECKLIST_CSS, checklist_html
 from dashboards.data import floor_frames, load_dataset, peak_day, verdict
 from dashboards.figures._style import FONT_FAMILY
-from dashboards.figures.overview import LOWER_IS_BETTER, OVERVIEW_KPIS
+from dashboards.figures.overview import OVERVIEW_KPIS
 from dashboards.i18n import format_kpi, kpi_label, scenario_label, t
 from dashboards.results import (
     model_check,
@@ -35,6 +35,7 @@ from dashboards.results import (
     survey_tables,
     utilisation_by_counter,
 )
+from journeys.kpi_registry import better
 
 if TYPE_CHECKING:
     from simulation.model import Study
@@ -110,7 +111,7 @@ def _kpi_table(
         r = part.row(0, named=True)
         low, high = r["ci_low"], r["ci_high"]
         significant = low is not None and high is not None and (low > 0 or high < 0)
-        good = highlight and significant and ((r["difference"] < 0) == (kpi in LOWER_IS_BETTER))
+        good = highlight and significant and better(kpi, r["difference"]) is True
         ci = (
             f"{format_kpi(kpi, low, lang, signed=True)} 〜 {format_kpi(kpi, high, lang, signed=True)}"
             if low is not None and low == low

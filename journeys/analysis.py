@@ -13,10 +13,10 @@ from typing import Any
 
 import polars as pl
 
+from journeys import kpi_registry as registry
 from journeys.excel_export import write_csv_bom, write_workbook
 from journeys.flows import flows, variants
 from journeys.metrics import (
-    KPI_LABELS,
     kpi_summary,
     people_waiting,
     per_counter,
@@ -111,13 +111,18 @@ class AnalysisOutput:
 
 
 def _labelled_kpis(summary: pl.DataFrame) -> pl.DataFrame:
+    """The KPI summary with the registry's label, unit and basis in both languages."""
+    keys = summary["kpi"].unique(maintain_order=True).to_list()
     labels = pl.DataFrame(
         {
-            "kpi": list(KPI_LABELS),
-            "指標": [v[0] for v in KPI_LABELS.values()],
-            "label_en": [v[1] for v in KPI_LABELS.values()],
-            "unit": [v[2] for v in KPI_LABELS.values()],
-        }
+            "kpi": keys,
+            "指標": [registry.label(k, "ja") for k in keys],
+            "label_en": [registry.label(k, "en") for k in keys],
+            "単位": [registry.unit(k, "ja") for k in keys],
+            "unit": [registry.unit(k, "en") for k in keys],
+            "basis": [registry.basis_label(k, "en") for k in keys],
+        },
+        schema={c: pl.String for c in ("kpi", "指標", "label_en", "単位", "unit", "basis")},
     )
     return summary.join(labels, on="kpi", how="left", maintain_order="left")
 

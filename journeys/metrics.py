@@ -50,7 +50,6 @@ from journeys.tickets import (
 )
 
 __all__ = [
-    "KPI_LABELS",
     "KPI_NAMES",
     "OPTIONAL_KPI_NAMES",
     "REQUIRED_LOG_COLUMNS",
@@ -106,28 +105,6 @@ KPI_NAMES: tuple[str, ...] = (
     "writing_min_per_visit",
 )
 OPTIONAL_KPI_NAMES: tuple[str, ...] = ("walking_m_per_visit", "writing_min_per_visit")
-
-#: Japanese label, English label and unit of each KPI (for tables, the workbook and dashboards).
-KPI_LABELS: dict[str, tuple[str, str, str]] = {
-    "visits": ("来庁件数", "Visits", "visits"),
-    "visits_per_day": ("1日あたり来庁件数", "Visits per day", "visits/day"),
-    "tickets": ("発券数", "Tickets", "tickets"),
-    "tickets_per_visit": ("1来庁あたり発券数", "Tickets per visit", "tickets"),
-    "counters_per_visit_mean": ("1来庁あたり窓口数", "Counters per visit", "counters"),
-    "wait_min_mean": ("平均待ち時間", "Mean wait", "min"),
-    "wait_min_p50": ("待ち時間中央値", "Median wait", "min"),
-    "wait_min_p90": ("待ち時間90%点", "90th percentile wait", "min"),
-    "wait_min_max": ("最長待ち時間", "Longest wait", "min"),
-    "time_in_hall_min_mean": ("平均庁舎滞在時間", "Mean time in hall", "min"),
-    "service_level": ("目標内呼出率", "Service level (called within target)", "share"),
-    "no_show_share": ("不在率", "No-show share", "share"),
-    "abandon_share": ("離脱率", "Abandon share", "share"),
-    "forms_written_per_visit": ("1来庁あたり手書き様式数", "Forms written per visit", "forms"),
-    "service_min_mean": ("平均対応時間", "Mean service time", "min"),
-    "staff_busy_min": ("職員対応時間合計", "Staff busy minutes", "min"),
-    "walking_m_per_visit": ("1来庁あたり移動距離", "Walking per visit", "m"),
-    "writing_min_per_visit": ("1来庁あたり記入時間", "Writing time per visit", "min"),
-}
 
 _MINUTE_US = 60_000_000.0
 _OPTIONAL_SUMS: tuple[tuple[str, str], ...] = (

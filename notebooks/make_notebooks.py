@@ -103,11 +103,12 @@ raw.rejected.head()""",
         ),
         (
             "code",
-            """from journeys.metrics import kpis
+            """from journeys.kpi_registry import table
+from journeys.metrics import kpis
 
 as_is = read_counter_log(sample_file("counter_log_as_is.parquet")).accepted
 reform = read_counter_log(sample_file("counter_log_reform.parquet")).accepted
-{k: round(v, 2) for k, v in kpis(as_is).items()}""",
+table(kpis(as_is), lang="ja")  # labels, units and rounding from the KPI registry""",
         ),
         (
             "md",

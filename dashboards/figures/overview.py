@@ -22,7 +22,9 @@ from dashboards.figures._style import (
     scenario_colour,
     styled,
 )
-from dashboards.i18n import KPI_UNITS, format_kpi, kpi_label, scenario_label, t
+from dashboards.i18n import format_kpi, kpi_label, scenario_label, t
+from journeys import kpi_registry as registry
+from journeys.kpi_registry import KPIS, lower_is_better
 
 __all__ = [
     "LOWER_IS_BETTER",
@@ -51,24 +53,8 @@ OBSERVED_KPIS: tuple[str, ...] = tuple(
     "staff_busy_min" if k == "staff_hours" else k for k in OVERVIEW_KPIS
 )
 
-#: KPIs where a drop is good news (a card's delta is drawn green when it falls).
-LOWER_IS_BETTER: frozenset[str] = frozenset(
-    {
-        "counters_per_visit_mean",
-        "wait_min_mean",
-        "wait_min_p50",
-        "wait_min_p90",
-        "wait_min_max",
-        "time_in_hall_min_mean",
-        "forms_written_per_visit",
-        "staff_hours",
-        "staff_busy_min",
-        "abandon_share",
-        "no_show_share",
-        "walking_m_per_visit",
-        "writing_min_per_visit",
-    }
-)
+#: KPIs where a drop is good news (from :mod:`journeys.kpi_registry`).
+LOWER_IS_BETTER: frozenset[str] = frozenset(k for k in KPIS if lower_is_better(k))
 
 COMPARISON_COLUMNS = ("kpi", "baseline", "alternative", "difference", "ci_low", "ci_high")
 SUMMARY_COLUMNS = ("scenario", "kpi", "mean", "ci_low", "ci_high")
@@ -162,8 +148,9 @@ def kpi_cards(
     return cards
 
 
-def _scale(kpi: str) -> float:
-    return 100.0 if KPI_UNITS.get(kpi, ("", "", 0, False))[3] else 1.0
+def _scale(name: str) -> float:
+    k = registry.kpi(name)
+    return 100.0 if k.share else k.scale
 
 
 def ci_error_bars(

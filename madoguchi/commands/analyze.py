@@ -55,7 +55,8 @@ def run_analyze(
 
     from journeys.analysis import write_analysis
     from journeys.excel_export import write_csv_bom
-    from journeys.metrics import KPI_LABELS, log_notes, prepare_log
+    from journeys.kpi_registry import label as kpi_label
+    from journeys.metrics import log_notes, prepare_log
     from journeys.readers import read_counter_log, read_survey
 
     if target_min <= 0:
@@ -133,9 +134,8 @@ def run_analyze(
         table.add_column(str(name), justify="right")
     wide = summary.pivot(on="scenario", index="kpi", values="value")
     for row in wide.iter_rows(named=True):
-        label = KPI_LABELS.get(row["kpi"], ("", "", ""))
         cells = [_fmt(row.get(str(name))) for name in scenarios]
-        table.add_row(row["kpi"], label[0], *cells)
+        table.add_row(row["kpi"], kpi_label(row["kpi"], "ja"), *cells)
     console.print(table)
     console.print(f"tables and analysis.xlsx written to {out}")
     return {

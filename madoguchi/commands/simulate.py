@@ -98,8 +98,8 @@ def run_simulate(
     from rich.console import Console
     from rich.table import Table
 
+    from journeys import kpi_registry as registry
     from journeys.excel_export import write_csv_bom
-    from journeys.metrics import KPI_LABELS
     from simulation.experiments import run_experiment, trial_table
 
     study, day_list, n_workers = _setup(
@@ -140,14 +140,17 @@ def run_simulate(
             r = rows.get(kpi)
             if r is None:
                 continue
-            ja, en, unit = KPI_LABELS.get(kpi, (kpi, kpi, ""))
+
+            def shown(value: float, signed: bool = False, kpi: str = kpi) -> str:
+                return registry.fmt(kpi, value, "en", signed=signed)
+
             table.add_row(
-                f"{en} [{unit}]",
-                ja,
-                _fmt(r["baseline"]),
-                _fmt(r["alternative"]),
-                _fmt(r["difference"]),
-                f"{_fmt(r['ci_low'])} … {_fmt(r['ci_high'])}",
+                registry.label(kpi, "en"),
+                registry.label(kpi, "ja"),
+                shown(r["baseline"]),
+                shown(r["alternative"]),
+                shown(r["difference"], True),
+                f"{shown(r['ci_low'], True)} … {shown(r['ci_high'], True)}",
             )
         console.print(table)
     if replications >= 2:
@@ -214,8 +217,11 @@ def run_sweep(
     console = Console(highlight=False, quiet=quiet)
     import polars as pl
 
+    from journeys.kpi_registry import label, unit
+
+    wait = f"{label('wait_min_mean', 'ja')} / {label('wait_min_mean', 'en')}"
     table = Table(
-        title=f"{param} {'× ' if scale else '= '}… : 平均待ち時間 / mean wait [min] (95 % CI)"
+        title=f"{param} {'× ' if scale else '= '}… : {wait} [{unit('wait_min_mean', 'en')}] (95 % CI)"
     )
     table.add_column("value", justify="right")
     scenarios = curve["scenario"].unique(maintain_order=True).to_list()

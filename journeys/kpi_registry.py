@@ -1,0 +1,305 @@
+"""The one place a KPI is declared: its name in Japanese and English, unit, basis, direction,
+rounding and definition (KPI 定義台帳).
+
+Every table, workbook, dashboard card and figure, the HTML report and the notebooks take a
+KPI's label, unit, rounding and "lower/higher is better" from here, so the same KPI reads the
+same everywhere. The numbers themselves are computed by the function named in
+:attr:`KPI.computed_by` (for the counter-log KPIs :func:`journeys.metrics.kpis`, the same code
+for observed and simulated logs).
+
+>>> label("wait_min_mean", "en")
+'Mean wait'
+>>> fmt("service_level", 0.8134, "ja")
+'81.3%'
+>>> better("wait_min_mean", -2.0)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import polars as pl
+
+__all__ = [
+    "BASES",
+    "KPI",
+    "KPIS",
+    "Basis",
+    "Direction",
+    "basis_label",
+    "better",
+    "definition",
+    "fmt",
+    "kpi",
+    "label",
+    "lower_is_better",
+    "table",
+    "unit",
+]
+
+#: What one unit of the KPI is counted over.
+Basis = Literal["visit", "ticket", "called_ticket", "day", "period", "staff_hour", "resident"]
+#: Which way is good news ("neutral": volume, neither better nor worse).
+Direction = Literal["lower", "higher", "neutral"]
+
+#: basis -> (Japanese, English) as written next to a KPI.
+BASES: Final[dict[str, tuple[str, str]]] = {
+    "visit": ("1来庁あたり", "per visit"),
+    "ticket": ("発券1件あたり", "per ticket"),
+    "called_ticket": ("呼出された発券1件あたり", "per called ticket"),
+    "day": ("1日あたり", "per day"),
+    "period": ("全期間の合計", "whole period"),
+    "staff_hour": ("勤務時間あたり", "per staff hour on duty"),
+    "resident": ("住民1人あたり", "per resident"),
+}
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One KPI as a manager reads it.
+
+    ``scale`` turns the stored value into the shown one (staff minutes are shown in hours);
+    ``share`` values are stored in [0, 1], shown in % and their differences in points.
+    ``needs`` names the optional log columns without which the KPI is absent.
+    """
+
+    key: str
+    label_ja: str
+    label_en: str
+    unit_ja: str
+    unit_en: str
+    basis: Basis
+    direction: Direction
+    decimals: int
+    definition_ja: str
+    definition_en: str
+    computed_by: str = "journeys.metrics.kpis"
+    share: bool = False
+    scale: float = 1.0
+    needs: tuple[str, ...] = ()
+
+    def label(self, lang: str = "ja") -> str:
+        """The label in ``lang`` ("ja" or "en")."""
+        return self.label_en if lang == "en" else self.label_ja
+
+    def unit(self, lang: str = "ja") -> str:
+        """The unit of the shown value in ``lang``."""
+        return self.unit_en if lang == "en" else self.unit_ja
+
+    def definition(self, lang: str = "ja") -> str:
+        """The definition in words in ``lang``."""
+        return self.definition_en if lang == "en" else self.definition_ja
+
+
+_M = "journeys.metrics.kpis"
+_SIM_STAFF = "dashboards.results.staff_hours_tables"
+
+# fmt: off
+_ALL: tuple[KPI, ...] = (
+    KPI(
+        "visits", "来庁件数", "Visits", "件", "visits", "period", "neutral", 0,
+        "ログ期間中の来庁（visit_id ごとの1回の来庁）の数。",
+        "Number of trips to the hall (one visit_id each) in the log.",
+    ),
+    KPI(
+        "visits_per_day", "1日あたりの来庁件数", "Visits per day", "件", "visits", "day",
+        "neutral", 1,
+        "来庁件数 ÷ 日数（発券日の数）。",
+        "Visits ÷ days (distinct issue dates).",
+    ),
+    KPI(
+        "tickets", "発券数", "Tickets", "枚", "tickets", "period", "neutral", 0,
+        "ログ期間中の発券（窓口1か所での1回の用件）の数。",
+        "Number of tickets (one service at one counter) in the log.",
+    ),
+    KPI(
+        "tickets_per_day", "1日あたりの発券数", "Tickets per day", "枚", "tickets", "day",
+        "neutral", 1,
+        "発券数 ÷ 日数（時間帯別・窓口別の表の列）。",
+        "Tickets ÷ days (a column of the per-hour and per-counter tables).",
+        computed_by="journeys.metrics.per_counter",
+    ),
+    KPI(
+        "tickets_per_visit", "1来庁あたりの発券数", "Tickets per visit", "枚", "tickets", "visit",
+        "lower", 2,
+        "発券数 ÷ 来庁件数。",
+        "Tickets ÷ visits.",
+    ),
+    KPI(
+        "counters_per_visit_mean", "1来庁あたりの窓口数", "Counters per visit", "か所", "counters",
+        "visit", "lower", 2,
+        "1回の来庁で発券した窓口の種類数の平均。",
+        "Mean number of distinct counters one visit took a ticket at.",
+    ),
+    KPI(
+        "wait_min_mean", "平均待ち時間", "Mean wait", "分", "min", "called_ticket", "lower", 1,
+        "呼出された発券の（呼出 − 発券）の合計 ÷ 呼出された発券数（全日を通した加重平均）。",
+        "Σ (called − issued) over called tickets ÷ called tickets (pooled over all days).",
+    ),
+    KPI(
+        "wait_min_p50", "待ち時間中央値", "Median wait", "分", "min", "called_ticket", "lower", 1,
+        "呼出された発券の待ち時間の中央値（線形補間）。",
+        "Median wait of called tickets (linear interpolation).",
+    ),
+    KPI(
+        "wait_min_p90", "待ち時間（90%点）", "90th percentile wait", "分", "min", "called_ticket",
+        "lower", 1,
+        "呼出された発券の待ち時間の90%点：10%の人はこれより長く待った。",
+        "90th percentile of the waits of called tickets: one in ten waited longer.",
+    ),
+    KPI(
+        "wait_min_max", "最長待ち時間", "Longest wait", "分", "min", "called_ticket", "lower", 1,
+        "呼出された発券の待ち時間の最大値。",
+        "Longest wait of a called ticket.",
+    ),
+    KPI(
+        "time_in_hall_min_mean", "庁舎内の滞在時間", "Time in hall", "分", "min", "visit",
+        "lower", 1,
+        "1来庁の最後の退出 − 最初の発券の平均（発券前の移動・記入は含まない）。",
+        "Mean of last leave − first ticket per visit (walking and writing before the first "
+        "ticket are not counted).",
+    ),
+    KPI(
+        "service_level", "サービスレベル（目標時間内の呼出率）",
+        "Service level (called within target)", "%", "%", "called_ticket", "higher", 1,
+        "呼出された発券のうち、待ち時間が目標（既定15分）以内だった割合。",
+        "Share of called tickets whose wait was within the target (default 15 min).",
+        share=True,
+    ),
+    KPI(
+        "no_show_share", "呼出不在率", "No-show share", "%", "%", "ticket", "lower", 1,
+        "全発券のうち、呼出したが来なかった発券の割合。",
+        "Share of all tickets that were called but did not come.",
+        share=True,
+    ),
+    KPI(
+        "abandon_share", "途中離脱率", "Abandon share", "%", "%", "ticket", "lower", 1,
+        "全発券のうち、呼出前に帰った（途中離脱した）発券の割合。",
+        "Share of all tickets whose holder left before being called.",
+        share=True,
+    ),
+    KPI(
+        "forms_written_per_visit", "1来庁あたりの手書き書類", "Forms written per visit", "枚",
+        "forms", "visit", "lower", 2,
+        "1回の来庁で手書きした様式の数の平均。",
+        "Mean number of forms a visit filled in by hand.",
+    ),
+    KPI(
+        "service_min_mean", "平均対応時間", "Mean service time", "分", "min", "ticket",
+        "neutral", 1,
+        "対応を終えた発券の（終了 − 呼出）の平均。",
+        "Mean of ended − called over served tickets.",
+    ),
+    KPI(
+        "staff_busy_min", "職員対応時間（全期間）", "Staff serving time (whole period)", "時間",
+        "h", "period", "lower", 0,
+        "ログ期間全体の窓口対応時間（終了 − 呼出）の合計。",
+        "Σ serving minutes (ended − called) over the whole log, shown in hours.",
+        scale=1.0 / 60.0,
+    ),
+    KPI(
+        "staff_hours", "職員時間（窓口＋バックオフィス＋案内、1反復の合計）",
+        "Staff hours (counter + back office + triage, per replication)", "時間", "h", "period",
+        "lower", 1,
+        "1反復でシミュレーションした全日の窓口対応・バックオフィス・案内の時間の合計。",
+        "Serving, back-office and triage hours summed over the days of one replication.",
+        computed_by=_SIM_STAFF,
+    ),
+    KPI(
+        "walking_m_per_visit", "1来庁あたりの歩行距離", "Walking per visit", "m", "m", "visit",
+        "lower", 0,
+        "1回の来庁で庁舎内を歩いた距離の平均（シミュレーションのみ）。",
+        "Mean metres walked in the hall per visit (simulated logs).",
+        needs=("walking_m",),
+    ),
+    KPI(
+        "writing_min_per_visit", "1来庁あたりの記入時間", "Writing time per visit", "分", "min",
+        "visit", "lower", 1,
+        "1回の来庁で様式を手書きした時間の平均（シミュレーションのみ）。",
+        "Mean minutes spent writing forms by hand per visit (simulated logs).",
+        needs=("writing_min",),
+    ),
+)
+# fmt: on
+
+#: Every KPI by key, in report order.
+KPIS: Final[dict[str, KPI]] = {k.key: k for k in _ALL}
+
+
+def kpi(key: str) -> KPI:
+    """The registered KPI ``key``; an unknown key is a ``KeyError`` naming the registry."""
+    try:
+        return KPIS[key]
+    except KeyError:
+        raise KeyError(f"KPI '{key}' is not declared in journeys.kpi_registry.KPIS") from None
+
+
+def label(key: str, lang: str = "ja") -> str:
+    """The KPI's label in ``lang`` ("ja" or "en")."""
+    return kpi(key).label(lang)
+
+
+def unit(key: str, lang: str = "ja") -> str:
+    """The unit of the KPI's shown value in ``lang``."""
+    return kpi(key).unit(lang)
+
+
+def definition(key: str, lang: str = "ja") -> str:
+    """The KPI's definition in words in ``lang``."""
+    return kpi(key).definition(lang)
+
+
+def basis_label(key: str, lang: str = "ja") -> str:
+    """What the KPI is counted over ("1来庁あたり", "per day", …)."""
+    pair = BASES[kpi(key).basis]
+    return pair[1] if lang == "en" else pair[0]
+
+
+def lower_is_better(key: str) -> bool:
+    """True when a drop in the KPI is good news."""
+    return kpi(key).direction == "lower"
+
+
+def better(key: str, delta: float) -> bool | None:
+    """Whether a change of ``delta`` (after − before) is an improvement: True, False, or None
+    when the KPI has no good direction or the change is zero or NaN."""
+    direction = kpi(key).direction
+    if direction == "neutral" or delta != delta or delta == 0:
+        return None
+    return (delta < 0) == (direction == "lower")
+
+
+def fmt(key: str, value: float | None, lang: str = "ja", *, signed: bool = False) -> str:
+    """A KPI value as a manager reads it: shares in %, rounding and unit from the registry.
+
+    ``signed`` puts a + on positive numbers (for differences; a share's difference is in
+    points, "pt"). ``None`` or NaN gives "–".
+    """
+    if value is None or value != value:
+        return "–"
+    k = kpi(key)
+    number = value * 100.0 if k.share else value * k.scale
+    sign = "+" if signed and number > 0 else ""
+    text = f"{sign}{number:,.{k.decimals}f}"
+    shown = k.unit(lang)
+    if shown == "%":
+        return f"{text} pt" if k.share and signed else f"{text}%"
+    return f"{text} {shown}" if lang == "en" or shown == "m" else f"{text}{shown}"
+
+
+def table(values: Mapping[str, float], lang: str = "ja") -> pl.DataFrame:
+    """``{kpi: value}`` (e.g. :func:`journeys.metrics.kpis`) as a table a person reads:
+    kpi, label, value (rounded, with unit), basis — in ``lang``."""
+    keys = list(values)
+    return pl.DataFrame(
+        {
+            "kpi": keys,
+            "label": [label(k, lang) for k in keys],
+            "value": [fmt(k, values[k], lang) for k in keys],
+            "basis": [basis_label(k, lang) for k in keys],
+        },
+        schema={c: pl.String for c in ("kpi", "label", "value", "basis")},
+    )
