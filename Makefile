@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/madoguchi validate data/sample/ticket_export_as_is.csv --quarantine $(OUT)/quarantine_as_is.csv
 	$(BIN)/madoguchi validate data/sample/survey_sheets.xlsx --kind survey --quarantine $(OUT)/quarantine_survey.csv
 	@echo "== 3/6 分析 / analyse the observed logs and the journey survey"
-	$(BIN)/madoguchi analyze --log data/sample/ticket_export_as_is.csv --survey data/sample/survey_sheets.xlsx --scenario as_is --out $(OUT)/analysis_as_is
-	$(BIN)/madoguchi analyze --log data/sample/ticket_export_reform.csv --scenario reform --out $(OUT)/analysis_reform
+	$(BIN)/madoguchi analyze --log data/sample/ticket_export_as_is.csv --survey data/sample/survey_sheets.xlsx --scenario as_is --study data/sample/study.toml --out $(OUT)/analysis_as_is
+	$(BIN)/madoguchi analyze --log data/sample/ticket_export_reform.csv --scenario reform --study data/sample/study.toml --out $(OUT)/analysis_reform
 	@echo "== 4/6 較正 / calibrate the study on the observed as-is log"
 	$(BIN)/madoguchi calibrate data/sample/counter_log_as_is.parquet --study data/sample/study.toml --scenario as_is --survey data/sample/survey.parquet --out $(OUT)/calibrated_study.toml --fit-table $(OUT)/fit_table.csv
 	@echo "== 5/6 シミュレーション / simulate as-is vs reform (common random numbers, 95% CI)"

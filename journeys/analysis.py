@@ -31,7 +31,7 @@ from journeys.survey_metrics import (
     persona_comparison,
     writes_per_journey,
 )
-from journeys.xes import xes_frame
+from journeys.xes import DEFAULT_UTC_OFFSET, XesNames, write_xes_file, xes_frame
 
 __all__ = [
     "LOG_TABLES",
@@ -134,10 +134,14 @@ def write_analysis(
     survey: pl.DataFrame | None = None,
     service_target_min: float = 15.0,
     extra_sheets: Mapping[str, pl.DataFrame] | None = None,
+    utc_offset: str = DEFAULT_UTC_OFFSET,
+    xes_names: XesNames | None = None,
 ) -> AnalysisOutput:
-    """Write every table as CSV (UTF-8 with BOM) under ``out``, the XES event log (CSV and
-    Parquet), and the same tables as ONE workbook ``out/analysis.xlsx`` (one sheet each,
-    bilingual names). ``extra_sheets`` (sheet name → table) go first in the workbook."""
+    """Write every table as CSV (UTF-8 with BOM) under ``out``, the event log as an XES file
+    (``event_log.xes.gz``, times with ``utc_offset``, names from ``xes_names``) and as an
+    XES-keyed table (CSV and Parquet), and the same tables as ONE workbook
+    ``out/analysis.xlsx`` (one sheet each, bilingual names). ``extra_sheets`` (sheet name →
+    table) go first in the workbook."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     result = AnalysisOutput()
@@ -148,6 +152,9 @@ def write_analysis(
         names.update(SURVEY_TABLES)
     for stem, table in tables.items():
         result.files[stem] = write_csv_bom(table, folder / f"{stem}.csv")
+    result.files["event_log_xes_file"] = write_xes_file(
+        log, folder / "event_log.xes.gz", utc_offset=utc_offset, names=xes_names
+    )
     xes = xes_frame(log)
     result.files["event_log_xes"] = write_csv_bom(xes, folder / "event_log_xes.csv")
     xes.write_parquet(folder / "event_log_xes.parquet")

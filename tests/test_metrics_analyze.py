@@ -89,6 +89,7 @@ def test_analyze_writes_every_table(tmp_path: Path) -> None:
         "variants.csv",
         "event_log_xes.csv",
         "event_log_xes.parquet",
+        "event_log.xes.gz",
         "analysis.xlsx",
     ):
         assert (out / name).exists(), name

@@ -3,7 +3,9 @@
 Outputs in ``--out``: ``accepted.parquet`` (canonical, pseudonymised), ``rejected.csv``,
 ``kpi_summary.csv`` (scenario,kpi,value), per-hour, per-weekday-hour, per-counter, per-staff,
 people-waiting, flows and variants tables (CSV, UTF-8 with BOM), survey tables when ``--survey``,
-the XES event log (``event_log_xes.csv`` / ``.parquet``) and all tables in ``analysis.xlsx``.
+the event log as an XES file (``event_log.xes.gz``: ProM, PM4Py, Disco; timestamps with
+``--utc-offset``, counter and procedure names from ``--study``) and as an XES-keyed table
+(``event_log_xes.csv`` / ``.parquet``), and all tables in ``analysis.xlsx``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def run_analyze(
     target_min: float = 15.0,
     salt: str | None = None,
     quiet: bool = False,
+    utc_offset: str = "+09:00",
+    study: Path | None = None,
 ) -> dict[str, Any]:
     """Do the whole ``analyze`` job; returns a small summary (rows, notes, files, KPI table)."""
     import polars as pl
@@ -58,10 +62,21 @@ def run_analyze(
     from journeys.kpi_registry import label as kpi_label
     from journeys.metrics import log_notes, prepare_log
     from journeys.readers import read_counter_log, read_survey
+    from journeys.xes import check_utc_offset
 
     if target_min <= 0:
         raise InputError(f"--target-min must be positive, not {target_min}")
-    for path, what in ((log_path, "--log"), (survey_path, "--survey"), (mapping, "--map")):
+    try:
+        check_utc_offset(utc_offset)
+    except InputError as exc:
+        raise InputError(f"--utc-offset: {exc.message}", hint=exc.hint) from exc
+    checked = (
+        (log_path, "--log"),
+        (survey_path, "--survey"),
+        (mapping, "--map"),
+        (study, "--study"),
+    )
+    for path, what in checked:
         if path is not None and not Path(path).exists():
             raise InputError(f"{what} file not found", file=path)
     console = Console(highlight=False, quiet=quiet)
@@ -107,6 +122,8 @@ def run_analyze(
         survey=survey,
         service_target_min=target_min,
         extra_sheets={"注記 notes": notes_frame},
+        utc_offset=utc_offset,
+        xes_names=_names(study),
     )
     (out / "notes.txt").write_text("\n".join(notes) + ("\n" if notes else ""), encoding="utf-8")
 
@@ -148,6 +165,19 @@ def run_analyze(
     }
 
 
+def _names(study: Path | None) -> Any:
+    """Counter and procedure names (Japanese) of ``study`` for the XES file; None without one."""
+    if study is None:
+        return None
+    from journeys.xes import XesNames
+    from simulation.model import load_study
+
+    loaded = load_study(study)
+    counters = {c.id: c.name_ja or c.name_en for s in loaded.scenarios for c in s.counters}
+    procedures = {p.id: p.name_ja or p.name_en for p in loaded.procedures}
+    return XesNames(counters=counters, procedures=procedures)
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "—"
@@ -185,6 +215,18 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--salt", help="Pseudonymisation salt (default: env MADOGUCHI_SALT)."),
         ] = None,
+        utc_offset: Annotated[
+            str,
+            typer.Option(
+                "--utc-offset", help="The hall's UTC offset or time zone for the XES file."
+            ),
+        ] = "+09:00",
+        study: Annotated[
+            Path | None,
+            typer.Option(
+                "--study", help="Study file: counter and procedure names for the XES file."
+            ),
+        ] = None,
     ) -> None:
         run_analyze(
             log,
@@ -194,4 +236,6 @@ def register(app: typer.Typer) -> None:
             scenario=scenario,
             target_min=target_min,
             salt=salt,
+            utc_offset=utc_offset,
+            study=study,
         )
