@@ -21,6 +21,7 @@ __all__ = ["app", "main"]
 #: Command modules, in the order ``--help`` lists them. Each defines ``register(app)``.
 COMMAND_MODULES: tuple[str, ...] = (
     "sample",
+    "check",
     "validate",
     "analyze",
     "simulate",

@@ -13,6 +13,7 @@ import itertools
 import math
 from collections import Counter as Tally
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from simulation.model import (
@@ -24,10 +25,13 @@ from simulation.model import (
     StudyError,
     StudyProblem,
     format_place,
+    load_study,
 )
 
 __all__ = [
     "SHARE_TOLERANCE",
+    "CheckReport",
+    "check_file",
     "check_study",
     "validate_study",
 ]
@@ -60,6 +64,49 @@ def validate_study(study: Study, *, study_dir: str | Path | None = None) -> Stud
     if problems:
         raise StudyError(problems, file=study.source)
     return study
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``madoguchi check`` finds in a study file: errors (the study cannot run) and warnings."""
+
+    file: Path
+    errors: tuple[StudyProblem, ...]
+    warnings: tuple[StudyProblem, ...]
+    study: Study | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the study has no error (warnings allowed)."""
+        return not self.errors
+
+
+def check_file(path: str | Path) -> CheckReport:
+    """Every error and every warning of a study file (TOML or xlsx), each with its place.
+
+    Errors of the study model (unknown keys, wrong types) stop before the semantic checks,
+    which need a study; warnings (:mod:`simulation.study_warnings`) need a study too. A file
+    that cannot be read at all (missing, not TOML) raises :class:`~journeys.errors.InputError`.
+    """
+    from simulation.study_warnings import study_warnings
+
+    path = Path(path)
+    locate = None
+    try:
+        if path.suffix.lower() in {".xlsx", ".xlsm"}:
+            from simulation.excel import read_study_xlsx_located, relocate
+
+            study, locate, read_problems = read_study_xlsx_located(path)
+        else:
+            study, read_problems = load_study(path, check=False), []
+    except StudyError as exc:
+        return CheckReport(file=path, errors=exc.problems, warnings=())
+    errors = read_problems + check_study(study)
+    warnings = study_warnings(study)
+    if locate is not None:
+        errors = [relocate(p, locate) for p in errors]
+        warnings = [relocate(p, locate) if "!" not in p.place else p for p in warnings]
+    return CheckReport(file=path, errors=tuple(errors), warnings=tuple(warnings), study=study)
 
 
 def check_study(study: Study, *, study_dir: str | Path | None = None) -> list[StudyProblem]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,8 @@ __all__ = [
     "SHEETS",
     "generate_sample_workbooks",
     "read_study_xlsx",
+    "read_study_xlsx_located",
+    "relocate",
     "sketch_floor_grids",
     "write_floor_workbook",
     "write_study_xlsx",
@@ -264,20 +266,21 @@ class _Writer:
         self._fills: dict[tuple[str, str, bool], Any] = {}
 
     def fill(self, colour: str, font: str = "#000000", bold: bool = False) -> Any:
-        """A solid-fill cell format (cached)."""
+        """A solid-fill cell format (cached); ``colour=""`` for a label on white (no fill)."""
         key = (colour, font, bold)
         if key not in self._fills:
-            self._fills[key] = self.book.add_format(
-                {
-                    "bg_color": colour,
-                    "pattern": 1,
-                    "font_color": font,
-                    "font_size": 7,
-                    "bold": bold,
-                    "align": "center",
-                    "valign": "vcenter",
-                }
-            )
+            spec: dict[str, Any] = {
+                "font_color": font,
+                "font_size": 7,
+                "bold": bold,
+                "align": "center",
+                "valign": "vcenter",
+            }
+            if colour:
+                spec.update(bg_color=colour, pattern=1)
+            else:
+                spec.update(border=1, border_color=font)
+            self._fills[key] = self.book.add_format(spec)
         return self._fills[key]
 
     def put(self, ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
@@ -634,21 +637,22 @@ def _write_grid(
             fmt = w.fill(zones[zone][0]) if zone is not None and zone in zones else wall_fmt
             ws.write_blank(r, c, None, fmt)
     special = {
-        ENTRANCE: ("#70AD47", "#FFFFFF"),
-        TICKET_MACHINE: ("#ED7D31", "#FFFFFF"),
+        ENTRANCE: ("#548235", "#FFFFFF"),
+        TICKET_MACHINE: ("#C55A11", "#FFFFFF"),
         STAIRS: ("#7030A0", "#FFFFFF"),
     }
     desk_ids = {d.id for d in scenario.floor.desks}
+    # labels stand on white cells (a filled cell is a wall): their colour is the font's
     for (r, c), label in sorted(grid.labels.items()):
         if label in special:
-            bg, fg = special[label]
+            fg = special[label][0]
         elif label in zone_of:
-            bg, fg = zones.get(zone_of[label], ("#FFFFFF", "#000000"))[1], "#FFFFFF"
+            fg = zones.get(zone_of[label], ("#000000", "#000000"))[1]
         elif label in desk_ids:
-            bg, fg = "#FFF2CC", "#000000"
+            fg = "#BF8F00"
         else:
-            bg, fg = "#FFFFFF", "#000000"
-        ws.write_string(r, c, label, w.fill(bg, fg, bold=True))
+            fg = "#000000"
+        ws.write_string(r, c, label, w.fill("", fg, bold=True))
 
 
 # --------------------------------------------------------------------------- reading
@@ -1044,34 +1048,46 @@ def read_study_xlsx(path: str | Path, *, check: bool = True) -> Study:
 
     Raises :class:`StudyError` listing every problem with its sheet, row and column.
     """
+    study, locate, problems = read_study_xlsx_located(path)
+    if check:
+        from simulation.checks import check_study
+
+        problems += [relocate(p, locate) for p in check_study(study)]
+    if problems:
+        raise StudyError(problems, file=path)
+    return study
+
+
+def read_study_xlsx_located(
+    path: str | Path,
+) -> tuple[Study, Callable[[tuple[str | int, ...]], str], list[StudyProblem]]:
+    """Read a study workbook without the semantic checks: the study, the function that names
+    the sheet, row and column of a key path (for :func:`relocate`), and the problems of the
+    workbook's own tables (a duplicate scenario row, a shift of an unknown counter…).
+
+    Raises :class:`StudyError` when the study model refuses the content (with those problems).
+    """
     path = Path(path)
     if not path.exists():
         raise InputError("study workbook not found", file=path)
     data, origins, problems = _read_workbook(path)
-
-    def locate(loc: tuple[str | int, ...]) -> str:
-        return origins.locate(loc)
-
+    locate = origins.locate
     try:
         study = study_from_dict(data, source=path, check=False, locate=locate)
     except StudyError as exc:
         raise StudyError([*problems, *exc.problems], file=path) from None
-    if check:
-        from simulation.checks import check_study
+    return study, locate, problems
 
-        problems += [
-            StudyProblem(
-                place=p.place,
-                message=p.message,
-                where=locate(p.loc) or p.where,
-                hint=p.hint,
-                loc=p.loc,
-            )
-            for p in check_study(study)
-        ]
-    if problems:
-        raise StudyError(problems, file=path)
-    return study
+
+def relocate(problem: StudyProblem, locate: Callable[[tuple[str | int, ...]], str]) -> StudyProblem:
+    """The same problem with ``where`` naming the sheet, row and column of its key path."""
+    return StudyProblem(
+        place=problem.place,
+        message=problem.message,
+        where=locate(problem.loc) or problem.where,
+        hint=problem.hint,
+        loc=problem.loc,
+    )
 
 
 # --------------------------------------------------------------------------- the bundled files
@@ -1083,35 +1099,45 @@ def generate_sample_workbooks(
     sample_dir: str | Path | None = None,
     templates_dir: str | Path | None = None,
 ) -> list[Path]:
-    """Regenerate the sample's workbooks and the templates from ``data/sample/study.toml``.
+    """Regenerate the bundled workbooks from their TOML studies (same input → same bytes).
 
-    Writes ``<sample>/study.xlsx``, ``<sample>/floors.xlsx``, ``<templates>/study_template.xlsx``
-    and ``<templates>/study_template.toml``; returns their paths. Same input → same bytes.
+    Writes ``<sample>/study.xlsx`` and ``<sample>/floors.xlsx`` from ``data/sample/study.toml``;
+    ``<templates>/study_template.xlsx`` from the skeleton ``study_template.toml``;
+    ``<templates>/example_town_floors.xlsx`` (the worked example's grid paper) and
+    ``<templates>/example_town.xlsx`` (the worked example with its grid sheets inside, as a
+    visiting municipality would upload it). Returns the paths written.
     """
     from journeys.paths import SAMPLE_DIR, TEMPLATES_DIR
     from simulation.model import load_study
-    from simulation.study_io import dump_study
 
     sample = Path(sample_dir) if sample_dir is not None else SAMPLE_DIR
     templates = Path(templates_dir) if templates_dir is not None else TEMPLATES_DIR
-    study = load_study(Path(study_path) if study_path is not None else sample / "study.toml")
-    written = [
+    # without checks: the grid paper these studies point at is what is being written
+    study = load_study(
+        Path(study_path) if study_path is not None else SAMPLE_DIR / "study.toml", check=False
+    )
+    skeleton = load_study(TEMPLATES_DIR / "study_template.toml")
+    example = load_study(TEMPLATES_DIR / "example_town.toml", check=False)
+    floors = write_floor_workbook(example, templates / "example_town_floors.xlsx")
+    return [
         write_study_xlsx(study, sample / "study.xlsx", instructions=True),
         write_floor_workbook(study, sample / "floors.xlsx"),
-        write_study_xlsx(study, templates / "study_template.xlsx", instructions=True),
-        dump_study(
-            study, templates / "study_template.toml", header=_TEMPLATE_HEADER, annotate=True
+        write_study_xlsx(skeleton, templates / "study_template.xlsx", instructions=True),
+        floors,
+        write_study_xlsx(
+            _grids_inside(example), templates / "example_town.xlsx", instructions=True
         ),
     ]
-    return written
 
 
-_TEMPLATE_HEADER = """\
-調査・シミュレーション定義ファイル（テンプレート） / Study file template (Madoguchi)
-Format: docs/study-format.md. This is the bundled sample city: replace its values with yours.
-サンプル市の値が入っています。自分の自治体の値に書き換えてください。
-Check it with: madoguchi simulate <file>.toml  (every problem is listed with its place)
-Times of day "HH:MM"; durations in minutes; distances in metres; shares add up to 1."""
+def _grids_inside(study: Study) -> Study:
+    """The study with each ``grid_xlsx`` pointing at the sheets of the study workbook itself."""
+    inside = study.model_copy(deep=True)
+    for scenario in inside.scenarios:
+        if scenario.floor.grid_xlsx:
+            sheet = scenario.floor.grid_xlsx.partition("#")[2] or f"{scenario.id}_1F"
+            scenario.floor.grid_xlsx = f"#{sheet}"
+    return inside
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

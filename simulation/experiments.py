@@ -496,6 +496,11 @@ def set_parameter(study: Study, path: str, value: float, *, scale: bool = False)
         raise InputError(f"parameter path {path!r} does not point at a number (found {old!r})")
     target = old * value if scale else value
     if isinstance(old, int):
+        if not scale and not float(value).is_integer():
+            raise InputError(
+                f"parameter path {path!r} is a whole number; {value:g} is not",
+                hint="give whole numbers in --values (or --scale for a factor)",
+            )
         target = round(target)
     try:
         setattr(node, attr, target)
@@ -510,6 +515,29 @@ def set_parameter(study: Study, path: str, value: float, *, scale: bool = False)
             f"parameter path {path!r}: value {target!r} is not allowed ({exc})"
         ) from exc
     return new
+
+
+def _check_swept(
+    studies: Sequence[Study], param_path: str, values: Sequence[float], original: Study
+) -> None:
+    """Refuse a sweep whose studies fail the study checks (``staff = 0``), all values at once."""
+    from simulation.checks import check_study
+    from simulation.model import StudyError, StudyProblem
+
+    problems: list[StudyProblem] = []
+    for value, swept in zip(values, studies, strict=True):
+        for p in check_study(swept.with_source(original.source)):
+            problems.append(
+                StudyProblem(
+                    place=p.place,
+                    message=f"with {param_path} = {value:g}: {p.message}",
+                    where=p.where,
+                    hint=p.hint,
+                    loc=p.loc,
+                )
+            )
+    if problems:
+        raise StudyError(problems, file=original.source)
 
 
 def _step(node: Any, part: str, where: str) -> Any:
@@ -557,6 +585,7 @@ def sweep(
         raise InputError("replications must be at least 1")
     day_list = _resolve_days(study, days)
     studies = [set_parameter(study, param_path, float(v), scale=scale) for v in values]
+    _check_swept(studies, param_path, values, study)
     ids = study.scenario_ids
     args = [
         (s, ids, day_list, r, seed, None, service_target_min, False)

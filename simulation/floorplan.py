@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +41,17 @@ __all__ = [
     "TICKET_MACHINE",
     "DistanceTable",
     "FloorGrid",
+    "GridRouter",
+    "WalkPath",
+    "cell_ref",
     "distance_matrix",
     "distance_table",
     "floor_cells",
     "grid_distances",
     "grid_problems",
+    "load_grids",
     "read_grid_sheet",
+    "scenario_points",
     "straight_line_table",
 ]
 
@@ -121,6 +127,14 @@ class FloorGrid:
     walls: np.ndarray
     points: dict[str, list[tuple[int, int]]]
     labels: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: Fill colour ``#RRGGBB`` of every filled cell (walls, rooms, and label cells with a fill).
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: The text as typed where NFKC normalisation changed it (``"Ａ５"`` read as ``"A5"``).
+    typed: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def cell_name(self, cell: tuple[int, int]) -> str:
+        """Excel name of a cell with its sheet: ``as_is_1F!K12``."""
+        return f"{self.sheet}!{cell_ref(cell)}"
 
     def centre_m(self, cell: tuple[int, int]) -> tuple[float, float]:
         """(x, y) metres of a cell's centre, x along columns from A, y down rows from 1."""
@@ -128,10 +142,22 @@ class FloorGrid:
         return (col + 0.5) * self.cell_m, (row + 0.5) * self.cell_m
 
 
+def cell_ref(cell: tuple[int, int]) -> str:
+    """``(11, 10)`` (0-based row, column) → ``K12`` as Excel names it."""
+    row, col = cell
+    letters = ""
+    index = col + 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
 # --------------------------------------------------------------------------- straight lines
 
 
-def _scenario_points(scenario: Scenario) -> list[tuple[str, float, float, int]]:
+def scenario_points(scenario: Scenario) -> list[tuple[str, float, float, int]]:
+    """(id, x, y, floor) of every point of a scenario: ENT, TKT, desks, counters."""
     floor = scenario.floor
     points = [
         (ENTRANCE, floor.entrance.x, floor.entrance.y, floor.entrance.floor),
@@ -149,7 +175,7 @@ def _scenario_points(scenario: Scenario) -> list[tuple[str, float, float, int]]:
 
 def straight_line_table(scenario: Scenario) -> DistanceTable:
     """Straight-line metres on each floor plus ``floor_change_m`` per building floor changed."""
-    points = _scenario_points(scenario)
+    points = scenario_points(scenario)
     xy = np.array([[p[1], p[2]] for p in points], dtype=float).reshape(-1, 2)
     floors = np.array([p[3] for p in points], dtype=float)
     plan = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=-1))
@@ -170,12 +196,22 @@ def _split_ref(ref: str) -> tuple[str, str | None]:
     return file_part.strip(), (sheet.strip() or None)
 
 
-def _is_wall_fill(cell: Any) -> bool:
+_WHITE = {"FFFFFFFF", "00FFFFFF", "FFFFFF"}
+#: Drawn for a filled cell whose colour is a theme colour (no RGB in the file).
+THEME_FILL = "#808080"
+
+
+def _fill_colour(cell: Any) -> str | None:
+    """``#RRGGBB`` of a cell's fill, None when it has none or is white."""
     fill = getattr(cell, "fill", None)
     if fill is None or fill.patternType in (None, "none"):
-        return False
+        return None
     colour = getattr(fill.fgColor, "rgb", None)
-    return not (isinstance(colour, str) and colour.upper() in {"FFFFFFFF", "00FFFFFF", "FFFFFF"})
+    if not isinstance(colour, str):
+        return THEME_FILL
+    if colour.upper() in _WHITE:
+        return None
+    return "#" + colour.upper()[-6:]
 
 
 def read_grid_sheet(
@@ -205,12 +241,20 @@ def _grid_from_sheet(ws: Any, path: Path, sheet: str, scenario: str, floor: int)
     walls = np.zeros((rows, cols), dtype=bool)
     points: dict[str, list[tuple[int, int]]] = {}
     labels: dict[tuple[int, int], str] = {}
+    fills: dict[tuple[int, int], str] = {}
+    typed: dict[tuple[int, int], str] = {}
     cell_m = 1.0
     for row in ws.iter_rows(min_row=1, max_row=rows, max_col=cols):
         for cell in row:
             r, c = cell.row - 1, cell.column - 1
             value = cell.value
-            text = str(value).strip() if value is not None else ""
+            raw = str(value).strip() if value is not None else ""
+            text = unicodedata.normalize("NFKC", raw).strip()
+            if text != raw:
+                typed[(r, c)] = raw
+            colour = _fill_colour(cell)
+            if colour is not None:
+                fills[(r, c)] = colour
             if r == 0 and c == 0 and text:
                 match = _CELL_M_RE.match(text)
                 if match is None:
@@ -232,7 +276,7 @@ def _grid_from_sheet(ws: Any, path: Path, sheet: str, scenario: str, floor: int)
                 points.setdefault(key, []).append((r, c))
                 labels[(r, c)] = key
                 continue
-            if _is_wall_fill(cell):
+            if colour is not None:
                 walls[r, c] = True
     return FloorGrid(
         scenario=scenario,
@@ -242,6 +286,8 @@ def _grid_from_sheet(ws: Any, path: Path, sheet: str, scenario: str, floor: int)
         walls=walls,
         points=points,
         labels=labels,
+        fills=fills,
+        typed=typed,
     )
 
 
@@ -264,7 +310,8 @@ def _floor_sheets(
     return found
 
 
-def _load_grids(study_file: Path | None, scenario: Scenario, study_dir: Path) -> list[FloorGrid]:
+def load_grids(study_file: Path | None, scenario: Scenario, study_dir: Path) -> list[FloorGrid]:
+    """The grid-paper floors of a scenario, lowest first (InputError when file or sheet is missing)."""
     from openpyxl import load_workbook
 
     file_part, sheet = _split_ref(scenario.floor.grid_xlsx)
@@ -364,33 +411,99 @@ def _nearest_cell(cells: list[tuple[int, int]], row: int, col: int) -> tuple[int
     return min(cells, key=lambda cell: (cell[0] - row) ** 2 + (cell[1] - col) ** 2)
 
 
+@dataclass(frozen=True)
+class WalkPath:
+    """The cells a resident walks through from one point to another, as the engine measures it.
+
+    ``cells`` are (building floor, row, column), 0-based from A1; ``metres`` is the length of
+    the path (the engine's walking distance between the two points).
+    """
+
+    source: str
+    target: str
+    cells: tuple[tuple[int, int, int], ...]
+    metres: float
+
+
+class GridRouter:
+    """Shortest 8-connected paths around the walls of grid-paper floors, joined at the stairs.
+
+    The one place where walking on grid paper is computed: :func:`grid_distances` (the engine's
+    distance table) and :meth:`path` (the floor figure's flow lines) use the same searches.
+    """
+
+    def __init__(self, grids: list[FloorGrid], floor_change_m: float) -> None:
+        self.grids = grids
+        self.graph, self.offsets = _grid_graph(grids, floor_change_m)
+        self._searches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def nodes(self, point_id: str) -> list[int]:
+        """Graph nodes of every cell where ``point_id`` is drawn (any floor)."""
+        cells: list[int] = []
+        for grid, offset in zip(self.grids, self.offsets, strict=True):
+            for r, c in grid.points.get(point_id, []):
+                cells.append(offset + r * grid.walls.shape[1] + c)
+        return cells
+
+    def floor_of(self, point_id: str) -> int:
+        """Building floor of the first sheet ``point_id`` is drawn on (0 when not drawn)."""
+        return next((g.floor for g in self.grids if point_id in g.points), 0)
+
+    def search(self, point_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """Metres to every cell from the nearest cell of ``point_id``, and the predecessors."""
+        if point_id not in self._searches:
+            dist, pred, _sources = dijkstra(
+                self.graph,
+                directed=False,
+                indices=self.nodes(point_id),
+                min_only=True,
+                return_predecessors=True,
+            )
+            self._searches[point_id] = (dist, pred)
+        return self._searches[point_id]
+
+    def cell_of(self, node: int) -> tuple[int, int, int]:
+        """(building floor, row, column) of a graph node."""
+        index = int(np.searchsorted(self.offsets, node, side="right")) - 1
+        grid = self.grids[index]
+        r, c = divmod(node - self.offsets[index], grid.walls.shape[1])
+        return grid.floor, int(r), int(c)
+
+    def path(self, source: str, target: str) -> WalkPath:
+        """The shortest walk from ``source`` to ``target`` (InputError when there is none)."""
+        dist, pred = self.search(source)
+        ends = self.nodes(target)
+        if not ends or not self.nodes(source):
+            raise InputError(f"{source} or {target} is not drawn on the grid-paper floor")
+        end = min(ends, key=lambda n: float(dist[n]))
+        if not np.isfinite(dist[end]):
+            raise InputError(f"no walkable path from {source} to {target} on the grid-paper floor")
+        cells: list[tuple[int, int, int]] = []
+        node = end
+        while node >= 0:
+            cells.append(self.cell_of(node))
+            node = int(pred[node])
+        return WalkPath(source, target, tuple(reversed(cells)), float(dist[end]))
+
+
 def grid_distances(
     grids: list[FloorGrid], point_ids: Iterable[str], floor_change_m: float
 ) -> tuple[tuple[str, ...], np.ndarray, tuple[int, ...]]:
     """Shortest walking metres between points drawn on grid-paper floors (inf when unreachable)."""
-    graph, offsets = _grid_graph(grids, floor_change_m)
+    router = GridRouter(grids, floor_change_m)
     ids = tuple(point_ids)
-    nodes: list[list[int]] = []
-    floors: list[int] = []
-    for point_id in ids:
-        cells: list[int] = []
-        floor_no = 0
-        for grid, offset in zip(grids, offsets, strict=True):
-            for r, c in grid.points.get(point_id, []):
-                cells.append(offset + r * grid.walls.shape[1] + c)
-                floor_no = floor_no or grid.floor
-        nodes.append(cells)
-        floors.append(floor_no)
+    nodes = [router.nodes(point_id) for point_id in ids]
+    floors = tuple(router.floor_of(point_id) for point_id in ids)
     matrix = np.full((len(ids), len(ids)), np.inf)
-    for i, cells in enumerate(nodes):
-        if not cells:
+    for i, point_id in enumerate(ids):
+        if not nodes[i]:
             continue
-        dist = dijkstra(graph, directed=False, indices=cells, min_only=True)
+        dist, _pred = router.search(point_id)
         for j, other in enumerate(nodes):
             if other:
                 matrix[i, j] = float(np.min(dist[other]))
     np.fill_diagonal(matrix, 0.0)
-    return ids, matrix, tuple(floors)
+    return ids, matrix, floors
 
 
 def distance_table(
@@ -409,8 +522,8 @@ def distance_table(
 def _table_for(scenario: Scenario, base: Path, study_file: Path | None) -> DistanceTable:
     if not scenario.floor.grid_xlsx:
         return straight_line_table(scenario)
-    grids = _load_grids(study_file, scenario, base)
-    wanted = [p[0] for p in _scenario_points(scenario)]
+    grids = load_grids(study_file, scenario, base)
+    wanted = [p[0] for p in scenario_points(scenario)]
     missing = [p for p in wanted if not any(p in g.points for g in grids)]
     if missing:
         raise InputError(
@@ -459,7 +572,7 @@ def floor_cells(
     if not scenario.floor.grid_xlsx:
         return []
     base = Path(study_dir) if study_dir is not None else study.source_dir
-    return _load_grids(study.source, scenario, base)
+    return load_grids(study.source, scenario, base)
 
 
 def grid_problems(study: Study, scenario_id: str, study_dir: str | Path) -> list[StudyProblem]:
@@ -470,7 +583,7 @@ def grid_problems(study: Study, scenario_id: str, study_dir: str | Path) -> list
     place = format_place(loc)
     where = f"[scenarios.floor] of scenario {scenario_id!r}"
     try:
-        grids = _load_grids(study.source, scenario, Path(study_dir))
+        grids = load_grids(study.source, scenario, Path(study_dir))
     except InputError as exc:
         return [
             StudyProblem(
@@ -482,14 +595,15 @@ def grid_problems(study: Study, scenario_id: str, study_dir: str | Path) -> list
     for grid in grids:
         for point_id in grid.points:
             drawn.setdefault(point_id, grid.floor)
-    wanted = _scenario_points(scenario)
+    wanted = scenario_points(scenario)
     for point_id, _x, _y, floor_no in wanted:
         if point_id not in drawn:
             problems.append(
                 StudyProblem(
                     loc=loc,
                     place=place,
-                    message=f"{point_id} is not drawn on any grid-paper sheet ({', '.join(g.sheet for g in grids)})",
+                    message=f"{point_id} is not drawn on any grid-paper sheet ({', '.join(g.sheet for g in grids)})"
+                    + _look_alikes(grids, point_id),
                     where=where,
                     hint=f"write {point_id} in the cell where it stands",
                 )
@@ -518,13 +632,48 @@ def grid_problems(study: Study, scenario_id: str, study_dir: str | Path) -> list
     start = ids.index(ENTRANCE)
     for j, point_id in enumerate(ids):
         if not np.isfinite(matrix[start, j]):
-            problems.append(
-                StudyProblem(
-                    loc=loc,
-                    place=place,
-                    message=f"{point_id} cannot be reached from the entrance (walled in)",
-                    where=where,
-                    hint="open a door in the walls",
-                )
-            )
+            problems.append(_unreachable(grids, point_id, loc, place, where))
     return problems
+
+
+def _look_alikes(grids: list[FloorGrid], point_id: str) -> str:
+    """``"; found 'a5' at as_is_1F!K12"`` when a label is like ``point_id`` (else ``""``)."""
+    import difflib
+
+    found = [
+        f"{(grid.typed.get(cell) or label)!r} at {grid.cell_name(cell)}"
+        for grid in grids
+        for cell, label in sorted(grid.labels.items())
+        if label not in (ENTRANCE, TICKET_MACHINE, STAIRS)
+        and (
+            label.casefold() == point_id.casefold()
+            or difflib.SequenceMatcher(None, label, point_id).ratio() >= 0.6
+        )
+    ]
+    return f"; found {', '.join(found[:3])}" if found else ""
+
+
+def _unreachable(
+    grids: list[FloorGrid], point_id: str, loc: tuple[str | int, ...], place: str, where: str
+) -> StudyProblem:
+    """A point the entrance cannot reach: written inside a wall, or shut in by walls."""
+    cells = [(g, cell) for g in grids for cell in g.points.get(point_id, [])]
+    in_wall = [(g, cell) for g, cell in cells if cell in g.fills]
+    if cells and len(in_wall) == len(cells):
+        g, cell = in_wall[0]
+        return StudyProblem(
+            loc=loc,
+            place=place,
+            message=f"{point_id} is written inside a wall: {g.cell_name(cell)} is filled "
+            f"({g.fills[cell]}) and no free cell around it leads to the entrance",
+            where=where,
+            hint="write the id in the free cell in front of the counter, where residents stand",
+        )
+    at = f" at {cells[0][0].cell_name(cells[0][1])}" if cells else ""
+    return StudyProblem(
+        loc=loc,
+        place=place,
+        message=f"{point_id}{at} cannot be reached from the entrance (walled in)",
+        where=where,
+        hint="open a door in the walls",
+    )

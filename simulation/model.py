@@ -21,6 +21,7 @@ import re
 import tomllib
 import types
 import typing
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,8 +64,10 @@ __all__ = [
     "UnknownIdError",
     "load_study",
     "minutes_to_time",
+    "normalise_text",
     "study_from_dict",
     "time_to_minutes",
+    "toml_error_hint",
 ]
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
@@ -682,8 +685,73 @@ def load_study(path: str | Path, *, check: bool = True) -> Study:
             "study file is not UTF-8 text", file=path, hint="save it as UTF-8"
         ) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=path) from exc
+        raise InputError(
+            f"not valid TOML: {exc}", file=path, hint=toml_error_hint(path, str(exc))
+        ) from exc
     return study_from_dict(data, source=path, check=check)
+
+
+_TOML_LINE_RE = re.compile(r"at line (\d+)")
+#: Characters a Japanese keyboard slips into TOML that TOML does not read as syntax.
+_LOOKALIKES = "“”‘’„＂＇＝［］｛｝，．＃"
+
+
+def toml_error_hint(path: str | Path, message: str) -> str | None:
+    """A hint for a TOML syntax error whose line holds full-width or curly characters.
+
+    ``"Invalid value (at line 524, column 21)"`` alone does not say that ``１１０`` or a curly
+    quote “ is the cause; this names the characters found on that line.
+    """
+    match = _TOML_LINE_RE.search(message)
+    if match is None:
+        return None
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    number = int(match.group(1))
+    if not 1 <= number <= len(lines):
+        return None
+    line = lines[number - 1]
+    found = sorted(
+        {
+            ch
+            for ch in line
+            if ch in _LOOKALIKES
+            or (unicodedata.east_asian_width(ch) == "F" and ch != unicodedata.normalize("NFKC", ch))
+        }
+    )
+    if not found:
+        return None
+    return (
+        f"line {number} holds full-width or curly characters ({' '.join(found)}): TOML needs "
+        'ASCII digits, = and straight quotes " outside the quoted text'
+    )
+
+
+#: Keys whose text is the user's own words: kept exactly as typed (not normalised).
+_FREE_TEXT_KEYS = frozenset({"name_ja", "name_en", "bring_ja", "bring_en"})
+
+
+def normalise_text(value: Any, key: str = "") -> Any:
+    """NFKC-normalise every string (and key) of parsed study data: ``"１１０"`` → ``"110"``.
+
+    TOML and Excel input go through the same normalisation before checking, so full-width
+    digits, letters and symbols mean the same in both. Names (``name_ja`` …) are kept as typed.
+    """
+    if key in _FREE_TEXT_KEYS:
+        return value
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", value)
+    if isinstance(value, Mapping):
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            new_key = unicodedata.normalize("NFKC", k) if isinstance(k, str) else k
+            out[new_key] = normalise_text(v, str(new_key))
+        return out
+    if isinstance(value, list):
+        return [normalise_text(v, key) for v in value]
+    return value
 
 
 def study_from_dict(
@@ -698,8 +766,9 @@ def study_from_dict(
     ``locate`` turns a key path into a human place name (the Excel reader names sheet, row and
     column); by default places are TOML table names with the ids of the tables on the way.
     """
+    data = normalise_text(dict(data))
     try:
-        study = Study.model_validate(dict(data))
+        study = Study.model_validate(data)
     except ValidationError as exc:
         problems = validation_problems(exc, data, locate=locate)
         raise StudyError(problems, file=source) from None

@@ -120,20 +120,29 @@ def test_typed_excel_values_are_understood(workbook: Path, tmp_path: Path, sampl
 
 
 def test_bundled_workbooks_are_up_to_date(tmp_path: Path) -> None:
-    """data/sample/*.xlsx and data/templates/* are what the generator makes from study.toml."""
+    """data/sample/*.xlsx and data/templates/*.xlsx are what the generator makes from the TOML."""
     written = generate_sample_workbooks(SAMPLE, sample_dir=tmp_path, templates_dir=tmp_path)
     committed = {
         "study.xlsx": SAMPLE_DIR / "study.xlsx",
         "floors.xlsx": SAMPLE_DIR / "floors.xlsx",
         "study_template.xlsx": TEMPLATES_DIR / "study_template.xlsx",
-        "study_template.toml": TEMPLATES_DIR / "study_template.toml",
+        "example_town_floors.xlsx": TEMPLATES_DIR / "example_town_floors.xlsx",
+        "example_town.xlsx": TEMPLATES_DIR / "example_town.xlsx",
     }
+    assert sorted(p.name for p in written) == sorted(committed)
     for path in written:
         fresh = hashlib.sha256(path.read_bytes()).hexdigest()
         bundled = hashlib.sha256(committed[path.name].read_bytes()).hexdigest()
         assert fresh == bundled, f"{path.name} is stale: run python -m simulation.excel --sample"
-    assert load_study(TEMPLATES_DIR / "study_template.toml") == load_study(SAMPLE)
-    assert load_study(TEMPLATES_DIR / "study_template.xlsx") == load_study(SAMPLE)
+    assert load_study(SAMPLE_DIR / "study.xlsx") == load_study(SAMPLE)
+    # the skeleton: a few lines per table, the same study in TOML and Excel
+    skeleton = load_study(TEMPLATES_DIR / "study_template.toml")
+    assert load_study(TEMPLATES_DIR / "study_template.xlsx") == skeleton
+    assert len(skeleton.procedures) <= 3 and len(skeleton.scenarios) == 2
+    example = load_study(TEMPLATES_DIR / "example_town.toml")
+    inside = load_study(TEMPLATES_DIR / "example_town.xlsx")
+    assert [s.floor.grid_xlsx for s in inside.scenarios] == ["#as_is_1F", "#reform_1F"]
+    assert inside.procedures == example.procedures and inside.life_events == example.life_events
 
 
 def test_grid_sheet_inside_the_study_workbook(sample: Study, tmp_path: Path) -> None:

@@ -1,4 +1,7 @@
-"""``madoguchi validate``: read a ticket log or survey sheet, check every row, print the tally."""
+"""``madoguchi validate``: read a ticket log or survey sheet, check every row, print the tally.
+
+A study file given to ``validate`` is checked as ``madoguchi check`` does.
+"""
 
 from __future__ import annotations
 
@@ -45,7 +48,9 @@ def render_report(result: object, quarantine: Path | None = None) -> str:
 def register(app: typer.Typer) -> None:
     """Add the ``validate`` command."""
 
-    @app.command("validate", short_help="Check a ticket log or survey: accepted/rejected rows.")
+    @app.command(
+        "validate", short_help="Check a ticket log or survey (rows accepted/rejected), or a study."
+    )
     def validate(
         file: Annotated[
             Path, typer.Argument(help="Ticket export or survey sheet (.csv .xlsx .parquet).")
@@ -65,10 +70,21 @@ def register(app: typer.Typer) -> None:
         ] = None,
         sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet name.")] = None,
     ) -> None:
-        """Check a ticket log or survey sheet and report rows accepted/rejected (取込チェック)."""
+        """Check a ticket log or survey sheet and report rows accepted/rejected (取込チェック).
+
+        Given a study file (.toml, or a workbook with the study's sheets), does what
+        ``madoguchi check`` does.
+        """
         from journeys.errors import InputError
         from journeys.quarantine import write_quarantine
         from journeys.readers import read_file
+        from madoguchi.commands.check import is_study_file, run_check
+
+        if kind is None and is_study_file(file):
+            code = run_check(file)
+            if code:
+                raise SystemExit(code)
+            return
 
         try:
             if kind not in (None, "counter-log", "survey"):
