@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "analyze",
     "simulate",
     "calibrate",
+    "plan",
     "report",
     "dashboard",
 )

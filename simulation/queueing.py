@@ -10,9 +10,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from scipy import stats
+
 from simulation.model import Study, study_from_dict
 
-__all__ = ["erlang_c_wait", "mmc_study"]
+__all__ = [
+    "erlang_c_probability",
+    "erlang_c_service_level",
+    "erlang_c_wait",
+    "mmc_study",
+    "square_root_staffing",
+]
 
 
 def erlang_c_wait(lam: float, mu: float, c: int) -> float:
@@ -82,3 +90,54 @@ def mmc_study(lam_per_min: float, mean_service_min: float, servers: int) -> Stud
         "scenarios": [scenario("base"), scenario("copy")],
     }
     return study_from_dict(data)
+
+
+def erlang_c_probability(lam: float, mu: float, c: int) -> float:
+    """Probability that an arrival waits in an M/M/c queue (Erlang C; 1 when ρ ≥ 1).
+
+    Computed through the Erlang B recursion, which stays stable for large c.
+    """
+    a = lam / mu
+    if c <= 0 or a >= c:
+        return 1.0
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return c * b / (c - a * (1.0 - b))
+
+
+def erlang_c_service_level(lam: float, mu: float, c: int, within: float) -> float:
+    """Share of arrivals of an M/M/c queue whose wait is at most ``within`` (0 when ρ ≥ 1).
+
+    P(W ≤ t) = 1 − C(c, a) · exp(−(cμ − λ) t), with λ, μ and t in the same time unit.
+    """
+    if lam <= 0:
+        return 1.0
+    if lam >= c * mu:
+        return 0.0
+    return 1.0 - erlang_c_probability(lam, mu, c) * math.exp(-(c * mu - lam) * within)
+
+
+def square_root_staffing(lam: float, mu: float, share: float, within: float) -> int:
+    """The square-root staffing rule c = ⌈a + β√a⌉ for a service-level target (Halfin–Whitt).
+
+    a = λ/μ is the offered load; β is the smallest safety factor whose Halfin–Whitt
+    approximation of the waiting probability, α(β) = 1 / (1 + β Φ(β) / φ(β)), times
+    exp(−β √a μ t) is at most 1 − ``share`` (the approximate P(W > t)). At least one server.
+    """
+    a = lam / mu
+    if a <= 0:
+        return 1
+    root = math.sqrt(a)
+
+    def late(beta: float) -> float:
+        alpha = 1.0 / (1.0 + beta * stats.norm.cdf(beta) / stats.norm.pdf(beta))
+        return alpha * math.exp(-beta * root * mu * within)
+
+    low, high = 0.0, 1.0
+    while late(high) > 1.0 - share:
+        high *= 2.0
+    for _ in range(60):
+        mid = (low + high) / 2.0
+        low, high = (low, mid) if late(mid) <= 1.0 - share else (mid, high)
+    return max(1, math.ceil(a + high * root - 1e-9))

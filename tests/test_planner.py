@@ -1,0 +1,154 @@
+"""The staffing planner: Erlang C on one counter, the planned study, the verification columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from madoguchi.cli import main
+from simulation.model import load_study, study_from_dict
+from simulation.planner import (
+    Block,
+    PlanTarget,
+    blocks_of_day,
+    erlang_c_staff,
+    levels_to_shifts,
+    plan_staffing,
+    planned_study,
+    ratio_interval,
+)
+from simulation.queueing import (
+    erlang_c_probability,
+    erlang_c_service_level,
+    mmc_study,
+    square_root_staffing,
+)
+from simulation.study_io import study_to_dict
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "study.toml"
+
+
+def one_counter_study(lam_per_min: float, mean_service_min: float, staff: int) -> dict[str, object]:
+    """An M/M/c hall open 09:00–13:00 at a constant rate: the planner's answer is Erlang C's."""
+    data = study_to_dict(mmc_study(lam_per_min, mean_service_min, staff))
+    data["arrivals"].update(
+        open="09:00",
+        close="13:00",
+        hour_profile=[0.25] * 4,
+        residents_per_day=lam_per_min * 240.0,
+    )
+    for scenario in data["scenarios"]:
+        scenario["counters"][0]["shifts"] = [{"start": "09:00", "end": "13:00", "staff": staff}]
+    return data
+
+
+def test_erlang_c_formulas_match_hand_values() -> None:
+    # M/M/1 with ρ = 0.5: P(wait) = ρ; P(W ≤ t) = 1 − ρ e^{−(μ−λ)t}
+    assert erlang_c_probability(0.5, 1.0, 1) == pytest.approx(0.5)
+    assert erlang_c_service_level(0.5, 1.0, 1, 2.0) == pytest.approx(1 - 0.5 * math.exp(-1.0))
+    # M/M/2 with a = 1: C = 1/3 (textbook)
+    assert erlang_c_probability(1.0, 1.0, 2) == pytest.approx(1 / 3)
+    assert erlang_c_service_level(3.0, 1.0, 2, 1.0) == 0.0  # overloaded
+    # the square-root rule is close to the exact Erlang C answer
+    for lam in (0.5, 2.0, 8.0):
+        exact = erlang_c_staff(lam, 5.0, PlanTarget(within_min=2.0, share=0.8))
+        rule = square_root_staffing(lam, 1 / 5.0, 0.8, 2.0)
+        assert abs(rule - exact) <= 1, (lam, rule, exact)
+
+
+def test_ratio_interval_weights_replications_by_tickets() -> None:
+    share, low, high = ratio_interval(
+        within=pl.Series([9, 10, 0]).to_numpy(),
+        counted=pl.Series([10, 10, 0]).to_numpy(),
+        confidence=0.95,
+    )
+    assert share == pytest.approx(19 / 20)
+    assert 0.0 <= low < share < high <= 1.0
+    same = ratio_interval(pl.Series([5, 5]).to_numpy(), pl.Series([5, 5]).to_numpy(), 0.95)
+    assert same == (1.0, 1.0, 1.0)
+
+
+def test_levels_become_shifts_that_reproduce_them() -> None:
+    blocks = [Block(540, 600), Block(600, 660), Block(660, 720), Block(720, 780)]
+    shifts = levels_to_shifts([1, 3, 2, 1], blocks)
+    assert [(s.start, s.end, s.staff) for s in shifts] == [
+        ("09:00", "13:00", 1),
+        ("10:00", "11:00", 1),
+        ("10:00", "12:00", 1),
+    ]
+    study = study_from_dict(one_counter_study(0.4, 5.0, 2))
+    counter = (
+        planned_study(study, "copy", {"C1": [1, 3, 2, 1]}, blocks).scenario("copy").counter("C1")
+    )
+    assert [counter.staff_at(b.start_min) for b in blocks] == [1, 3, 2, 1]
+    assert counter.staff == 3
+
+
+def test_one_counter_plan_is_the_erlang_c_staffing_within_one() -> None:
+    lam, mean = 0.6, 5.0  # offered load 3 Erlang
+    target = PlanTarget(within_min=2.0, share=0.8)
+    study = study_from_dict(one_counter_study(lam, mean, 3))
+    expected = erlang_c_staff(lam, mean, target)
+    plan = plan_staffing(
+        study, "copy", [dt.date(2025, 1, 7)], target=target, replications=8, seed=11
+    )
+    levels = plan.levels["C1"]
+    assert len(levels) == len(blocks_of_day(study)) == 4
+    # the first block starts empty (no queue yet), so it may need one server fewer
+    assert all(abs(n - expected) <= 1 for n in levels), (levels, expected)
+    assert plan.table["meets_target"].all()
+    # new residents (another seed): the service level still reaches the share, and one server
+    # fewer in any block misses the target
+    assert plan.table["verify_service_level"].min() >= target.share - 0.05
+    assert plan.table["one_fewer_misses"].all()
+    assert plan.planned_staff_hours == pytest.approx(sum(levels))
+    # the other scenario keeps its staffing
+    assert plan.study.scenario("base") == study.scenario("base")
+
+
+def test_plan_command_writes_a_valid_study_and_table(tmp_path: Path) -> None:
+    out, table = tmp_path / "planned.toml", tmp_path / "plan.csv"
+    with pytest.raises(SystemExit) as done:
+        main(
+            [
+                "plan",
+                str(SAMPLE),
+                "--scenario",
+                "reform",
+                "--date",
+                "2026-03-02",
+                "--replications",
+                "2",
+                "--within",
+                "30",
+                "--share",
+                "0.8",
+                "--out",
+                str(out),
+                "--table",
+                str(table),
+            ]
+        )
+    assert done.value.code == 0
+    planned = load_study(out)  # passes every check
+    frame = pl.read_csv(table)
+    reform = planned.scenario("reform")
+    assert frame["counter_id"].unique().sort().to_list() == sorted(c.id for c in reform.counters)
+    for cid, block, staff in frame.select("counter_id", "block", "staff").iter_rows():
+        start = planned.arrivals.open_min + 60 * block
+        assert reform.counter(cid).staff_at(start) == staff
+    assert planned.scenario("as_is") == load_study(SAMPLE).scenario("as_is")
+    assert {"sl_low", "sl_high", "utilisation", "verify_meets", "one_fewer_misses"} <= set(
+        frame.columns
+    )
+
+
+def test_plan_refuses_a_closed_day(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["plan", str(SAMPLE), "--date", "2026-03-29", "--out", str(tmp_path / "p.toml")])
+    assert done.value.code == 2
+    assert "closed on 2026-03-29" in capsys.readouterr().err
