@@ -22,6 +22,7 @@ The salt is never written to any output.
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import itertools
 import os
@@ -36,11 +37,14 @@ import pyarrow as pa
 
 __all__ = [
     "DEFAULT_SALT",
+    "MACHINE_ID_REGEX",
     "MASK_MY_NUMBER",
     "MASK_PHONE",
     "PERSONAL_HEADERS",
     "PSEUDONYM_PREFIX",
     "PSEUDONYM_REGEX",
+    "SEPARATORS",
+    "detection_view",
     "find_personal_columns",
     "is_personal_header",
     "is_valid_my_number",
@@ -48,6 +52,8 @@ __all__ = [
     "mask_text_column",
     "my_number_check_digit",
     "my_number_valid_expr",
+    "normalise_number",
+    "normalise_number_expr",
     "pseudonymise",
     "resolve_salt",
     "siphash24",
@@ -95,15 +101,33 @@ _PERSONAL_PARTS: tuple[str, ...] = (
     "メール", "mynumber", "phone", "address", "birth", "furigana", "email",
 )  # fmt: skip
 
-# 12 digits, optionally grouped 4-4-4 by a hyphen or a space (ASCII after NFKC).
-_MY_NUMBER_RE = re.compile(r"(?<!\d)(\d{4})[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
-# Japanese phone numbers: 0 + 9..10 more digits, optionally grouped; or +81 forms.
+#: Characters people put between the digit groups of a number: every dash (ASCII, Unicode
+#: dashes, the minus sign, the katakana prolonged-sound mark ー and its half-width form), dots
+#: and middle dots, and every kind of space. Detectors see each of them as ``-``.
+SEPARATORS = (
+    "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70\ufe63\uff0d\u2043\u02d7"
+    "\u2500\u2501.\u30fb\uff65\u3002\uff0e \t\u00a0\u3000\u2002\u2003\u2009\u202f"
+)
+_SEPARATOR_CLASS = "[" + "".join(f"\\u{ord(c):04x}" for c in SEPARATORS) + "\\s]"
+_SEP_RE = re.compile(_SEPARATOR_CLASS)
+# 12 digits, optionally grouped 4-4-4 (on the detection view: separators are "-").
+# Both gaps or neither: "20250303-0012" (a day + ticket number) is not grouped 4-4-4.
+_MY_NUMBER_RE = re.compile(r"(?<!\d)(\d{4})(-{0,3})(\d{4})(-{0,3})(\d{4})(?!\d)")
+# Japanese phone numbers: 0 + a non-zero digit + more digits (10..13 in all), optionally
+# grouped or in brackets; or +81 (00 is the international prefix, never an area code).
 _PHONE_RE = re.compile(
-    r"(?<![\d+])(?:\+81[- ]?\(?0?\d{1,4}\)?|\(?0\d{1,4}\)?)[- ]?\d{1,4}[- ]?\d{3,4}(?!\d)"
+    r"(?<![\d+])(?:\+81-{0,3}\(?0?[1-9]\d{0,3}\)?|\(?0[1-9]\d{0,3}\)?)-{0,3}\(?\d{1,4}\)?-{0,3}"
+    r"\d{3,4}(?!\d)"
 )
 _DIGITS_ONLY = re.compile(r"\d")
 # Cheap vectorised pre-filter: only texts with at least 9 digits can hold a number to mask.
 _CANDIDATE_REGEX = r"(?:\d[^\d]{0,3}){9,}"
+# Second, tighter vectorised pre-filter on the view (a superset of what the detectors match).
+_VIEW_CANDIDATE_REGEX = (
+    r"\d{4}-{0,3}\d{4}-{0,3}\d{4}|0[1-9]\d{0,3}\)?-{0,3}\(?\d{1,4}\)?-{0,3}\d{3,4}"
+)
+#: A ticket machine's number (letters, digits, one day-dash-number): not scanned in ticket_id.
+MACHINE_ID_REGEX = r"^[A-Za-z]*[0-9]+(?:-[0-9]+)?$"
 _WEIGHTS: tuple[int, ...] = tuple((n + 1 if n <= 6 else n - 5) for n in range(1, 12))
 
 
@@ -120,6 +144,40 @@ def is_personal_header(header: str) -> bool:
     return any(part in key for part in _PERSONAL_PARTS)
 
 
+@functools.lru_cache(maxsize=4096)
+def _view_of_char(ch: str) -> str:
+    normal = unicodedata.normalize("NFKC", ch)
+    return "-" if normal and all(_SEP_RE.fullmatch(c) for c in normal) else normal
+
+
+def detection_view(text: str) -> tuple[str, list[int]]:
+    """The one normalisation in front of every detector: NFKC (full-width digits and brackets
+    become ASCII), then every dash, dot and space (:data:`SEPARATORS`) becomes ``-``.
+
+    Returns the view and, for each of its characters, the index of the original character it
+    came from, so a match found in the view masks exactly those characters of the original.
+    """
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        normal = ch if ch.isascii() and ch not in SEPARATORS else _view_of_char(ch)
+        out.append(normal)
+        where.extend([i] * len(normal))
+    return "".join(out), where
+
+
+def normalise_number(text: str) -> str:
+    """Only the digits (and a leading ``+``) of a number written with any separators or widths."""
+    view, _ = detection_view(text.strip())
+    return re.sub(r"[-()]", "", view)
+
+
+def normalise_number_expr(expr: pl.Expr) -> pl.Expr:
+    """Vectorised :func:`normalise_number`: NFKC, then every separator and bracket removed."""
+    text = expr.cast(pl.String).str.normalize("NFKC").str.strip_chars()
+    return text.str.replace_all(_SEPARATOR_CLASS, "").str.replace_all(r"[()ー]", "")
+
+
 def my_number_check_digit(first11: str) -> int:
     """Check digit of a My Number (個人番号) from its first 11 digits.
 
@@ -134,8 +192,9 @@ def my_number_check_digit(first11: str) -> int:
 
 
 def is_valid_my_number(value: str) -> bool:
-    """True for 12 digits (hyphens or spaces allowed) whose last digit is the check digit."""
-    digits = re.sub(r"[- ]", "", unicodedata.normalize("NFKC", value).strip())
+    """True for 12 digits (any dashes, dots or spaces, any width) whose last digit is the check
+    digit."""
+    digits = normalise_number(value)
     if len(digits) != 12 or not digits.isdigit():
         return False
     return my_number_check_digit(digits[:11]) == int(digits[11])
@@ -143,7 +202,7 @@ def is_valid_my_number(value: str) -> bool:
 
 def my_number_valid_expr(expr: pl.Expr) -> pl.Expr:
     """Vectorised :func:`is_valid_my_number` for a string expression (null for non-strings)."""
-    digits = expr.cast(pl.String).str.strip_chars().str.replace_all(r"[- ]", "")
+    digits = normalise_number_expr(expr)
     is_12 = digits.str.contains(r"^\d{12}$")
     total = pl.sum_horizontal(
         [
@@ -157,35 +216,58 @@ def my_number_valid_expr(expr: pl.Expr) -> pl.Expr:
     return is_12.fill_null(False) & (check == last).fill_null(False)
 
 
-def _mask_my_number(match: re.Match[str]) -> str:
-    digits = "".join(match.groups())
-    return MASK_MY_NUMBER if is_valid_my_number(digits) else match.group(0)
-
-
-def _mask_phone(match: re.Match[str]) -> str:
-    n_digits = len(_DIGITS_ONLY.findall(match.group(0)))
-    return MASK_PHONE if 10 <= n_digits <= 13 else match.group(0)
+def _number_spans(view: str) -> list[tuple[int, int, str]]:
+    """``(start, end, mask)`` of each personal number in a detection view, left to right."""
+    spans: list[tuple[int, int, str]] = []
+    for m in _MY_NUMBER_RE.finditer(view):
+        first, gap1, second, gap2, third = m.groups()
+        if bool(gap1) == bool(gap2) and is_valid_my_number(first + second + third):
+            spans.append((m.start(), m.end(), MASK_MY_NUMBER))
+    for m in _PHONE_RE.finditer(view):
+        if not 10 <= len(_DIGITS_ONLY.findall(m.group(0))) <= 13:
+            continue
+        if all(m.end() <= a or m.start() >= b for a, b, _ in spans):
+            spans.append((m.start(), m.end(), MASK_PHONE))
+    return sorted(spans)
 
 
 def mask_text(text: str) -> str:
-    """Mask My Numbers (valid check digit) and phone numbers inside one free text."""
-    normal = unicodedata.normalize("NFKC", text)
-    if normal != text and (_MY_NUMBER_RE.search(normal) or _PHONE_RE.search(normal)):
-        text = normal  # full-width digits: mask on the normalised text
-    text = _MY_NUMBER_RE.sub(_mask_my_number, text)
-    return _PHONE_RE.sub(_mask_phone, text)
+    """Mask My Numbers (valid check digit) and phone numbers inside one free text.
+
+    Numbers are found on :func:`detection_view` (any width, any dash, dot or space between the
+    digit groups); only their characters are replaced, the rest of the text is kept as written.
+    """
+    view, where = detection_view(text)
+    spans = _number_spans(view)
+    if not spans:
+        return text
+    parts: list[str] = []
+    last = 0
+    for start, end, mask in spans:
+        first, after = where[start], where[end - 1] + 1
+        parts.append(text[last:first] + mask)
+        last = after
+    return "".join(parts) + text[last:]
 
 
-def mask_text_column(series: pl.Series) -> tuple[pl.Series, int]:
+def mask_text_column(series: pl.Series, *, keep_machine_ids: bool = False) -> tuple[pl.Series, int]:
     """Mask personal numbers in a text column; returns the masked column and how many changed.
 
-    Vectorised pre-filter: only the distinct texts holding at least nine digits go through
-    :func:`mask_text`, so a column without numbers costs one regex scan.
+    Vectorised pre-filter: only the distinct texts holding at least nine digits (of any width)
+    go through :func:`mask_text`, so a column without numbers costs one regex scan.
+    ``keep_machine_ids`` leaves values shaped like a ticket machine's number alone
+    (:data:`MACHINE_ID_REGEX`: ``T0000012345``, ``202503030012``, ``20250303-0012`` are not a
+    My Number or phone number typed by a person; ``090-1234-5678`` still is).
     """
     if series.dtype != pl.String:
         return series, 0
-    normal = series.str.normalize("NFKC")
-    candidates = series.filter(normal.str.contains(_CANDIDATE_REGEX).fill_null(False)).unique()
+    # a column of few distinct values (counters, staff, procedures) is scanned on those only
+    values = series.unique() if series.head(10_000).n_unique() < 1_000 else series
+    if keep_machine_ids:
+        values = values.filter(~values.str.contains(MACHINE_ID_REGEX).fill_null(False))
+    candidates = values.filter(values.str.contains(_CANDIDATE_REGEX).fill_null(False)).unique()
+    view = candidates.str.normalize("NFKC").str.replace_all(_SEPARATOR_CLASS, "-")
+    candidates = candidates.filter(view.str.contains(_VIEW_CANDIDATE_REGEX).fill_null(False))
     if candidates.len() == 0:
         return series, 0
     old = candidates.to_list()
@@ -228,7 +310,7 @@ def find_personal_columns(
         if share_mn is not None and share_mn >= 0.5:
             found[name] = "values are My Numbers (個人番号)"
             continue
-        digits = values.str.normalize("NFKC").str.replace_all(r"[-\s()]", "")
+        digits = values.to_frame("v").select(normalise_number_expr(pl.col("v"))).to_series()
         phone_like = digits.str.contains(r"^(?:\+81\d{9,10}|0\d{9,10})$").fill_null(False)
         share_phone = int(phone_like.sum()) / max(1, phone_like.len())
         if share_phone >= 0.5:

@@ -496,8 +496,17 @@ def _plan(sample: pl.DataFrame, kind: FrameKind | None, m: Mapping, source: str)
     roles = {r: h for r, h in roles.items() if h not in personal}
     missing = [r for r in required_roles(kind, roles) if r not in roles]
     if missing:
-        found = ", ".join(_safe_header(h) for h in headers if h not in personal) or "none"
         fix = "; ".join(f'{r} = "<your header>"' for r in missing)
+        if not roles:
+            # no header matched any column: the first line is most likely a data row (a
+            # resident's name, a number) — say so without echoing it
+            raise InputError(
+                f"{kind}: the first line names none of the expected columns "
+                f"({len(headers)} fields) — is the header row missing?",
+                file=source,
+                hint=f"put the column names on the first line, or map them: [columns] {fix}",
+            )
+        found = ", ".join(_safe_header(h) for h in headers if h not in personal) or "none"
         raise InputError(
             f"{kind} is missing required column(s) {', '.join(missing)}; columns found: {found}",
             file=source,

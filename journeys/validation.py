@@ -693,11 +693,10 @@ def _validate_parts(
     ``columns``: the frame's columns before the visit keys left it (their order is kept).
     """
     masked = 0
-    for f in schema.fields():
-        if f.free_text and f.name in data.columns and data.schema[f.name] == pl.String:
-            col, n = mask_text_column(data.get_column(f.name))
-            masked += n
-            data = data.with_columns(col)
+    for name in _scanned_text_columns(schema, data):
+        col, n = mask_text_column(data.get_column(name), keep_machine_ids=name == "ticket_id")
+        masked += n
+        data = data.with_columns(col)
     if masked:
         all_notes.append(
             f"{masked} free-text values had a personal number masked (個人番号・電話番号をマスク)"
@@ -748,6 +747,30 @@ def _validate_parts(
     return _split(parsed, schema, rules, rows_in, source, dropped_columns, all_notes)
 
 
+def _scanned_text_columns(schema: type[FrameSchema], data: pl.DataFrame) -> list[str]:
+    """Every text column that reaches the canonical frame as text: ids, counters, procedures,
+    staff, scenario and free text alike (a name or a number typed into any of them is masked).
+
+    Times and numbers are read into their types; their raw text only reaches the quarantine
+    for rejected rows, which :func:`_masked_raw` scans."""
+    return [
+        f.name
+        for f in schema.fields()
+        if f.dtype == pl.String
+        and not f.pseudonymised
+        and f.isin is None
+        and f.name in data.columns
+        and data.schema[f.name] == pl.String
+    ]
+
+
+def _masked_raw(bad: pl.DataFrame, raw_cols: Sequence[str]) -> pl.DataFrame:
+    """The rejected rows' raw text with every personal number masked (any column: a phone
+    number typed into a time field must not reach the quarantine or the message)."""
+    masked = [mask_text_column(bad.get_column(c).cast(pl.String))[0] for c in raw_cols]
+    return bad.with_columns(masked) if masked else bad
+
+
 def _split(
     parsed: pl.DataFrame,
     schema: type[FrameSchema],
@@ -773,6 +796,8 @@ def _split(
     accepted = schema.conform(ok)
     raw_cols = [c for c in parsed.columns if c.startswith("__raw_")]
     if bad.height:
+        bad = _masked_raw(bad, raw_cols)
+
         # one entry per (row, reason): a reason raised by two columns is listed once
         def joined(parts: list[pl.Expr]) -> pl.Expr:
             return pl.concat_str(parts, separator="; ", ignore_nulls=True)

@@ -48,7 +48,34 @@ def test_masking_free_text() -> None:
     assert (
         masked == "番号[個人番号]、電話[電話番号]、[電話番号]、受付12:30、2025/03/03、123456789017"
     )
-    assert mask_text("ＭＮ１２３４５６７８９０１８") == "MN[個人番号]"
+    assert mask_text("ＭＮ１２３４５６７８９０１８") == "ＭＮ[個人番号]"  # the rest kept as written
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "1234-5678-9018", "1234ー5678ー9018", "1234−5678−9018", "1234‐5678‐9018",
+        "1234―5678―9018", "1234.5678.9018", "1234 5678 9018", "1234　5678　9018",
+        "１２３４５６７８９０１８", "１２３４ー５６７８ー９０１８", "１２３４－５６７８－９０１８",
+        "1234 - 5678 - 9018", "1234・5678・9018", "1234–5678–9018",
+    ],
+)  # fmt: skip
+def test_my_numbers_with_any_separator_or_width_are_masked(written: str) -> None:
+    assert is_valid_my_number(written)
+    assert mask_text(f"番号{written}です") == "番号[個人番号]です"
+    assert mask_text(f"番号{written[:-1]}7です") == f"番号{written[:-1]}7です"  # bad check digit
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "090-1234-5678", "０９０ー１２３４ー５６７８", "０９０－１２３４－５６７８",
+        "０３（１２３４）５６７８", "03(1234)5678", "(0157)23-4567", "０１５７　２３　４５６７",
+        "+81 90-1234-5678", "＋８１ー９０ー１２３４ー５６７８", "09012345678", "090.1234.5678",
+    ],
+)  # fmt: skip
+def test_phone_numbers_with_any_separator_or_width_are_masked(written: str) -> None:
+    assert mask_text(f"連絡先{written}まで") == "連絡先[電話番号]まで"
 
 
 def test_siphash_reference_vector_and_pseudonyms() -> None:
