@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "calibrate",
     "plan",
     "report",
+    "checklist",
     "dashboard",
 )
 
