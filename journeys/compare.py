@@ -24,17 +24,16 @@ import polars as pl
 from journeys.metrics import (
     _V,
     KPI_NAMES,
-    VISIT_SUM_COLUMNS,
     Frame,
     _kpi_parts,
     _kpis_from_parts,
     _prepared,
+    kpis_from_sums,
     prepare_log,
+    sum_columns,
 )
 
 __all__ = ["VisitArrays", "bootstrap_kpis", "compare_logs", "visit_arrays", "weighted_kpis"]
-
-_SUM_COLUMNS: tuple[str, ...] = VISIT_SUM_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def visit_arrays(log: Frame, *, service_target_min: float = 15.0) -> VisitArrays
     point = _kpis_from_parts(visits, waits_q, days)
     keys = [c for c in ("scenario", "replication") if c in prepared.columns] + ["visit_id"]
     visits = visits.sort(["first_issued_at", *keys]).with_row_index("row")
-    columns = [c for c in (*_SUM_COLUMNS, "walking_m", "writing_min") if c in visits.columns]
+    columns = sum_columns(visits.columns)
     sums = visits.select(pl.col(columns).cast(pl.Float64).fill_null(0.0)).to_numpy()
     # Row of each visit code (visit codes number the visits of the prepared log 0..n-1).
     row_of_code = np.empty(visits.height, dtype=np.int64)
@@ -124,10 +123,6 @@ def weighted_kpis(arrays: VisitArrays, weights: np.ndarray) -> dict[str, np.ndar
     col = {name: s[:, i] for i, name in enumerate(arrays.columns)}
     n = w.sum(axis=1)
 
-    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
     ticket_weights = np.asarray(weights, dtype=np.int32)[:, arrays.wait_visit]
     # Equal waits are contiguous (sorted): add their weights so the quantile search runs over
     # the distinct waits only (waits are whole seconds in most logs).
@@ -138,30 +133,7 @@ def weighted_kpis(arrays: VisitArrays, weights: np.ndarray) -> dict[str, np.ndar
             ticket_weights = np.add.reduceat(ticket_weights, starts, axis=1)
             values = values[starts]
     q = _weighted_quantiles(values, ticket_weights, (0.5, 0.9, 1.0))
-    days = float(arrays.days)
-    out: dict[str, np.ndarray] = {
-        "visits": n,
-        "visits_per_day": n / days if days else np.full_like(n, np.nan),
-        "tickets": col["tickets"],
-        "tickets_per_visit": ratio(col["tickets"], n),
-        "counters_per_visit_mean": ratio(col["counters"], n),
-        "wait_min_mean": ratio(col["wait_min"], col["called"]),
-        "wait_min_p50": q[0],
-        "wait_min_p90": q[1],
-        "wait_min_max": q[2],
-        "time_in_hall_min_mean": ratio(col["time_in_hall_min"], n),
-        "service_level": ratio(col["called_within_target"], col["called"]),
-        "no_show_share": ratio(col["no_shows"], col["tickets"]),
-        "abandon_share": ratio(col["abandoned"], col["tickets"]),
-        "forms_written_per_visit": ratio(col["forms_written"], n),
-        "service_min_mean": ratio(col["served_service_min"], col["served"]),
-        "staff_busy_min": col["service_min"],
-    }
-    if "walking_m" in col:
-        out["walking_m_per_visit"] = ratio(col["walking_m"], n)
-    if "writing_min" in col:
-        out["writing_min_per_visit"] = ratio(col["writing_min"], n)
-    return out
+    return kpis_from_sums(col, n, float(arrays.days), q)
 
 
 #: Cumulative probabilities of Poisson(1) at 0, 1, …, 19 (the tail beyond is < 1e-18).

@@ -107,8 +107,10 @@ _ALL: tuple[KPI, ...] = (
     KPI(
         "visits_per_day", "1日あたりの来庁件数", "Visits per day", "件", "visits", "day",
         "neutral", 1,
-        "来庁件数 ÷ 日数（発券日の数）。",
-        "Visits ÷ days (distinct issue dates).",
+        "来庁件数 ÷ サービス日数。来庁は到着した日（到着時刻がなければ最初の発券の日）に"
+        "数え、深夜0時をまたいでも2日にはならない。",
+        "Visits ÷ service days. A visit belongs to the day it arrived (else of its first "
+        "ticket), even when the hall works past midnight.",
     ),
     KPI(
         "tickets", "発券数", "Tickets", "枚", "tickets", "period", "neutral", 0,
@@ -156,11 +158,29 @@ _ALL: tuple[KPI, ...] = (
         "Longest wait of a called ticket.",
     ),
     KPI(
+        "queue_min_mean", "平均待ち時間（離脱者を含む）", "Mean time queuing (incl. abandoned)",
+        "分", "min", "ticket", "lower", 1,
+        "待ち時間の合計 ÷ 待ち時間の分かる発券数。呼出された発券は（呼出 − 発券）、"
+        "途中離脱は（離脱 − 発券）：離脱した人の待ちも数える。",
+        "Σ queue minutes ÷ tickets with a known queue time: called − issued for called "
+        "tickets, left − issued for abandoned ones (their queuing counts too).",
+        needs=("left_at",),
+    ),
+    KPI(
         "time_in_hall_min_mean", "庁舎内の滞在時間", "Time in hall", "分", "min", "visit",
         "lower", 1,
-        "1来庁の最後の退出 − 最初の発券の平均（発券前の移動・記入は含まない）。",
-        "Mean of last leave − first ticket per visit (walking and writing before the first "
-        "ticket are not counted).",
+        "1来庁の最後の退出 − 入館の平均。入館時刻（arrived_at）のないログでは最初の発券から"
+        "数え（発券前の移動・記入は含まない）、どちらの定義かを出力の注記に記載。",
+        "Mean of last leave − arrival in the hall per visit; a log without arrived_at counts "
+        "from the first ticket (walking and writing before it are missing) and the outputs "
+        "say which.",
+    ),
+    KPI(
+        "arrival_to_ticket_min_mean", "入館から発券までの平均時間", "Arrival to first ticket",
+        "分", "min", "visit", "lower", 1,
+        "1来庁の最初の発券 − 入館の平均（移動・記入・案内待ちの時間）。",
+        "Mean of first ticket − arrival per visit (walking, writing, waiting for triage).",
+        needs=("arrived_at",),
     ),
     KPI(
         "service_level", "サービスレベル（目標時間内の呼出率）",
@@ -194,10 +214,31 @@ _ALL: tuple[KPI, ...] = (
         "Mean of ended − called over served tickets.",
     ),
     KPI(
+        "visits_per_resident", "住民1人あたり来庁回数", "Visits per resident", "回", "visits",
+        "resident", "lower", 2,
+        "来庁件数 ÷ 住民数（resident_id ごと）：用件が済むまでに何回来庁したか。",
+        "Visits ÷ residents (one resident_id each): trips until the errands are done.",
+        needs=("resident_id",),
+    ),
+    KPI(
+        "return_visit_share", "再来庁の割合", "Return-visit share", "%", "%", "visit", "lower", 1,
+        "来庁のうち、以前の来庁の続き（書類不足などによる再来庁）だった割合。",
+        "Share of visits that return for an earlier visit (e.g. a missing document).",
+        share=True,
+        needs=("return_of",),
+    ),
+    KPI(
         "staff_busy_min", "職員対応時間（全期間）", "Staff serving time (whole period)", "時間",
         "h", "period", "lower", 0,
         "ログ期間全体の窓口対応時間（終了 − 呼出）の合計。",
         "Σ serving minutes (ended − called) over the whole log, shown in hours.",
+        scale=1.0 / 60.0,
+    ),
+    KPI(
+        "staff_busy_min_per_day", "職員対応時間（1日あたり）", "Staff serving time per day",
+        "時間", "h", "day", "lower", 1,
+        "窓口対応時間の合計 ÷ サービス日数（来庁日）。",
+        "Σ serving minutes ÷ service days (days of arrival), shown in hours.",
         scale=1.0 / 60.0,
     ),
     KPI(

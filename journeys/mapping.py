@@ -81,7 +81,7 @@ COUNTER_LOG_SYNONYMS: dict[str, tuple[str, ...]] = {
              "day"),
     "issued_at": ("issued_at", "発券時刻", "発券日時", "受付時刻", "受付日時", "発券時間",
                   "到着時刻", "発券", "issued", "issue_time", "issued_time", "ticket_time",
-                  "arrival", "arrived_at", "arrival_time"),
+                  "arrival", "arrival_time"),
     "called_at": ("called_at", "呼出時刻", "呼出日時", "呼び出し時刻", "呼出し時刻", "呼出時間",
                   "案内時刻", "開始時刻", "対応開始時刻", "呼出", "called", "call_time",
                   "called_time", "service_start", "started_at", "start_time"),
@@ -98,6 +98,18 @@ COUNTER_LOG_SYNONYMS: dict[str, tuple[str, ...]] = {
     "replication": ("replication", "反復", "replication_no"),
     "writing_min": ("writing_min", "記入時間", "記入分", "writing_minutes"),
     "walking_m": ("walking_m", "歩行距離", "移動距離", "walking_metres", "walking_meters"),
+    # the whole visit (optional): filled after issued_at, so a log with one time column keeps
+    # reading it as the issue time
+    "arrived_at": ("arrived_at", "入館時刻", "来庁時刻", "到着時刻", "受付到着時刻", "entered_at",
+                   "entry_time", "arrival_time", "arrival"),
+    "left_at": ("left_at", "離脱時刻", "退出時刻", "取消時刻", "キャンセル時刻", "left",
+                "leave_time", "left_time", "cancelled_at", "canceled_at"),
+    "abandon_reason": ("abandon_reason", "離脱理由", "取消理由", "キャンセル理由",
+                       "abandon_type"),
+    "resident_id": ("resident_id", "住民id", "住民キー", "来庁者キー", "resident",
+                    "person_key"),
+    "return_of": ("return_of", "再来庁元", "前回来庁番号", "前回の来庁", "previous_visit",
+                  "previous_visit_id", "returns_for"),
 }  # fmt: skip
 
 #: Built-in header synonyms of the journey survey sheet.
@@ -151,8 +163,15 @@ PHASE_VALUES: dict[str, str] = {
     **{k: "reform" for k in ("reform", "改革後", "改革", "after", "to_be", "tobe", "to-be")},
 }  # fmt: skip
 
+#: Why an abandoned resident left → canonical reason (balked · reneged · closed).
+ABANDON_REASON_VALUES: dict[str, str] = {
+    **{k: "balked" for k in ("balked", "balk", "発券せず", "混雑で帰宅", "見送り")},
+    **{k: "reneged" for k in ("reneged", "renege", "途中離脱", "待ちきれず", "離脱")},
+    **{k: "closed" for k in ("closed", "閉庁", "時間外", "受付終了", "閉庁時刻")},
+}  # fmt: skip
+
 _VALUE_TABLES: dict[FrameKind, dict[str, dict[str, str]]] = {
-    "counter-log": {"outcome": OUTCOME_VALUES},
+    "counter-log": {"outcome": OUTCOME_VALUES, "abandon_reason": ABANDON_REASON_VALUES},
     "survey": {"action": ACTION_VALUES, "phase": PHASE_VALUES},
 }
 _KNOWN_SECTIONS = {"columns", "values", "formats", "privacy", "read"}

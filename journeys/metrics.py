@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -54,17 +55,24 @@ __all__ = [
     "OPTIONAL_KPI_NAMES",
     "REQUIRED_LOG_COLUMNS",
     "VISIT_SUM_COLUMNS",
+    "WHOLE_VISIT_COLUMNS",
     "Frame",
+    "VisitExtras",
     "as_counter_log",
+    "kpi_notes",
     "kpi_summary",
     "kpis",
+    "kpis_from_sums",
+    "log_links_trips",
     "log_notes",
     "people_waiting",
     "per_counter",
     "per_hour",
     "per_staff",
     "prepare_log",
+    "sum_columns",
     "ticket_table",
+    "visit_extras",
     "visit_keys",
     "visit_table",
     "with_group_columns",
@@ -82,8 +90,8 @@ REQUIRED_LOG_COLUMNS: tuple[str, ...] = (
     "outcome",
 )
 
-#: Every KPI :func:`kpis` can return, in report order. The two in
-#: :data:`OPTIONAL_KPI_NAMES` appear only when the log has ``walking_m`` / ``writing_min``.
+#: Every KPI :func:`kpis` can return, in report order. Those in :data:`OPTIONAL_KPI_NAMES`
+#: appear only when the log has the columns they need (``journeys.kpi_registry.KPI.needs``).
 KPI_NAMES: tuple[str, ...] = (
     "visits",
     "visits_per_day",
@@ -94,17 +102,29 @@ KPI_NAMES: tuple[str, ...] = (
     "wait_min_p50",
     "wait_min_p90",
     "wait_min_max",
+    "queue_min_mean",
     "time_in_hall_min_mean",
+    "arrival_to_ticket_min_mean",
     "service_level",
     "no_show_share",
     "abandon_share",
     "forms_written_per_visit",
     "service_min_mean",
     "staff_busy_min",
+    "staff_busy_min_per_day",
+    "visits_per_resident",
+    "return_visit_share",
     "walking_m_per_visit",
     "writing_min_per_visit",
 )
-OPTIONAL_KPI_NAMES: tuple[str, ...] = ("walking_m_per_visit", "writing_min_per_visit")
+OPTIONAL_KPI_NAMES: tuple[str, ...] = (
+    "queue_min_mean",
+    "arrival_to_ticket_min_mean",
+    "visits_per_resident",
+    "return_visit_share",
+    "walking_m_per_visit",
+    "writing_min_per_visit",
+)
 
 _MINUTE_US = 60_000_000.0
 _OPTIONAL_SUMS: tuple[tuple[str, str], ...] = (
@@ -356,6 +376,173 @@ _VISIT_COUNTS: tuple[str, ...] = (
 _VISIT_MINUTES: tuple[str, ...] = ("wait_min", "service_min", "served_service_min")
 
 
+#: Optional columns of the whole visit (ARCHITECTURE.md's canonical log); the KPIs that need
+#: them appear only when the log has them.
+WHOLE_VISIT_COLUMNS: tuple[str, ...] = (
+    "arrived_at",
+    "left_at",
+    "abandon_reason",
+    "resident_id",
+    "return_of",
+)
+
+
+@dataclass(frozen=True)
+class VisitExtras:
+    """Per-visit numbers of the whole visit, one entry per visit of a prepared log.
+
+    ``start_us`` is the arrival in the hall when known, else the first issue (µs since 1970);
+    ``last_us`` the last leave (``ended_at``, else ``left_at``, else ``called_at``, else
+    ``issued_at``); ``to_ticket_us`` first issue − arrival (0 for visits without an arrival,
+    see ``arrived``); ``date_number`` the service day (days since 1970 on the log's clock);
+    ``day`` the code of the visit's service day (the day it arrived, within
+    ``replication``), ``days`` the number of service days; ``queue_us``/``queued`` the summed
+    queue time and the tickets with one (``None`` without ``left_at``); ``first_trip`` 1 on a
+    resident's first visit (``None`` without ``resident_id``); ``returns`` 1 on a visit that
+    returns for an earlier one (``None`` without ``return_of``).
+    """
+
+    start_us: np.ndarray
+    first_us: np.ndarray
+    last_us: np.ndarray
+    arrived: np.ndarray | None
+    to_ticket_us: np.ndarray
+    date_number: np.ndarray
+    day: np.ndarray
+    days: int
+    queue_us: np.ndarray | None
+    queued: np.ndarray | None
+    first_trip: np.ndarray | None
+    returns: np.ndarray | None
+    complete: bool
+
+
+def _us(expr: pl.Expr) -> pl.Expr:
+    return expr.dt.cast_time_unit("us").cast(pl.Int64)
+
+
+def _reduce(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    return ufunc.reduceat(values, starts) if values.size else values[:0]
+
+
+def visit_extras(frame: pl.DataFrame, starts: np.ndarray) -> VisitExtras:
+    """The whole-visit numbers of a prepared log whose visits start at rows ``starts``."""
+    names = frame.columns
+    has = {c: c in names for c in WHOLE_VISIT_COLUMNS}
+    dtype = frame.schema["issued_at"]
+    local = (
+        (lambda e: e.dt.replace_time_zone(None))
+        if getattr(dtype, "time_zone", None)
+        else (lambda e: e)
+    )
+    arrived = pl.col("arrived_at") if has["arrived_at"] else pl.lit(None, dtype)
+    leave = ["ended_at", *(["left_at"] if has["left_at"] else []), "called_at", "issued_at"]
+    exprs = [
+        _us(pl.col("issued_at")).alias("issued"),
+        _us(pl.coalesce(arrived, "issued_at")).alias("start"),
+        _us(pl.coalesce(*leave)).alias("last"),
+        (_us(local(pl.coalesce(arrived, "issued_at"))) // 86_400_000_000).alias("day"),
+        pl.col("issued_at").is_not_null().alias("complete"),
+    ]
+    if has["arrived_at"]:
+        exprs.append(pl.col("arrived_at").is_not_null().alias("arrived"))
+    if has["left_at"]:
+        gone = (pl.col("outcome") == "abandoned") & pl.col("called_at").is_null()
+        queue = (
+            pl.when(pl.col("called_at").is_not_null())
+            .then(pl.col("called_at") - pl.col("issued_at"))
+            .when(gone)
+            .then(pl.col("left_at") - pl.col("issued_at"))
+        )
+        exprs.append(queue.dt.total_microseconds().alias("queue"))
+    if has["return_of"]:
+        exprs.append(pl.col("return_of").is_not_null().alias("returns"))
+    t = frame.select(exprs)
+    n = frame.height
+    issued = t["issued"].fill_null(0).to_numpy()
+    start = t["start"].fill_null(0).to_numpy()
+    first = _reduce(np.minimum, issued, starts)
+    begin = _reduce(np.minimum, start, starts)
+    last = _reduce(np.maximum, t["last"].fill_null(0).to_numpy(), starts)
+    day_number = _reduce(np.minimum, t["day"].fill_null(0).to_numpy(), starts)
+    any_arrival: np.ndarray | None = None
+    to_ticket = np.zeros(starts.size, dtype=np.int64)
+    if has["arrived_at"]:
+        mark = t["arrived"].to_numpy().astype(np.int64)
+        any_arrival = _reduce(np.maximum, mark, starts).astype(bool)
+        to_ticket = np.where(any_arrival, first - begin, 0)
+    day_codes, day_count = _service_days(frame, starts, day_number)
+    queue_us = queued = None
+    if has["left_at"]:
+        q = t["queue"]
+        queue_us = _reduce(np.add, q.fill_null(0).to_numpy(), starts)
+        queued = _reduce(np.add, q.is_not_null().to_numpy().astype(np.int64), starts)
+    first_trip = _first_trips(frame, starts) if has["resident_id"] else None
+    returns = (
+        _reduce(np.add, t["returns"].to_numpy().astype(np.int64), starts)
+        if has["return_of"]
+        else None
+    )
+    if returns is not None:
+        returns = np.minimum(returns, 1)
+    return VisitExtras(
+        start_us=begin,
+        first_us=first,
+        last_us=last,
+        arrived=any_arrival,
+        to_ticket_us=to_ticket,
+        date_number=day_number,
+        day=day_codes,
+        days=day_count,
+        queue_us=queue_us,
+        queued=queued,
+        first_trip=first_trip,
+        returns=returns,
+        complete=bool(t["complete"].all()) if n else True,
+    )
+
+
+def _service_days(
+    frame: pl.DataFrame, starts: np.ndarray, day_number: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Code of each visit's service day within ``replication`` (and ``scenario``) and the
+    number of distinct service days."""
+    if starts.size == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    outer = [c for c in ("scenario", "replication") if c in frame.columns]
+    keys = pl.DataFrame({"day": day_number}).with_columns(
+        [frame.get_column(c).gather(starts) for c in outer]
+    )
+    codes = keys.select(pl.struct(["day", *outer]).rank("dense") - 1).to_series()
+    code = codes.to_numpy().astype(np.int64)
+    return code, int(code.max()) + 1
+
+
+def _first_trips(frame: pl.DataFrame, starts: np.ndarray) -> np.ndarray:
+    """1 on each resident's first visit (within scenario and replication), else 0; a visit
+    without a resident key counts as a resident of its own."""
+    outer = [c for c in ("scenario", "replication") if c in frame.columns]
+    firsts = frame.select([*outer, "resident_id", "issued_at"])[starts]
+    known = firsts.get_column("resident_id").is_not_null()
+    order = firsts.with_row_index("_i").sort([*outer, "resident_id", "issued_at", "_i"])
+    first = order.select(
+        pl.col("_i"),
+        pl.struct([*outer, "resident_id"]).is_first_distinct().alias("first"),
+    ).sort("_i")
+    flag = first.get_column("first").to_numpy() | ~known.to_numpy()
+    return flag.astype(np.int64)
+
+
+def log_links_trips(log: Frame) -> bool:
+    """True when the log links a resident's trips (a ``resident_id`` with values)."""
+    names = as_counter_log(log).collect_schema().names()
+    if "resident_id" not in names:
+        return False
+    return bool(
+        as_counter_log(log).select(pl.col("resident_id").is_not_null().any()).collect().item()
+    )
+
+
 def _visit_frame(
     lf: pl.LazyFrame, keys: Sequence[str], names: Sequence[str], service_target_min: float
 ) -> pl.DataFrame:
@@ -409,10 +596,8 @@ def _visit_frame(
     out: dict[str, Any] = {
         _V: visit[starts],
     }
-    first_us = (
-        np.minimum.reduceat(t["issued_us"].to_numpy(), starts) if n else np.zeros(0, np.int64)
-    )
-    last_us = np.maximum.reduceat(t["left_us"].to_numpy(), starts) if n else np.zeros(0, np.int64)
+    e = visit_extras(base, starts)
+    first_us, last_us = e.first_us, e.last_us
     pair = t["pair"].to_numpy()
     first_pair = pair if short else gs.first_of_pair(visit.astype(np.int64), pair.astype(np.int64))
     out["tickets"] = np.diff(np.r_[starts, n]).astype(np.int64)
@@ -423,16 +608,21 @@ def _visit_frame(
         out[column] = run_sum(column).astype(np.int64, copy=False)
     for column in (*_VISIT_MINUTES, *optional):
         out[column] = run_sum(column).astype(np.float64, copy=False)
+    whole = _whole_visit_columns(e)
     visits = pl.DataFrame(out).with_columns(
         pl.Series("first_issued_at", first_us, dtype=pl.Int64).cast(pl.Datetime("us")),
         pl.Series("last_left_at", last_us, dtype=pl.Int64).cast(pl.Datetime("us")),
-        pl.Series("time_in_hall_min", (last_us - first_us) / _MINUTE_US, dtype=pl.Float64),
+        pl.Series("time_in_hall_min", (last_us - e.start_us) / _MINUTE_US, dtype=pl.Float64),
+        pl.Series("day", e.day, dtype=pl.Int64),
+        pl.Series("date", e.date_number, dtype=pl.Int32).cast(pl.Date),
+        *whole,
     )
     keys_frame = t.select(keys)[starts] if n else t.select(keys).clear()
     return pl.concat([keys_frame, visits], how="horizontal").select(
         _V,
         *keys,
-        pl.col("first_issued_at").dt.date().alias("date"),
+        "date",
+        "day",
         "first_issued_at",
         "last_left_at",
         "tickets",
@@ -444,7 +634,35 @@ def _visit_frame(
         "forms_written",
         *optional,
         "time_in_hall_min",
+        *[c.name for c in whole],
     )
+
+
+def _whole_visit_columns(e: VisitExtras) -> list[pl.Series]:
+    """Per-visit columns of the whole visit (only those the log's columns allow)."""
+    out: list[pl.Series] = []
+    if e.arrived is not None:
+        out.append(pl.Series("arrived", e.arrived.astype(np.int64)))
+        out.append(pl.Series("to_ticket_min", e.to_ticket_us / _MINUTE_US, dtype=pl.Float64))
+    if e.queue_us is not None and e.queued is not None:
+        out.append(pl.Series("queue_min", e.queue_us / _MINUTE_US, dtype=pl.Float64))
+        out.append(pl.Series("queued", e.queued, dtype=pl.Int64))
+    if e.first_trip is not None:
+        out.append(pl.Series("first_trip", e.first_trip, dtype=pl.Int64))
+    if e.returns is not None:
+        out.append(pl.Series("returns", e.returns, dtype=pl.Int64))
+    return out
+
+
+#: Per-visit columns of the whole visit that bootstrap weights sum (when present).
+WHOLE_VISIT_SUMS: tuple[str, ...] = (
+    "arrived",
+    "to_ticket_min",
+    "queue_min",
+    "queued",
+    "first_trip",
+    "returns",
+)
 
 
 def visit_table(log: Frame, *, service_target_min: float = 15.0) -> pl.DataFrame:
@@ -482,33 +700,66 @@ VISIT_SUM_COLUMNS: tuple[str, ...] = (
 )
 
 
+def kpis_from_sums(
+    col: dict[str, np.ndarray], n: np.ndarray, days: float, quantiles: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Every KPI from per-visit column sums ``col`` (one array entry per replicate: a
+    bootstrap replicate, or the log itself), the visit counts ``n``, the number of service
+    days and the wait quantiles (rows p50, p90, max). The same definitions as :func:`kpis`."""
+
+    def ratio(num: np.ndarray, den: np.ndarray | float) -> np.ndarray:
+        den_a = np.broadcast_to(np.asarray(den, dtype=np.float64), np.shape(num))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(den_a > 0, num / np.where(den_a > 0, den_a, 1.0), np.nan)
+
+    out: dict[str, np.ndarray] = {
+        "visits": n,
+        "visits_per_day": ratio(n, days),
+        "tickets": col["tickets"],
+        "tickets_per_visit": ratio(col["tickets"], n),
+        "counters_per_visit_mean": ratio(col["counters"], n),
+        "wait_min_mean": ratio(col["wait_min"], col["called"]),
+        "wait_min_p50": quantiles[0],
+        "wait_min_p90": quantiles[1],
+        "wait_min_max": quantiles[2],
+        "time_in_hall_min_mean": ratio(col["time_in_hall_min"], n),
+        "service_level": ratio(col["called_within_target"], col["called"]),
+        "no_show_share": ratio(col["no_shows"], col["tickets"]),
+        "abandon_share": ratio(col["abandoned"], col["tickets"]),
+        "forms_written_per_visit": ratio(col["forms_written"], n),
+        "service_min_mean": ratio(col["served_service_min"], col["served"]),
+        "staff_busy_min": col["service_min"],
+        "staff_busy_min_per_day": ratio(col["service_min"], days),
+    }
+    if "queue_min" in col:
+        out["queue_min_mean"] = ratio(col["queue_min"], col["queued"])
+    if "to_ticket_min" in col:
+        out["arrival_to_ticket_min_mean"] = ratio(col["to_ticket_min"], col["arrived"])
+    if "first_trip" in col:
+        out["visits_per_resident"] = ratio(n, col["first_trip"])
+    if "returns" in col:
+        out["return_visit_share"] = ratio(col["returns"], n)
+    for column, kpi in _OPTIONAL_SUMS:
+        if column in col:
+            out[kpi] = ratio(col[column], n)
+    return {k: out[k] for k in KPI_NAMES if k in out}
+
+
+def sum_columns(names: Sequence[str]) -> list[str]:
+    """The per-visit columns of a visit frame whose sums make the KPIs."""
+    extra = [c for c in (*WHOLE_VISIT_SUMS, *(c for c, _ in _OPTIONAL_SUMS)) if c in names]
+    return [*VISIT_SUM_COLUMNS, *extra]
+
+
 def _kpis_from_parts(visits: pl.DataFrame, waits: pl.DataFrame, days: int) -> dict[str, float]:
     """KPIs from the per-visit sums and the ticket-wait quantiles (see the module docstring)."""
-    n = visits.height
-    sums = visits.select(pl.col(*VISIT_SUM_COLUMNS).sum().cast(pl.Float64)).row(0, named=True)
+    columns = sum_columns(visits.columns)
+    sums = visits.select(pl.col(columns).sum().cast(pl.Float64)).row(0, named=True)
     w = waits.row(0, named=True)
-    out: dict[str, float] = {
-        "visits": float(n),
-        "visits_per_day": _ratio(n, days),
-        "tickets": sums["tickets"],
-        "tickets_per_visit": _ratio(sums["tickets"], n),
-        "counters_per_visit_mean": _ratio(sums["counters"], n),
-        "wait_min_mean": _ratio(sums["wait_min"], sums["called"]),
-        "wait_min_p50": math.nan if w["p50"] is None else float(w["p50"]),
-        "wait_min_p90": math.nan if w["p90"] is None else float(w["p90"]),
-        "wait_min_max": math.nan if w["max"] is None else float(w["max"]),
-        "time_in_hall_min_mean": _ratio(sums["time_in_hall_min"], n),
-        "service_level": _ratio(sums["called_within_target"], sums["called"]),
-        "no_show_share": _ratio(sums["no_shows"], sums["tickets"]),
-        "abandon_share": _ratio(sums["abandoned"], sums["tickets"]),
-        "forms_written_per_visit": _ratio(sums["forms_written"], n),
-        "service_min_mean": _ratio(sums["served_service_min"], sums["served"]),
-        "staff_busy_min": sums["service_min"],
-    }
-    for column, kpi in _OPTIONAL_SUMS:
-        if column in visits.columns:
-            out[kpi] = _ratio(float(visits[column].sum()), n)
-    return {k: out[k] for k in KPI_NAMES if k in out}
+    q = np.array([[math.nan if w[k] is None else float(w[k])] for k in ("p50", "p90", "max")])
+    col = {k: np.array([v]) for k, v in sums.items()}
+    values = kpis_from_sums(col, np.array([float(visits.height)]), float(days), q)
+    return {k: float(v[0]) for k, v in values.items()}
 
 
 def _kpi_parts(log: Frame, service_target_min: float) -> tuple[pl.DataFrame, pl.DataFrame, int]:
@@ -521,12 +772,30 @@ def _kpi_parts(log: Frame, service_target_min: float) -> tuple[pl.DataFrame, pl.
         pl.col("wait_min").quantile(0.9, "linear").alias("p90"),
         pl.col("wait_min").max().alias("max"),
     )
-    day_keys = _day_keys(names)
-    days_q = tickets.select(
-        (pl.struct(day_keys) if len(day_keys) > 1 else pl.col("date")).n_unique().alias("days")
-    )
-    waits, days = pl.collect_all([waits_q, days_q])
-    return visits, waits, int(days.item())
+    waits = waits_q.collect()
+    return visits, waits, visits.get_column("day").n_unique() if visits.height else 0
+
+
+def _whole_visit_kpis(extras: VisitExtras, visits: int) -> dict[str, float]:
+    """Time in hall, arrival to first ticket, queue minutes (incl. abandoned), visits per
+    resident and the return-visit share — those the log's columns allow."""
+    e = extras
+    if not e.complete:  # a ticket without an issue time: no time in hall
+        in_hall = math.nan
+    else:
+        in_hall = _ratio(int((e.last_us - e.start_us).sum()) / _MINUTE_US, visits)
+    out = {"time_in_hall_min_mean": in_hall}
+    if e.arrived is not None:
+        out["arrival_to_ticket_min_mean"] = _ratio(
+            int(e.to_ticket_us.sum()) / _MINUTE_US, int(np.count_nonzero(e.arrived))
+        )
+    if e.queue_us is not None and e.queued is not None:
+        out["queue_min_mean"] = _ratio(int(e.queue_us.sum()) / _MINUTE_US, int(e.queued.sum()))
+    if e.first_trip is not None:
+        out["visits_per_resident"] = _ratio(visits, int(e.first_trip.sum()))
+    if e.returns is not None:
+        out["return_visit_share"] = _ratio(int(e.returns.sum()), visits)
+    return out
 
 
 def kpis(log: Frame, *, service_target_min: float = 15.0) -> dict[str, float]:
@@ -550,12 +819,7 @@ def kpis(log: Frame, *, service_target_min: float = 15.0) -> dict[str, float]:
     waits = t.waits.by(None, 1)
     p50, p90, longest = waits.quantiles((0.5, 0.9, 1.0))[:, 0]
     within = int(waits.count_where(lambda wait: wait / _MINUTE_US <= service_target_min)[0])
-    if n and t.issued_set.all() and t.left_set.all():
-        first = np.minimum.reduceat(t.issued, starts)
-        last = np.maximum.reduceat(t.left, starts)
-        in_hall = float(int((last - first).sum())) / _MINUTE_US
-    else:  # a ticket without an issue time: no time in hall for its visit
-        in_hall = 0.0 if n == 0 else math.nan
+    extras = visit_extras(frame, starts)
 
     def count(bits: int) -> int:
         return int(gs.flag_count(flags, bits)[0])
@@ -564,7 +828,7 @@ def kpis(log: Frame, *, service_target_min: float = 15.0) -> dict[str, float]:
     tickets = float(n)
     out: dict[str, float] = {
         "visits": float(visits),
-        "visits_per_day": _ratio(visits, t.days),
+        "visits_per_day": _ratio(visits, extras.days),
         "tickets": tickets,
         "tickets_per_visit": _ratio(tickets, visits),
         "counters_per_visit_mean": _ratio(int(np.count_nonzero(t.first_at_counter)), visits),
@@ -572,13 +836,14 @@ def kpis(log: Frame, *, service_target_min: float = 15.0) -> dict[str, float]:
         "wait_min_p50": float(p50 / _MINUTE_US),
         "wait_min_p90": float(p90 / _MINUTE_US),
         "wait_min_max": float(longest / _MINUTE_US),
-        "time_in_hall_min_mean": _ratio(in_hall, visits),
+        **_whole_visit_kpis(extras, visits),
         "service_level": _ratio(within, called),
         "no_show_share": _ratio(count(F_NO_SHOW), tickets),
         "abandon_share": _ratio(count(F_ABANDONED), tickets),
         "forms_written_per_visit": _ratio(int(t.forms.sum()), visits),
         "service_min_mean": _ratio(int(t.served_service.sum()) / _MINUTE_US, count(F_SERVED)),
         "staff_busy_min": int(t.service.sum()) / _MINUTE_US,
+        "staff_busy_min_per_day": _ratio(int(t.service.sum()) / _MINUTE_US, extras.days),
     }
     for column, kpi in _OPTIONAL_SUMS:
         if column in frame.columns:
@@ -650,6 +915,45 @@ def log_notes(log: Frame) -> tuple[str, ...]:
             "links the tickets of one trip (来庁者番号)",
         )
     return ()
+
+
+def kpi_notes(log: Frame) -> tuple[str, ...]:
+    """Which definition each whole-visit KPI used for this log, for every KPI report to show
+    (the basis of time in hall; whether trips are linked; queue time of abandoned tickets)."""
+    lf = as_counter_log(log)
+    names = lf.collect_schema().names()
+    known = {
+        c: bool(lf.select(pl.col(c).is_not_null().any()).collect().item())
+        for c in ("arrived_at", "left_at", "resident_id")
+        if c in names
+    }
+    notes = []
+    if known.get("arrived_at"):
+        notes.append(
+            "time in hall counted from arrival in the hall (arrived_at) "
+            "(庁舎内の滞在時間は入館時刻から)"
+        )
+    else:
+        notes.append(
+            "time in hall counted from the first ticket: the log has no arrival time (arrived_at),"
+            " so walking, writing and waiting before the first ticket are not included "
+            "(庁舎内の滞在時間は最初の発券から：発券前の時間は含まれません)"
+        )
+    if not known.get("left_at"):
+        notes.append(
+            "queue time of abandoned tickets unknown (no left_at): queue_min_mean not measured "
+            "(離脱時刻がないため、離脱者を含む待ち時間は測れません)"
+        )
+    if not known.get("resident_id"):
+        notes.append(
+            "the log cannot link a resident's trips (no resident_id): visits_per_resident not "
+            "measured (住民の識別子がないため、1人あたりの来庁回数は測れません)"
+        )
+    notes.append(
+        "days are service days: a visit counts on the day it arrived (or of its first ticket), "
+        "also when the hall works past midnight (日は来庁日で数えます)"
+    )
+    return tuple(notes)
 
 
 def _by_group(

@@ -14,9 +14,11 @@ from typing import Any, ClassVar
 import polars as pl
 
 __all__ = [
+    "ABANDON_REASONS",
     "ACTIONS",
     "COUNTER_LOG_COLUMNS",
     "COUNTER_LOG_OPTIONAL",
+    "COUNTER_LOG_WHOLE_VISIT",
     "OUTCOMES",
     "SURVEY_COLUMNS",
     "CounterLogSchema",
@@ -26,6 +28,9 @@ __all__ = [
 ]
 
 OUTCOMES: tuple[str, ...] = ("served", "no_show", "abandoned")
+#: Why an abandoned resident left: before taking a place (balked), while waiting (reneged),
+#: or sent home at closing time (closed).
+ABANDON_REASONS: tuple[str, ...] = ("balked", "reneged", "closed")
 ACTIONS: tuple[str, ...] = ("walk", "wait", "write", "consult", "serve", "pay", "receive", "other")
 
 #: Required columns of the canonical counter log, in order, with their polars types.
@@ -47,6 +52,15 @@ COUNTER_LOG_OPTIONAL: dict[str, pl.DataType] = {
     "replication": pl.Int64(),
     "writing_min": pl.Float64(),
     "walking_m": pl.Float64(),
+}
+#: Optional columns of the whole visit (the simulator fills them; an observed log may map
+#: them from a reception or floor-manager system).
+COUNTER_LOG_WHOLE_VISIT: dict[str, pl.DataType] = {
+    "arrived_at": pl.Datetime("us"),
+    "left_at": pl.Datetime("us"),
+    "abandon_reason": pl.String(),
+    "resident_id": pl.String(),
+    "return_of": pl.String(),
 }
 
 SURVEY_COLUMNS: dict[str, pl.DataType] = {
@@ -196,7 +210,26 @@ class CounterLogSchema(FrameSchema):
     scenario = Field(pl.String(), optional=True, max_length=64)
     replication = Field(pl.Int64(), optional=True, ge=0)
     writing_min = Field(pl.Float64(), optional=True, ge=0)
-    walking_m = Field(pl.Float64(), optional=True, ge=0)  # fmt: skip
+    walking_m = Field(pl.Float64(), optional=True, ge=0)
+    arrived_at = Field(
+        pl.Datetime("us"), optional=True, description="the resident entered the hall"
+    )
+    left_at = Field(pl.Datetime("us"), optional=True, description="an abandoned resident left")
+    abandon_reason = Field(
+        pl.String(),
+        optional=True,
+        isin=ABANDON_REASONS,
+        description="balked · reneged · closed (abandoned tickets)",
+    )
+    resident_id = Field(
+        pl.String(),
+        optional=True,
+        max_length=128,
+        pseudonymised=True,
+        description="the resident the visit belongs to (salted pseudonym)",
+    )
+    return_of = Field(pl.String(), optional=True, max_length=128, pseudonymised=True,
+                      description="visit_id of the earlier visit this one returns for")  # fmt: skip
 
 
 class SurveySchema(FrameSchema):

@@ -666,6 +666,11 @@ def validate_frame(
         # GIL); the raw keys leave the frame now, their pseudonyms join it before any check
         pseudonyms = hashing.submit(pseudonymise, data.get_column("visit_id"), salt)
         data = data.drop("visit_id")
+    if kind == "counter-log":
+        # a resident's key and the visit a trip returns for are pseudonymised like visit keys
+        # (the same salt: return_of still names the earlier visit's pseudonym)
+        linked = [c for c in ("resident_id", "return_of") if c in data.columns]
+        data = data.with_columns([pseudonymise(data.get_column(c), salt) for c in linked])
     try:
         return _validate_parts(
             data, kind, schema, mapping, catalog_counters, source, rows_in, pseudonyms, columns,

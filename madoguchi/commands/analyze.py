@@ -60,7 +60,7 @@ def run_analyze(
     from journeys.analysis import write_analysis
     from journeys.excel_export import write_csv_bom
     from journeys.kpi_registry import label as kpi_label
-    from journeys.metrics import log_notes, prepare_log
+    from journeys.metrics import kpi_notes, log_notes, prepare_log
     from journeys.readers import read_counter_log, read_survey
     from journeys.xes import check_utc_offset
 
@@ -108,7 +108,7 @@ def run_analyze(
             )
 
     log = prepare_log(log)
-    notes = list(dict.fromkeys([*result.notes, *log_notes(log)]))
+    notes = list(dict.fromkeys([*result.notes, *log_notes(log), *kpi_notes(log)]))
     # The reader's note and ours say the same thing in two wordings when visits are missing.
     if any(n.startswith("no visit column") for n in result.notes):
         notes = [n for n in notes if not n.startswith("every visit has exactly one ticket")]
