@@ -15,6 +15,7 @@ from journeys.privacy import pseudonymise
 from journeys.schema import (
     COUNTER_LOG_COLUMNS,
     COUNTER_LOG_OPTIONAL,
+    COUNTER_LOG_WHOLE_VISIT,
     SURVEY_COLUMNS,
     CounterLogSchema,
     SurveySchema,
@@ -48,6 +49,7 @@ def test_schema_classes_match_the_column_contract() -> None:
     assert CounterLogSchema.columns(optional=True) == {
         **COUNTER_LOG_COLUMNS,
         **COUNTER_LOG_OPTIONAL,
+        **COUNTER_LOG_WHOLE_VISIT,
     }
     assert SurveySchema.columns() == SURVEY_COLUMNS
     assert CounterLogSchema.field("ticket_id").unique
