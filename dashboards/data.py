@@ -472,6 +472,16 @@ def _clauses(
     return out
 
 
+def interval_note(comparison: pl.DataFrame, lang: str = "ja") -> str:
+    """How the intervals of an observed comparison were made, with each side's day count
+    (empty for a comparison without that information, e.g. of replications)."""
+    if comparison.height == 0 or "resampled" not in comparison.columns:
+        return ""
+    r = comparison.row(0, named=True)
+    what = t("resampled_days" if r["resampled"] == "days" else "resampled_visits", lang)
+    return t("interval_days", lang, what=what, base=r["baseline_days"], alt=r["alternative_days"])
+
+
 def verdict_parts(
     comparison: pl.DataFrame, *, kpis: Sequence[str] = VERDICT_KPIS, lang: str = "ja"
 ) -> list[str]:

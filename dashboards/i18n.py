@@ -152,12 +152,21 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "report_study": ("調査", "Study"),
     "method_notes": ("方法について", "Method notes"),
     "method_replications": (
-        "シミュレーションは {n} 回の反復（シード {seed}）。各反復で現状と改革後に同じ乱数列を使い（共通乱数）、差のばらつきを小さくしています。信頼区間は反復間の t 分布による95%区間です。",
-        "The simulation ran {n} replications (seed {seed}). Each replication uses the same random numbers for as-is and reform (common random numbers), which narrows the spread of the difference. Confidence intervals are 95% t-intervals across replications.",
+        "シミュレーションは {n} 回の反復（シード {seed}）。各反復で現状と改革後に同じ乱数列を使い（共通乱数）、差のばらつきを小さくしています。各反復の指標はその全日を通した値（Σ待ち時間 ÷ Σ呼出件数など）で、表の値は反復の平均、信頼区間は反復間の t 分布による95%区間です。区間は指標のとりうる範囲に収めています（割合は0〜100%、時間は0分以上）。",
+        "The simulation ran {n} replications (seed {seed}). Each replication uses the same random numbers for as-is and reform (common random numbers), which narrows the spread of the difference. Each replication's KPI pools all its days (Σ waits ÷ Σ called tickets and so on); the values shown are means over replications with 95% t-intervals across replications, cut to what the KPI can be (shares within 0–100%, minutes never below 0).",
     ),
     "method_observed": (
-        "実測の差の95%信頼区間は来庁単位のブートストラップによります。指標はすべて同じ関数（journeys.metrics）で、実測ログにもシミュレーションのログにも同じように計算しています。",
-        "Observed differences carry 95% bootstrap intervals over visits. Every KPI is computed by the same function (journeys.metrics) for observed and simulated logs alike.",
+        "実測の値は全日を通した値（Σ待ち時間 ÷ Σ呼出件数など）です。差の95%信頼区間は日単位のクラスター・ブートストラップ（同じ日の来庁者は同じ混雑を共有するので、1日を丸ごと再抽出）によります。5日未満のログでは来庁単位で再抽出し、その旨を表示します。指標はすべて同じ関数（journeys.metrics）で、実測ログにもシミュレーションのログにも同じように計算しています。",
+        "Observed values pool all days (Σ waits ÷ Σ called tickets and so on). Differences carry 95% cluster-bootstrap intervals that resample whole days (residents of one day share its crowding); a log of fewer than 5 days resamples visits instead, and says so. Every KPI is computed by the same function (journeys.metrics) for observed and simulated logs alike.",
+    ),
+    "interval_days": (
+        "信頼区間：{what}（現状 {base} 日・改革後 {alt} 日）",
+        "Intervals: {what} (as-is {base} days, reform {alt} days)",
+    ),
+    "resampled_days": ("日単位で再抽出", "whole days resampled"),
+    "resampled_visits": (
+        "来庁単位で再抽出（日数が少ないため、日ごとの差は反映されません）",
+        "visits resampled (too few days to show how days differ)",
     ),
     "method_calibration": (
         "モデル検証の表は、シミュレーションの現状と実測の現状の差です。差が小さいほど、改革後の予測を信頼できます。",

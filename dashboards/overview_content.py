@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards import figures as F
-from dashboards.data import cached, study_digest, verdict
+from dashboards.data import cached, interval_note, study_digest, verdict
 from dashboards.figures.overview import OVERVIEW_KPIS, KpiCard
 from dashboards.i18n import format_kpi, kpi_label, t
 from dashboards.results import (
@@ -45,6 +45,7 @@ class ObservedPart:
     verdict: str
     cards: list[KpiCard]
     difference: go.Figure
+    intervals: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def observed_part(as_is: pl.DataFrame, reform: pl.DataFrame, lang: str) -> Obser
             verdict=verdict(comparison, lang=lang, subject="observed"),
             cards=F.kpi_cards(comparison, kpis=F.OBSERVED_KPIS, lang=lang),
             difference=F.difference_figure(comparison, lang=lang),
+            intervals=interval_note(comparison, lang),
         )
 
     key = ("overview_observed", frame_digest(as_is), frame_digest(reform), lang)

@@ -21,7 +21,7 @@ import polars as pl
 
 from dashboards import figures as F
 from dashboards.checklist import CHECKLIST_CSS, checklist_html
-from dashboards.data import floor_frames, load_dataset, peak_day, verdict
+from dashboards.data import floor_frames, interval_note, load_dataset, peak_day, verdict
 from dashboards.figures._style import FONT_FAMILY
 from dashboards.figures.overview import OVERVIEW_KPIS
 from dashboards.i18n import format_kpi, kpi_label, scenario_label, t
@@ -234,6 +234,11 @@ def build_report(inputs: ReportInputs, *, lang: str = "ja") -> str:
             f"<span class='en'>{escape(verdict(observed, lang='en', subject='observed'))}</span></p>"
         )
         parts.append(_kpi_table(observed, lang, head=head_obs))
+        if interval_note(observed, "ja"):
+            parts.append(
+                f"<p class='note'>{escape(interval_note(observed, 'ja'))}<br>"
+                f"<span class='en'>{escape(interval_note(observed, 'en'))}</span></p>"
+            )
     if inputs.experiment is not None:
         _, comparison = simulated_tables(inputs.experiment)
         parts.append(f"<h3>{_bi('simulated_comparison')}</h3>")

@@ -1,13 +1,18 @@
 """Compare two counter logs (as-is vs reform, observed vs simulated) with bootstrap intervals.
 
-The point estimates are exactly :func:`journeys.metrics.kpis` of each log. The uncertainty of
-each difference is a **Poisson bootstrap over visits**, done independently in each log: every
-visit gets a weight drawn from Poisson(1) per bootstrap replicate (a visit and all its tickets
-count that many times), every KPI is recomputed from weighted per-visit sums, and the interval
-is the 2.5 %–97.5 % percentile of ``alternative − baseline`` over the replicates. Unlike a
-multinomial resample, the Poisson weights also let the number of visits vary, so counts such
-as ``visits`` and ``staff_busy_min`` get an honest interval (the log seen as one draw of a
-Poisson arrival process); for ratios both bootstraps agree.
+The point estimates are exactly :func:`journeys.metrics.kpis` of each log: pooled over all its
+days (Σ waits ÷ Σ called tickets, Σ visits ÷ service days), not means of daily means.
+
+The uncertainty of each difference is a **cluster bootstrap over service days**, done
+independently in each log: residents of one day share that day's crowding, so whole days are
+resampled with replacement (each replicate draws as many days as the log has; a visit and all
+its tickets count as often as its day was drawn), every KPI is recomputed from the weighted
+per-visit sums, and the interval is the 2.5 %–97.5 % percentile of ``alternative − baseline``
+over the replicates. A log of fewer than :data:`MIN_CLUSTER_DAYS` days cannot show how days
+differ; its visits are resampled instead (a **Poisson bootstrap over visits**: each visit gets
+a Poisson(1) weight, so counts such as ``visits`` vary too), and the output says so
+(``resampled`` = ``visits``) next to the number of days of each log. A percentile interval of
+a share stays inside [−1, 1] and the shares inside [0, 1].
 
 Everything is vectorised: per-visit aggregates once, then weight matrices times the aggregate
 matrix (in blocks of replicates), and weighted quantiles of the waits by cumulative weights.
@@ -33,7 +38,17 @@ from journeys.metrics import (
     sum_columns,
 )
 
-__all__ = ["VisitArrays", "bootstrap_kpis", "compare_logs", "visit_arrays", "weighted_kpis"]
+__all__ = [
+    "MIN_CLUSTER_DAYS",
+    "VisitArrays",
+    "bootstrap_kpis",
+    "compare_logs",
+    "visit_arrays",
+    "weighted_kpis",
+]
+
+#: Fewest service days whose resampling gives an interval (below it: visits are resampled).
+MIN_CLUSTER_DAYS = 5
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,8 @@ class VisitArrays:
 
     ``sums`` has one row per visit and one column per name in ``columns``; ``waits`` are the
     waits of the called tickets sorted ascending, ``wait_visit`` the row (visit) of each;
-    ``days`` the number of days of the log; ``point`` the log's KPIs.
+    ``days`` the number of service days of the log, ``day`` the service day (0 … days − 1) of
+    each visit; ``point`` the log's KPIs.
     """
 
     columns: tuple[str, ...]
@@ -51,6 +67,7 @@ class VisitArrays:
     wait_visit: np.ndarray
     days: int
     point: dict[str, float]
+    day: np.ndarray
 
 
 def visit_arrays(log: Frame, *, service_target_min: float = 15.0) -> VisitArrays:
@@ -84,6 +101,7 @@ def visit_arrays(log: Frame, *, service_target_min: float = 15.0) -> VisitArrays
         wait_visit=row_of_code[ticket_waits[_V].to_numpy().astype(np.int64)],
         days=days,
         point=point,
+        day=np.unique(visits["day"].to_numpy(), return_inverse=True)[1].astype(np.int64).ravel(),
     )
 
 
@@ -147,18 +165,37 @@ def _poisson_one(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
     return np.searchsorted(_POISSON_ONE_CDF, uniform, side="right").astype(np.int32)
 
 
+def _day_weights(rng: np.random.Generator, day: np.ndarray, days: int, b: int) -> np.ndarray:
+    """Visit weights of ``b`` replicates that each draw ``days`` whole days with replacement:
+    a visit counts as often as its day was drawn."""
+    drawn = rng.integers(0, days, size=(b, days))
+    offsets = (np.arange(b) * days)[:, None]
+    counts = np.bincount((drawn + offsets).ravel(), minlength=b * days).reshape(b, days)
+    return counts[:, day].astype(np.int32)
+
+
+def resamples_days(arrays: VisitArrays) -> bool:
+    """True when the bootstrap of this log resamples whole days (enough days to do so)."""
+    return arrays.days >= MIN_CLUSTER_DAYS
+
+
 def bootstrap_kpis(
     arrays: VisitArrays, *, n_boot: int, rng: np.random.Generator, block: int | None = None
 ) -> dict[str, np.ndarray]:
-    """``n_boot`` Poisson-bootstrap replicates of every KPI of one log (arrays of length n_boot)."""
+    """``n_boot`` bootstrap replicates of every KPI of one log (arrays of length n_boot):
+    whole days resampled when the log has :data:`MIN_CLUSTER_DAYS` days or more, else a
+    Poisson bootstrap over visits (module docstring)."""
     n = arrays.sums.shape[0]
+    by_day = resamples_days(arrays)
     m = max(arrays.waits.shape[0], n, 1)
     step = block or max(1, min(n_boot, 8_000_000 // m))
     parts: dict[str, list[np.ndarray]] = {}
     done = 0
     while done < n_boot:
         b = min(step, n_boot - done)
-        weights = _poisson_one(rng, (b, n))
+        weights = (
+            _day_weights(rng, arrays.day, arrays.days, b) if by_day else _poisson_one(rng, (b, n))
+        )
         for key, values in weighted_kpis(arrays, weights).items():
             parts.setdefault(key, []).append(values)
         done += b
@@ -178,7 +215,9 @@ def compare_logs(
 
     Columns: ``kpi, baseline, alternative, difference, ci_low, ci_high`` — difference =
     alternative − baseline; the interval is the percentile interval at ``level`` (default 95 %)
-    of the Poisson bootstrap over visits (module docstring). Same ``seed`` → identical output.
+    of the cluster bootstrap over days (module docstring) — then ``baseline_days``,
+    ``alternative_days`` (service days of each log) and ``resampled`` ("days", or "visits"
+    when a log has fewer than :data:`MIN_CLUSTER_DAYS` days). Same ``seed`` → identical output.
     Only KPIs both logs have are compared, in :data:`journeys.metrics.KPI_NAMES` order.
     """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -187,6 +226,8 @@ def compare_logs(
     boot_base = bootstrap_kpis(base, n_boot=n_boot, rng=rng)
     boot_alt = bootstrap_kpis(alt, n_boot=n_boot, rng=rng)
     tail = (1.0 - level) / 2.0 * 100.0
+    methods = ["days" if resamples_days(a) else "visits" for a in (base, alt)]
+    resampled = methods[0] if methods[0] == methods[1] else " / ".join(methods)
     rows = []
     for kpi in KPI_NAMES:
         if kpi not in base.point or kpi not in alt.point:
@@ -206,6 +247,9 @@ def compare_logs(
                 "difference": alt.point[kpi] - base.point[kpi],
                 "ci_low": low,
                 "ci_high": high,
+                "baseline_days": base.days,
+                "alternative_days": alt.days,
+                "resampled": resampled,
             }
         )
     return pl.DataFrame(
@@ -217,5 +261,8 @@ def compare_logs(
             "difference": pl.Float64,
             "ci_low": pl.Float64,
             "ci_high": pl.Float64,
+            "baseline_days": pl.Int64,
+            "alternative_days": pl.Int64,
+            "resampled": pl.String,
         },
     )

@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -31,6 +32,7 @@ __all__ = [
     "Direction",
     "basis_label",
     "better",
+    "bounds",
     "definition",
     "fmt",
     "kpi",
@@ -297,6 +299,13 @@ def basis_label(key: str, lang: str = "ja") -> str:
     """What the KPI is counted over ("1来庁あたり", "per day", …)."""
     pair = BASES[kpi(key).basis]
     return pair[1] if lang == "en" else pair[0]
+
+
+def bounds(key: str) -> tuple[float, float]:
+    """The values the KPI can take: [0, 1] for a share, [0, ∞) for every other KPI (counts,
+    minutes, metres). An interval is cut to these bounds: the true value lies inside them, so
+    the cut interval covers it at least as often."""
+    return (0.0, 1.0) if kpi(key).share else (0.0, math.inf)
 
 
 def lower_is_better(key: str) -> bool:

@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from journeys import kpi_registry as registry
 from journeys.errors import InputError
 from simulation.engine import default_days, raw_to_output, simulate_replication
 from simulation.model import Study
@@ -184,8 +185,20 @@ def _t_interval(values: np.ndarray, confidence: float = _CONFIDENCE) -> tuple[fl
     return mean, mean - half, mean + half
 
 
+def _bounded(kpi: str, mean: float, low: float, high: float) -> tuple[float, float, float]:
+    """A replication t-interval cut to the values the KPI can take (a share stays in [0, 1],
+    minutes and counts never go below 0; :func:`journeys.kpi_registry.bounds`)."""
+    if kpi not in registry.KPIS:
+        return mean, low, high
+    floor, ceiling = registry.bounds(kpi)
+    return mean, max(low, floor), min(high, ceiling)
+
+
 def summarise(kpis_long: pl.DataFrame, *, confidence: float = _CONFIDENCE) -> pl.DataFrame:
-    """Mean and t confidence interval per scenario and KPI (scenario, kpi, mean, ci_low, ci_high)."""
+    """Mean over replications and its t confidence interval per scenario and KPI (scenario,
+    kpi, mean, ci_low, ci_high). Each replication's KPI pools all its days (Σ waits ÷ Σ called
+    tickets); the interval is cut to the KPI's bounds (a share inside [0, 1], a wait never
+    below 0)."""
     rows = []
     order = kpis_long.select("kpi").unique(maintain_order=True)["kpi"].to_list()
     scenarios = kpis_long.select("scenario").unique(maintain_order=True)["scenario"].to_list()
@@ -195,7 +208,7 @@ def summarise(kpis_long: pl.DataFrame, *, confidence: float = _CONFIDENCE) -> pl
             values = sub.filter(pl.col("kpi") == kpi)["value"].to_numpy().astype(float)
             if values.size == 0:
                 continue
-            mean, lo, hi = _t_interval(values, confidence)
+            mean, lo, hi = _bounded(kpi, *_t_interval(values, confidence))
             rows.append((sc, kpi, mean, lo, hi))
     return pl.DataFrame(
         rows,
@@ -235,6 +248,8 @@ def compare_scenarios(
             a = sub[alt].to_numpy().astype(float)
             ok = np.isfinite(a) & np.isfinite(b)
             diff, lo, hi = _t_interval(a[ok] - b[ok], confidence)
+            if kpi in registry.KPIS and registry.kpi(kpi).share:  # a share moves by ≤ 1
+                lo, hi = max(lo, -1.0), min(hi, 1.0)
             rows.append(
                 (
                     kpi,

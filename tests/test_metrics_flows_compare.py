@@ -113,7 +113,9 @@ def test_compare_logs_ci_contains_true_difference() -> None:
     baseline = _synthetic_log(base_waits, "b")
     alternative = _synthetic_log(base_waits - 5.0, "a")  # every wait exactly 5 min shorter
     c = compare_logs(baseline, alternative, n_boot=400, seed=3)
-    assert c.columns == ["kpi", "baseline", "alternative", "difference", "ci_low", "ci_high"]
+    assert c.columns == ["kpi", "baseline", "alternative", "difference", "ci_low", "ci_high",
+                         "baseline_days", "alternative_days", "resampled"]  # fmt: skip
+    assert set(c["resampled"]) == {"visits"}  # 1500 minutes: two service days only
     row = {r["kpi"]: r for r in c.iter_rows(named=True)}
     mean = row["wait_min_mean"]
     assert mean["difference"] == pytest.approx(-5.0)

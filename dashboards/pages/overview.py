@@ -28,6 +28,8 @@ with left:
         observed = observed_part(data.as_is, data.reform, LANG)
         st.info(f"**{t('verdict', LANG)}**: {observed.verdict}")
         show_cards(observed.cards, key="observed", language=LANG)
+        if observed.intervals:
+            st.caption(observed.intervals)
     else:
         st.warning(t("missing_data", LANG, what=", ".join(data.problems) or "counter logs"))
 
