@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "simulate",
     "calibrate",
     "plan",
+    "forecast",
     "report",
     "checklist",
     "dashboard",
