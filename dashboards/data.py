@@ -8,15 +8,20 @@ frames the floor figures need. Nothing here imports Streamlit.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import dataclasses
 import datetime as dt
 import functools
+import gc
 import hashlib
 import math
 import os
 import pickle
+import sys
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,9 +40,12 @@ __all__ = [
     "SAMPLE_FILES",
     "Dataset",
     "UploadCheck",
+    "approx_bytes",
+    "cache_bytes",
     "cache_dir",
     "cached",
     "check_uploaded_study",
+    "claim",
     "clear_cache",
     "code_version",
     "file_digest",
@@ -48,7 +56,10 @@ __all__ = [
     "load_study_cached",
     "load_survey",
     "peak_day",
+    "release",
+    "release_memory",
     "study_digest",
+    "upload_dir",
     "verdict",
     "verdict_parts",
 ]
@@ -63,7 +74,14 @@ SAMPLE_FILES: dict[str, str] = {
 
 _T = TypeVar("_T")
 _CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+#: The in-memory cache keeps at most this many results …
 _CACHE_SIZE = 32
+#: … and at most this many bytes (``MADOGUCHI_CACHE_MB``, default 256 MB).
+_CACHE_MB_DEFAULT = 256.0
+_SIZES: dict[tuple[Any, ...], int] = {}
+#: How many open sessions use a result (results nobody owns are shared, e.g. the Overview's).
+_OWNERS: Counter[tuple[Any, ...]] = Counter()
+_CACHE_GUARD = threading.RLock()
 _KEY_LOCKS: dict[tuple[Any, ...], threading.Lock] = {}
 _KEY_LOCKS_GUARD = threading.Lock()
 
@@ -115,15 +133,110 @@ def cached(key: tuple[Any, ...], compute: Callable[[], _T], *, persist: bool = F
     With ``persist`` the value is also kept on disk (keyed on ``key`` and the code version), so
     a restarted dashboard opens at once on data it has seen before. ``key[0]`` names the kind.
     """
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
+    with _CACHE_GUARD:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
     with _KEY_LOCKS_GUARD:
         lock = _KEY_LOCKS.setdefault(key, threading.Lock())
     with lock:  # a second caller of the same key waits for the first instead of recomputing
-        if key in _CACHE:
-            return _CACHE[key]
+        with _CACHE_GUARD:
+            if key in _CACHE:
+                return _CACHE[key]
         return _fill(key, compute, persist)
+
+
+def cache_limit_bytes() -> int:
+    """The byte budget of the in-memory cache (``MADOGUCHI_CACHE_MB``, default 256 MB)."""
+    try:
+        mb = float(os.environ.get("MADOGUCHI_CACHE_MB", _CACHE_MB_DEFAULT))
+    except ValueError:
+        mb = _CACHE_MB_DEFAULT
+    return int(max(mb, 0.0) * 1e6)
+
+
+def approx_bytes(value: object, *, _seen: set[int] | None = None, _depth: int = 0) -> int:
+    """About how many bytes ``value`` holds: frames and arrays by their buffers, containers,
+    dataclasses and plain objects (a plotly figure) by what they hold."""
+    seen = set() if _seen is None else _seen
+    if id(value) in seen or _depth > 12:
+        return 0
+    seen.add(id(value))
+    if isinstance(value, pl.DataFrame):
+        return int(value.estimated_size())
+    nbytes = getattr(value, "nbytes", None)
+    if isinstance(nbytes, int):  # numpy arrays
+        return nbytes
+    size = sys.getsizeof(value)
+    children: Iterable[object] = ()
+    if isinstance(value, dict):
+        children = [*value.keys(), *value.values()]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        children = value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        children = [getattr(value, f.name) for f in dataclasses.fields(value)]
+    elif hasattr(value, "__dict__") and not isinstance(value, type):
+        children = vars(value).values()
+    return size + sum(approx_bytes(c, _seen=seen, _depth=_depth + 1) for c in children)
+
+
+def cache_bytes() -> int:
+    """Bytes held by the in-memory cache (as estimated when each result was stored)."""
+    with _CACHE_GUARD:
+        return sum(_SIZES.values())
+
+
+def _evict_over_budget() -> bool:
+    """Drop least recently used results beyond the entry and byte limits (caller holds the
+    guard); the newest result always stays. True when anything was dropped."""
+    limit = cache_limit_bytes()
+    dropped = False
+    while len(_CACHE) > 1 and (len(_CACHE) > _CACHE_SIZE or sum(_SIZES.values()) > limit):
+        old, _ = _CACHE.popitem(last=False)
+        _SIZES.pop(old, None)
+        dropped = True
+    return dropped
+
+
+def claim(key: tuple[Any, ...]) -> None:
+    """One more open session uses the result under ``key`` (see :func:`release`)."""
+    with _CACHE_GUARD:
+        _OWNERS[key] += 1
+
+
+def release(keys: Iterable[tuple[Any, ...]]) -> None:
+    """A session that claimed ``keys`` has ended: results no other session claims are
+    forgotten (the on-disk copy stays) and the memory goes back to the system."""
+    dropped = False
+    with _CACHE_GUARD:
+        for key in keys:
+            _OWNERS[key] -= 1
+            if _OWNERS[key] <= 0:
+                del _OWNERS[key]
+                if _CACHE.pop(key, None) is not None:
+                    dropped = True
+                _SIZES.pop(key, None)
+    if dropped:
+        release_memory()
+
+
+@functools.cache
+def _libc() -> Any:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+
+
+def release_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the system (glibc ``malloc_trim``),
+    so the server's resident memory shrinks after results are forgotten."""
+    gc.collect()
+    libc = _libc()
+    trim = getattr(libc, "malloc_trim", None) if libc is not None else None
+    if trim is not None:
+        trim(0)
 
 
 def _fill(key: tuple[Any, ...], compute: Callable[[], _T], persist: bool) -> _T:
@@ -149,9 +262,13 @@ def _fill(key: tuple[Any, ...], compute: Callable[[], _T], persist: bool) -> _T:
                 _prune(path.parent)
             except OSError:
                 pass  # a read-only checkout still works, only slower
-    _CACHE[key] = value
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    size = approx_bytes(value)
+    with _CACHE_GUARD:
+        _CACHE[key] = value
+        _SIZES[key] = size
+        dropped = _evict_over_budget()
+    if dropped:
+        release_memory()
     return value
 
 
@@ -176,7 +293,10 @@ def is_cached(key: tuple[Any, ...], *, persist: bool = False) -> bool:
 
 def clear_cache() -> None:
     """Forget every cached load and simulation (tests use it to measure a cold start)."""
-    _CACHE.clear()
+    with _CACHE_GUARD:
+        _CACHE.clear()
+        _SIZES.clear()
+        _OWNERS.clear()
 
 
 def load_log(path: str | Path) -> pl.DataFrame:
@@ -231,6 +351,28 @@ def study_digest(study: Study) -> str:
 MAX_UPLOAD_MB = 2.0
 
 
+#: Uploaded studies kept on disk at once (the oldest go first).
+MAX_UPLOADS_KEPT = 32
+
+
+@functools.cache
+def upload_dir() -> Path:
+    """This server's private folder for uploaded studies, removed when the server exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="madoguchi-uploads-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _prune_uploads(folder: Path) -> None:
+    files = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[MAX_UPLOADS_KEPT:]:
+        old.unlink(missing_ok=True)
+
+
 @dataclass(frozen=True)
 class UploadCheck:
     """The outcome of checking an uploaded study: the study, or the problems to show."""
@@ -246,8 +388,6 @@ def check_uploaded_study(
     """Check a study uploaded in the dashboard (TOML or Excel): size, type, then every rule of
     ``simulation.model.load_study``. A valid file is kept in a private temporary folder under
     its hash; problems come back as lines to show, never as an exception."""
-    import tempfile
-
     from simulation.model import StudyError
 
     if len(content) > max_mb * 1024 * 1024:
@@ -255,11 +395,11 @@ def check_uploaded_study(
     suffix = Path(name).suffix.lower()
     if suffix not in (".toml", ".xlsx"):
         return UploadCheck(None, None, (f"{name}: .toml / .xlsx",))
-    folder = Path(tempfile.gettempdir()) / "madoguchi-uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = upload_dir()
     path = folder / f"{hashlib.sha256(content).hexdigest()[:16]}{suffix}"
     if not path.exists():
         path.write_bytes(content)
+        _prune_uploads(folder)
     try:
         study = load_study_cached(path)
     except StudyError as exc:

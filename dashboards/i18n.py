@@ -204,6 +204,8 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "back_to_sample": ("同梱サンプルに戻す", "Back to the bundled sample"),
     "surveyed_journeys": ("調査した来庁（件）", "Surveyed journeys"),
     "personas": ("ペルソナ", "Personas"),
+    "persona": ("ペルソナ", "Persona"),
+    "change_pct": ("変化率（%）", "Change (%)"),
     "pain_points": ("困りごと（件）", "Pain points"),
     "no_data": ("表示するデータがありません", "No data to show"),
 }

@@ -6,14 +6,15 @@ Pages stay thin: they pick frames from :mod:`dashboards.results`, draw figures f
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards.cards import cards_html
-from dashboards.data import Dataset, load_dataset
+from dashboards.data import Dataset, claim, load_dataset, release
 from dashboards.figures.overview import KpiCard
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "active_dataset",
     "active_study",
+    "keep_for_session",
     "lang",
     "plot",
     "show_cards",
@@ -61,6 +63,34 @@ def active_study() -> Study | None:
 
         return load_study_cached(path)
     return active_dataset().study
+
+
+class SessionResults:
+    """The cached results one browser session asked for (its Scenario-lab runs).
+
+    Kept in the session's state; when Streamlit forgets the session (its tab closed, the
+    reconnect window over) the object is collected and the results no other session uses
+    are released from the shared cache, their memory handed back to the system.
+    """
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[Any, ...]] = []
+        weakref.finalize(self, release, self.keys)
+
+    def keep(self, key: tuple[Any, ...]) -> None:
+        """Claim the result under ``key`` for this session (once)."""
+        if key not in self.keys:
+            self.keys.append(key)
+            claim(key)
+
+
+def keep_for_session(key: tuple[Any, ...]) -> None:
+    """Claim a cached result for the current session (released when the session ends)."""
+    owner = st.session_state.get("_madoguchi_results")
+    if not isinstance(owner, SessionResults):
+        owner = SessionResults()
+        st.session_state["_madoguchi_results"] = owner
+    owner.keep(key)
 
 
 def plot(fig: go.Figure, key: str) -> None:

@@ -238,3 +238,56 @@ def test_disk_cache_survives_a_restart(tmp_path: Path, monkeypatch: pytest.Monke
     D.clear_cache()
     D.cached(key, compute, persist=True)
     assert calls == [1, 1]
+
+
+def test_cache_is_bounded_in_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    D.clear_cache()
+    monkeypatch.setenv("MADOGUCHI_CACHE_MB", "3")  # room for two of the 1.2 MB frames
+    frame = pl.DataFrame({"x": np.arange(150_000, dtype=np.float64)})  # 1.2 MB
+    assert 1_150_000 < D.approx_bytes(frame) < 1_300_000
+    for n in range(4):
+        D.cached(("bytes_test", n), lambda: frame.clone())
+    assert not D.is_cached(("bytes_test", 0)) and not D.is_cached(("bytes_test", 1))
+    assert D.is_cached(("bytes_test", 2)) and D.is_cached(("bytes_test", 3))
+    assert 2_300_000 < D.cache_bytes() <= 3_000_000
+    D.clear_cache()
+    assert D.cache_bytes() == 0
+
+
+def test_approx_bytes_sees_inside_results() -> None:
+    frame = pl.DataFrame({"x": np.arange(10_000, dtype=np.int64)})  # 80 kB
+    nested = {"a": [frame, np.zeros(10_000)], "b": (frame,)}  # the same frame counted once
+    assert 160_000 <= D.approx_bytes(nested) < 170_000
+
+
+def test_a_session_releases_its_results_when_it_ends() -> None:
+    import gc
+
+    from dashboards.ui import SessionResults
+
+    D.clear_cache()
+    D.cached(("session_test", "shared"), lambda: 1)
+    D.cached(("session_test", "mine"), lambda: 2)
+    D.cached(("session_test", "both"), lambda: 3)
+    first, second = SessionResults(), SessionResults()
+    first.keep(("session_test", "mine"))
+    first.keep(("session_test", "both"))
+    first.keep(("session_test", "both"))  # claimed once per session
+    second.keep(("session_test", "both"))
+    del first
+    gc.collect()
+    assert not D.is_cached(("session_test", "mine"))
+    assert D.is_cached(("session_test", "both"))  # the second session still uses it
+    assert D.is_cached(("session_test", "shared"))  # nobody claimed it: the Overview's kind
+    del second
+    gc.collect()
+    assert not D.is_cached(("session_test", "both"))
+    assert D.is_cached(("session_test", "shared"))
+    D.clear_cache()
+
+
+def test_uploads_live_in_a_private_folder() -> None:
+    content = (SAMPLE_DIR / "study.toml").read_bytes()
+    check = D.check_uploaded_study("mine.toml", content)
+    assert check.path is not None and check.path.parent == D.upload_dir()
+    assert D.upload_dir().name.startswith("madoguchi-uploads-")

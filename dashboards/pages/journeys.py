@@ -8,6 +8,7 @@ import streamlit as st
 from dashboards import figures as F
 from dashboards.i18n import t
 from dashboards.results import survey_tables
+from dashboards.tables import persona_names, persona_table
 from dashboards.ui import active_dataset, lang, plot
 
 LANG = lang()
@@ -16,7 +17,8 @@ data = active_dataset()
 if data.survey is None:
     st.warning(t("missing_data", LANG, what="survey.parquet"))
     st.stop()
-tables = survey_tables(data.survey)
+names = persona_names(data.survey, data.study, LANG)
+tables = survey_tables(data.survey.with_columns(pl.col("persona").replace_strict(names)))
 journeys = tables["writes_per_journey"]
 cols = st.columns(3)
 cols[0].metric(t("surveyed_journeys", LANG), f"{journeys.height}", border=True)
@@ -27,7 +29,4 @@ plot(F.minutes_by_action(tables["minutes_by_action"], lang=LANG), key="minutes_a
 plot(F.writes_figure(journeys, lang=LANG), key="writes")
 plot(F.pain_points_figure(tables["pain_points"], lang=LANG), key="pain")
 if "persona_comparison" in tables:
-    st.dataframe(
-        tables["persona_comparison"].with_columns(pl.col(pl.Float64).round(2)),
-        hide_index=True,
-    )
+    st.dataframe(persona_table(tables["persona_comparison"], LANG), hide_index=True)

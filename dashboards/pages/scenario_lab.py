@@ -12,7 +12,7 @@ from dashboards import figures as F
 from dashboards.data import MAX_UPLOAD_MB, check_uploaded_study, is_cached, peak_day, verdict
 from dashboards.i18n import scenario_label, t
 from dashboards.results import lab_study, run_simulation, simulated_tables, simulation_key
-from dashboards.ui import active_dataset, active_study, lang, plot, show_cards
+from dashboards.ui import active_dataset, active_study, keep_for_session, lang, plot, show_cards
 from simulation.model import Study, StudyError
 
 
@@ -122,6 +122,7 @@ result = run_simulation(
     progress=show_progress,
 )
 bar.empty()
+keep_for_session(key)
 if reused:
     st.caption(t("lab_cached", LANG))
 summary, comparison = simulated_tables(result)
@@ -133,18 +134,18 @@ plot(F.difference_figure(comparison, lang=LANG), key="lab_difference")
 # --- downloads ---------------------------------------------------------------------------
 from journeys.excel_export import write_csv_bom, write_workbook  # noqa: E402
 
-folder = Path(tempfile.mkdtemp(prefix="madoguchi-lab-"))
-xlsx = write_workbook(
-    {"summary": summary, "comparison": comparison, "kpis": result.kpis}, folder / "results.xlsx"
-)
-csv = write_csv_bom(comparison, folder / "comparison.csv")
+with tempfile.TemporaryDirectory(prefix="madoguchi-lab-") as tmp:  # removed when written
+    folder = Path(tmp)
+    xlsx = write_workbook(
+        {"summary": summary, "comparison": comparison, "kpis": result.kpis},
+        folder / "results.xlsx",
+    ).read_bytes()
+    csv = write_csv_bom(comparison, folder / "comparison.csv").read_bytes()
 d1, d2, d3 = st.columns(3)
-d1.download_button(
-    t("lab_download_xlsx", LANG), xlsx.read_bytes(), "madoguchi_results.xlsx", key="dl_xlsx"
-)
+d1.download_button(t("lab_download_xlsx", LANG), xlsx, "madoguchi_results.xlsx", key="dl_xlsx")
 d2.download_button(
     t("lab_download_csv", LANG),
-    csv.read_bytes(),
+    csv,
     "madoguchi_comparison.csv",
     "text/csv",
     key="dl_csv",
