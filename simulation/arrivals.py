@@ -6,8 +6,8 @@ restricted to some life events multiplies only their share. They are generated e
 count per profile hour, times uniform inside the hour, arrivals before ``open`` moved to ``open``,
 none at or after ``close``.
 
-Everything a resident brings with them — life event, procedure bundle, the uniforms of their
-service times, their patience, no-show and omission draws — is drawn here, once per day and
+Everything a resident brings with them — life event, procedure bundle, persona, the uniforms
+of their service times, their patience, no-show and omission draws — is drawn here, once per day and
 replication, from the dedicated streams of :mod:`simulation.rng`, independently of the scenario
 (common random numbers). Scenarios then only *play* this population through their floor.
 """
@@ -141,6 +141,8 @@ class DayPopulation:
     ret_service_u: np.ndarray
     ret_patience: np.ndarray
     ret_no_show_u: np.ndarray
+    #: persona of each resident (index into the study's ``personas``; −1: none)
+    persona: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _draw_lists: dict[int, tuple[list[float], list[float]]] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -340,6 +342,11 @@ def draw_day(
     patience = s.patience.standard_exponential((n, slots))
     no_show_u = s.no_show.random((n, slots))
     om = s.omission.random((n, 8))
+    persona = np.full(n, -1, dtype=np.int64)
+    if study.personas and n:
+        cum = np.cumsum([p.share for p in study.personas])
+        drawn = np.searchsorted(cum, s.persona.random(n), side="right")
+        persona = np.where(drawn < cum.size, drawn, -1).astype(np.int64)
     return DayPopulation(
         day=day,
         arrival_min=times,
@@ -359,6 +366,7 @@ def draw_day(
         ret_service_u=om[:, 5],
         ret_patience=-np.log1p(-om[:, 6]),
         ret_no_show_u=om[:, 7],
+        persona=persona,
     )
 
 

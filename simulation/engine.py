@@ -30,13 +30,12 @@ the same ones, see data/sample/README.md):
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import hashlib
 import math
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,18 +52,28 @@ from simulation.arrivals import (
     working_days_after,
 )
 from simulation.entities import (
-    ABANDONED,
+    ABANDON_REASONS,
+    BACK_OFFICE,
+    BACK_OFFICE_COUNTER,
+    CLOSED,
+    FLOOR_MANAGER_COUNTER,
+    SERVE,
     SERVED,
+    STAFF_DTYPE,
     TICKET_DTYPE,
-    TICKET_RECORD,
-    BackOffice,
+    TRIAGE,
     Counter,
-    FloorManager,
+    ExtensionFailure,
     Hall,
+    Recorder,
     Server,
+    StaffPool,
     Visit,
+    record_array,
 )
+from simulation.extensions import Day, Extension, LoadedExtension, extension_error, load_extensions
 from simulation.model import Scenario, Study
+from simulation.rng import named_stream
 from simulation.routing import Route, ScenarioPlan
 
 __all__ = [
@@ -78,7 +87,50 @@ __all__ = [
 ]
 
 OUTCOME_NAMES: tuple[str, ...] = ("served", "no_show", "abandoned")
-_ACTIVITIES: tuple[str, ...] = ("serve", "back_office", "triage", "lunch")
+#: Activities of the staff log (codes of simulation.entities); extensions add their own.
+_ACTIVITIES: tuple[str, ...] = ("serve", "back_office", "triage", "lunch", "overtime")
+_TICKET_COLUMNS: dict[str, str] = {
+    "day": "<i4",
+    "visit": "<i4",
+    "seq": "<i4",
+    "counter": "<i4",
+    "proc": "<i4",
+    "issued": "<i8",
+    "called": "<i8",
+    "ended": "<i8",
+    "server": "<i4",
+    "outcome": "<i1",
+    "reason": "<i1",
+    "forms": "<i4",
+    "writing_min": "<f8",
+    "walking_m": "<f8",
+    "arrived": "<i8",
+    "left": "<i8",
+    "first_day": "<i4",
+    "first_visit": "<i4",
+    "is_return": "?",
+}
+_STAFF_COLUMNS: dict[str, str] = {
+    "day": "<i4",
+    "server": "<i4",
+    "counter": "<i4",
+    "kind": "<i1",
+    "start": "<i8",
+    "end": "<i8",
+    "minutes": "<f8",
+}
+_VISIT_COLUMNS: dict[str, str] = {
+    "day": "<i4",
+    "visit": "<i4",
+    "arrival": "<i8",
+    "left": "<i8",
+    "life_event": "<i4",
+    "procedures": "<i4",
+    "is_return": "?",
+    "persona": "<i4",
+    "first_day": "<i4",
+    "first_visit": "<i4",
+}
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
@@ -109,6 +161,12 @@ class RawRun:
     tickets: dict[str, np.ndarray]
     staff: dict[str, np.ndarray]
     visits: dict[str, np.ndarray]
+    #: staff-log activity names by code; counter-column names of extensions' staff rows
+    activities: tuple[str, ...] = _ACTIVITIES
+    groups: tuple[str, ...] = ()
+    persona_ids: tuple[str, ...] = ()
+    #: visit columns added by extensions (NaN: no value)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -121,6 +179,17 @@ class _Return:
     service_u: float
     patience_e: float
     no_show_u: float
+    first_day: int = 0
+    first_visit: int = 0
+    persona: int = -1
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """Floor managers or back-office staff of a scenario: how many, and minutes per job."""
+
+    staff: int
+    triage_min: float = 0.0
 
 
 @dataclass
@@ -130,8 +199,8 @@ class _Layout:
     staff_ids: list[str]
     counter_servers: list[list[tuple[int, list[tuple[float, float]], float | None]]]
     lunch_min: list[float]
-    floor_manager: FloorManager | None
-    back_office: BackOffice | None
+    floor_manager: _Pool | None
+    back_office: _Pool | None
     fm_base: int
     bo_base: int
 
@@ -142,14 +211,20 @@ def _layout(scenario: Scenario) -> _Layout:
     lunch_min: list[float] = []
     for counter in scenario.counters:
         slots: list[list[tuple[float, float]]] = []
+        # a counter with its own hours is staffed only inside them
+        lo = float(counter.open_min) if counter.open_min is not None else 0.0
+        hi = float(counter.close_min) if counter.close_min is not None else 24 * 60.0
         for shift in sorted(counter.shifts, key=lambda s: (s.start_min, s.end_min)):
+            a, b = max(float(shift.start_min), lo), min(float(shift.end_min), hi)
+            if b <= a:
+                continue
             for _ in range(shift.staff):
                 for slot in slots:
-                    if slot[-1][1] <= shift.start_min:
-                        slot.append((float(shift.start_min), float(shift.end_min)))
+                    if slot[-1][1] <= a:
+                        slot.append((a, b))
                         break
                 else:
-                    slots.append([(float(shift.start_min), float(shift.end_min))])
+                    slots.append([(a, b)])
         lunch_at: list[float | None] = [None] * len(slots)
         lunch = counter.lunch
         if lunch is not None and lunch.minutes > 0:
@@ -181,18 +256,19 @@ def _layout(scenario: Scenario) -> _Layout:
         and scenario.floor_manager is not None
         and scenario.floor_manager.staff > 0
     ):
-        fm = FloorManager(scenario.floor_manager.staff, scenario.floor_manager.triage_min)
+        fm = _Pool(scenario.floor_manager.staff, float(scenario.floor_manager.triage_min))
         staff_ids.extend(f"FM-{k + 1}" for k in range(fm.staff))
     bo = None
     bo_base = len(staff_ids)
     if scenario.back_office is not None and scenario.back_office.staff > 0:
-        bo = BackOffice(scenario.back_office.staff)
+        bo = _Pool(scenario.back_office.staff)
         staff_ids.extend(f"BO-{k + 1}" for k in range(bo.staff))
     return _Layout(staff_ids, servers, lunch_min, fm, bo, fm_base, bo_base)
 
 
 class _ScenarioRun:
-    """One scenario of a replication: its compiled plan, staff layout, and pending return visits."""
+    """One scenario of a replication: its compiled plan, staff layout, extensions, and pending
+    return visits."""
 
     def __init__(
         self,
@@ -201,36 +277,90 @@ class _ScenarioRun:
         model: ResidentModel,
         plan: ScenarioPlan,
         layout: _Layout,
+        extensions: Sequence[LoadedExtension] = (),
+        *,
+        seed: int = 0,
+        replication: int = 0,
     ) -> None:
         self.study = study
         self.scenario = scenario
         self.plan = plan
         self.layout = layout
         self.model = model
+        self.seed = seed
+        self.replication = replication
         self.quantiles: ServiceQuantiles = model.quantiles
         self.returns: dict[dt.date, list[_Return]] = {}
         self._later: dict[tuple[dt.date, int], dt.date] = {}
         self.sign_only = [p.sign_only_min for p in study.procedures]
+        self.personas = list(study.personas)
+        self.factors = [p.service_factor for p in self.personas]
         self.parts: dict[str, list[np.ndarray]] = {}
         self.staff_parts: dict[str, list[np.ndarray]] = {}
         self.visit_parts: dict[str, list[np.ndarray]] = {}
+        self.extra_columns: dict[str, list[np.ndarray]] = {}
+        self.day_sizes: list[int] = []
+        self.loaded = list(extensions)
+        self.extensions: list[Extension] = [ext.make() for ext in self.loaded]
+        self.activities: list[str] = list(_ACTIVITIES)
+        self.ext_groups: list[str] = []
+        self.ext_staff: list[str] = []
+        self._ext_index: dict[str, int] = {}
 
     # ------------------------------------------------------------------ one day
-    def play(self, pop: DayPopulation) -> None:
-        """Play the residents of one day (and the returns due that day) through the floor."""
+    def play(self, pop: DayPopulation) -> weakref.ref[Hall]:
+        """Play the residents of one day (and the returns due that day) through the floor.
+
+        Returns a weak reference to the day's hall (dead once the day is freed).
+        """
+        visits, arrived, events, n_procs, is_return, origin = self._visits(pop)
+        hall = self._hall(len(visits))
+        for loaded, ext in zip(self.loaded, self.extensions, strict=True):
+            for point, hook in loaded.hooks(ext):
+                getattr(hall.hooks, point).append((loaded.use, hook))
+        try:
+            for loaded, ext in zip(self.loaded, self.extensions, strict=True):
+                ext.start_day(self._day(hall, pop.day, loaded, ext))
+            hall.start_visits(visits, arrived.tolist())
+            hall.run()
+        except ExtensionFailure as exc:
+            use, what = (*exc.args, "", "")[:2]
+            raise extension_error(str(use), self.scenario.id, str(what)) from exc
+        self._leftovers(hall)
+        self._omissions(pop, visits)
+        self._collect(pop, hall, arrived, events, n_procs, is_return, origin)
+        hall.release()
+        return weakref.ref(hall)
+
+    def _hall(self, n_visits: int) -> Hall:
+        """The day's hall: counters with their hours, staff on their shifts, triage, back office."""
         sc = self.scenario
         plan = self.plan
         layout = self.layout
         arrivals = self.study.arrivals
+        hall_close = float(arrivals.close_min)
+        counters = []
+        for k, (cid, model) in enumerate(zip(plan.counter_ids, sc.counters, strict=True)):
+            close = float(model.close_min) if model.close_min is not None else hall_close
+            counters.append(
+                Counter(
+                    k,
+                    cid,
+                    kind=model.kind,
+                    close=close,
+                    hard_end=close + float(sc.overtime_max_min),
+                )
+            )
         hall = Hall(
-            counters=[Counter(k, cid) for k, cid in enumerate(plan.counter_ids)],
+            counters=counters,
             speed_m_per_min=sc.walking_speed_m_per_min,
             walk_to_ticket=plan.walk_to_ticket,
             ticket_to_counter=plan.ticket_to_counter,
             balk_queue=sc.behaviour.balk_queue,
             patience_mean_min=sc.behaviour.patience_mean_min,
             no_show_rate=sc.no_show_rate,
-            close_min=arrivals.close_min,
+            close_min=hall_close,
+            visits=n_visits,
         )
         for counter, row, lunch_min in zip(
             hall.counters, layout.counter_servers, layout.lunch_min, strict=True
@@ -245,29 +375,63 @@ class _ScenarioRun:
                 if lunch_at is not None:
                     hall.lunch(server, lunch_at)
         hall.closing()
+        if layout.floor_manager is not None:
+            hall.triage = StaffPool(
+                hall,
+                layout.floor_manager.staff,
+                base=layout.fm_base,
+                counter=FLOOR_MANAGER_COUNTER,
+                kind=TRIAGE,
+            )
+            hall.triage_min = layout.floor_manager.triage_min
+        if layout.back_office is not None:
+            hall.back_office = StaffPool(
+                hall,
+                layout.back_office.staff,
+                base=layout.bo_base,
+                counter=BACK_OFFICE_COUNTER,
+                kind=BACK_OFFICE,
+            )
+        return hall
 
-        visits, arrived, leads, events, n_procs, is_return = self._visits(pop)
-        starts = arrived
-        triage: tuple[list[int], list[float], list[float]] | None = None
-        if layout.floor_manager is not None and visits:
-            order = np.argsort(arrived, kind="stable")  # by arrival, ties in visit order
-            triage = layout.floor_manager.triage(arrived[order].tolist())
-            starts = arrived.copy()
-            starts[order] = triage[2]
-        hall.start_visits(visits, (starts + leads).tolist())
-        hall.run()
-        self._leftovers(hall)
-        self._omissions(pop)
-        self._collect(pop, hall, triage, arrived, events, n_procs, is_return)
-        hall.release()
+    def _day(self, hall: Hall, day: dt.date, loaded: LoadedExtension, ext: Extension) -> Day:
+        activity = str(getattr(ext, "activity", "extension") or "extension")
+
+        def register(prefix: str, count: int) -> tuple[list[str], list[int], int, int]:
+            if activity not in self.activities:
+                self.activities.append(activity)
+            if activity not in self.ext_groups:
+                self.ext_groups.append(activity)
+            members = [f"{prefix}-{k + 1}" for k in range(max(int(count), 1))]
+            indices = []
+            for member in members:
+                if member not in self._ext_index:
+                    self._ext_index[member] = len(self.layout.staff_ids) + len(self.ext_staff)
+                    self.ext_staff.append(member)
+                indices.append(self._ext_index[member])
+            counter = len(self.plan.counter_ids) + self.ext_groups.index(activity)
+            return members, indices, self.activities.index(activity), counter
+
+        return Day(
+            env=hall.env,
+            hall=hall,
+            metres=self.plan.metres,
+            speed=float(self.scenario.walking_speed_m_per_min),
+            rng=named_stream(self.seed, self.replication, day, loaded.use),
+            scenario=self.scenario,
+            date=day,
+            activity=activity,
+            _register=register,
+        )
 
     def _visits(
         self, pop: DayPopulation
     ) -> tuple[list[Visit], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The day's visits (residents, then returns due): visits, arrival, lead, event, n, return.
+        """The day's visits (residents, then returns due): visits, arrival, event, n, return,
+        and per visit (day ordinal and number of the resident's first visit, persona code).
 
         Service minutes of a leg add the service of its procedures in bundle order (department
-        or one-stop time, plus signing at a one-stop counter).
+        or one-stop time, plus signing at a one-stop counter), times the persona's factor.
         """
         plan = self.plan
         sign = self.sign_only
@@ -283,10 +447,11 @@ class _ScenarioRun:
         patience, no_show_u = pop.draw_lists(width)
         service_bd, service_os = pop.service_bd, pop.service_os
         n_proc = pop.n_proc
+        personas = self.personas
+        factors = self.factors
+        drawn = pop.persona.tolist() if personas and pop.persona.size else []
         visits: list[Visit] = []
         append = visits.append
-        leads: list[float] = []
-        lead = leads.append
         for i, bid in enumerate(ids):
             route: Route = known[bid]  # type: ignore[assignment]
             base = i * n_proc
@@ -305,19 +470,32 @@ class _ScenarioRun:
                         service.append(service_bd[base + leg.first_proc])
                     else:
                         service.append(sum([service_bd[base + p] for p in leg.procs]))
-            append(Visit(i, route.legs, service, patience, no_show_u, i * width))
-            lead(route.lead_min)
+            visit = Visit(
+                i, route.legs, service, patience, no_show_u, i * width, lead=route.lead_min
+            )
+            if drawn and drawn[i] >= 0:
+                persona = personas[drawn[i]]
+                visit.persona = persona.id
+                visit.attributes = persona.attributes
+                if factors[drawn[i]] != 1.0:
+                    visit.service = [m * factors[drawn[i]] for m in service]
+            append(visit)
         n = len(visits)
         events = pop.life_event.astype(np.int32)
         n_procs = np.array([len(b) for b in bundles], dtype=np.int32)
         arrived = pop.arrival_min
+        own = pop.persona if pop.persona.size == n else np.full(n, -1, dtype=np.int64)
+        origin = np.stack(
+            [np.full(n, pop.day.toordinal(), dtype=np.int64), np.arange(n, dtype=np.int64), own],
+            axis=1,
+        )
         returns = self.returns.pop(pop.day, [])
         if returns:
             for ret in returns:
                 ret_route = plan.route_of(self.model.bundle_id_of((ret.proc,)), (ret.proc,))
                 legs = ret_route.legs
-                lead(ret_route.lead_min)
                 u = np.array([ret.service_u])
+                factor = factors[ret.persona] if ret.persona >= 0 else 1.0
                 service = []
                 for leg in legs:
                     q = (
@@ -326,47 +504,46 @@ class _ScenarioRun:
                         else self.quantiles.by_department[ret.proc]
                     )
                     assert q is not None
-                    service.append(float(q(u)[0]) + (sign[ret.proc] if leg.one_stop else 0.0))
-                append(
-                    Visit(
-                        len(visits),
-                        legs,
-                        service,
-                        [ret.patience_e] * len(legs),
-                        [ret.no_show_u] * len(legs),
-                    )
+                    minutes = float(q(u)[0]) + (sign[ret.proc] if leg.one_stop else 0.0)
+                    service.append(minutes * factor)
+                visit = Visit(
+                    len(visits),
+                    legs,
+                    service,
+                    [ret.patience_e] * len(legs),
+                    [ret.no_show_u] * len(legs),
+                    lead=ret_route.lead_min,
+                    is_return=True,
                 )
+                if ret.persona >= 0:
+                    visit.persona = personas[ret.persona].id
+                    visit.attributes = personas[ret.persona].attributes
+                append(visit)
             m = len(returns)
             arrived = np.concatenate([arrived, np.array([r.minute for r in returns], dtype=float)])
             events = np.concatenate(
                 [events, np.array([r.life_event for r in returns], dtype=np.int32)]
             )
             n_procs = np.concatenate([n_procs, np.ones(m, dtype=np.int32)])
+            origin = np.concatenate(
+                [
+                    origin,
+                    np.array(
+                        [[r.first_day, r.first_visit, r.persona] for r in returns], dtype=np.int64
+                    ),
+                ]
+            )
         is_return = np.zeros(len(visits), dtype=bool)
         is_return[n:] = True
-        return visits, arrived, np.array(leads, dtype=float), events, n_procs, is_return
+        return visits, arrived, events, n_procs, is_return, origin
 
     def _leftovers(self, hall: Hall) -> None:
         """Tickets still waiting when nothing else can happen (no staff at all): abandoned."""
         for counter in hall.counters:
             while counter.queue:
-                visit = counter.queue.popleft()
-                hall.tickets.append(
-                    TICKET_RECORD.pack(
-                        visit.index,
-                        visit.legs[visit.leg_no].code,
-                        counter.index,
-                        visit.issued,
-                        math.nan,
-                        math.nan,
-                        -1,
-                        ABANDONED,
-                        visit.walking_m,
-                        visit.seq,
-                    )
-                )
+                hall._abandon(counter.queue.popleft(), counter, CLOSED)
 
-    def _omissions(self, pop: DayPopulation) -> None:
+    def _omissions(self, pop: DayPopulation, visits: Sequence[Visit]) -> None:
         rate = self.scenario.omission_rate
         if rate <= 0 or pop.size == 0:
             return
@@ -375,6 +552,7 @@ class _ScenarioRun:
             return
         minutes = return_times(self.study, pop.ret_time_u[chosen, 0], pop.ret_time_u[chosen, 1])
         later = self._later
+        drawn = pop.persona.tolist() if pop.persona.size else []
         for j, i in enumerate(chosen.tolist()):
             bundle = pop.bundles[i]
             proc = bundle[min(int(pop.omit_pick[i] * len(bundle)), len(bundle) - 1)]
@@ -390,6 +568,9 @@ class _ScenarioRun:
                     service_u=float(pop.ret_service_u[i]),
                     patience_e=float(pop.ret_patience[i]),
                     no_show_u=float(pop.ret_no_show_u[i]),
+                    first_day=pop.day.toordinal(),
+                    first_visit=i,
+                    persona=int(drawn[i]) if drawn else -1,
                 )
             )
 
@@ -398,24 +579,28 @@ class _ScenarioRun:
         self,
         pop: DayPopulation,
         hall: Hall,
-        triage: tuple[list[int], list[float], list[float]] | None,
         arrived: np.ndarray,
         events: np.ndarray,
         n_procs: np.ndarray,
         is_return: np.ndarray,
+        origin: np.ndarray,
     ) -> None:
         """The day's tickets, staff activities and visits as numpy columns (in ticket order)."""
         day = pop.day.toordinal()
-        rec = np.frombuffer(b"".join(hall.tickets), dtype=TICKET_DTYPE)
+        recorder = hall.recorder
+        rec = record_array(recorder.tickets, TICKET_DTYPE)
         n = rec.size
         rec = rec[np.argsort(rec["seq"], kind="stable")]  # in ticket order
         v_idx = rec["visit"].astype(np.int32)
         codes = rec["code"]
         table = self.plan.leg_table()
-        proc = table["first_proc"][codes]
-        forms = table["forms"][codes]
-        writing = table["writing_min"][codes]
-        back = table["back_office_min"][codes]
+        if n:
+            proc, forms = table["first_proc"][codes], table["forms"][codes]
+            writing = table["writing_min"][codes]
+        else:
+            proc, forms = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+            writing = np.zeros(0)
+        left = np.asarray(recorder.left, dtype=float)
         self._add(
             self.parts,
             day=np.full(n, day, dtype=np.int32),
@@ -428,57 +613,30 @@ class _ScenarioRun:
             ended=_seconds(rec["ended"]),
             server=rec["server"].astype(np.int32),
             outcome=rec["outcome"].astype(np.int8),
+            reason=rec["reason"].astype(np.int8),
             forms=forms,
             writing_min=writing,
             walking_m=rec["walking_m"].copy(),
+            arrived=_seconds(arrived[v_idx]) if n else np.zeros(0, dtype=np.int64),
+            left=_seconds(left[v_idx]) if n else np.zeros(0, dtype=np.int64),
+            first_day=origin[v_idx, 0].astype(np.int32),
+            first_visit=origin[v_idx, 1].astype(np.int32),
+            is_return=is_return[v_idx],
         )
-        # staff: serve, back office, triage, lunch
+        # staff: serve (from the tickets), then what the day recorded (back office, triage,
+        # lunch, overtime, extensions' own activities)
         served = rec["outcome"] == SERVED
-        s_server = rec["server"][served].astype(np.int32)
-        s_counter = rec["counter"][served].astype(np.int32)
-        s_start, s_end = rec["called"][served], rec["ended"][served]
-        parts_server = [s_server]
-        parts_counter = [s_counter]
-        parts_kind = [np.zeros(s_server.size, dtype=np.int8)]
-        parts_start = [s_start]
-        parts_end = [s_end]
-        layout = self.layout
-
-        def activity(
-            server: np.ndarray, counter: int, kind: int, t0: list[float], t1: list[float]
-        ) -> None:
-            parts_server.append(server.astype(np.int32))
-            parts_counter.append(np.full(server.size, counter, dtype=np.int32))
-            parts_kind.append(np.full(server.size, kind, dtype=np.int8))
-            parts_start.append(np.asarray(t0, dtype=float))
-            parts_end.append(np.asarray(t1, dtype=float))
-
-        if layout.back_office is not None:
-            job = served & (back > 0)
-            ready = rec["ended"][job]
-            minutes = back[job]
-            order = np.argsort(ready, kind="stable")
-            who, t0, t1 = layout.back_office.work(ready[order].tolist(), minutes[order].tolist())
-            if who:
-                activity(layout.bo_base + np.array(who, dtype=np.int32), -2, 1, t0, t1)
-        if triage is not None and triage[0]:
-            who, t0, t1 = triage
-            activity(layout.fm_base + np.array(who, dtype=np.int32), -1, 2, t0, t1)
-        if hall.lunches:
-            lu = np.array(hall.lunches, dtype=float).reshape(len(hall.lunches), 4)
-            parts_server.append(lu[:, 0].astype(np.int32))
-            parts_counter.append(lu[:, 1].astype(np.int32))
-            parts_kind.append(np.full(len(hall.lunches), 3, dtype=np.int8))
-            parts_start.append(lu[:, 2])
-            parts_end.append(lu[:, 3])
-        start = np.concatenate(parts_start)
-        end = np.concatenate(parts_end)
+        staff = record_array(recorder.staff, STAFF_DTYPE)
+        start = np.concatenate([rec["called"][served], staff["start"]])
+        end = np.concatenate([rec["ended"][served], staff["end"]])
         self._add(
             self.staff_parts,
             day=np.full(start.size, day, dtype=np.int32),
-            server=np.concatenate(parts_server),
-            counter=np.concatenate(parts_counter),
-            kind=np.concatenate(parts_kind),
+            server=np.concatenate([rec["server"][served], staff["server"]]).astype(np.int32),
+            counter=np.concatenate([rec["counter"][served], staff["counter"]]).astype(np.int32),
+            kind=np.concatenate(
+                [np.full(int(served.sum()), SERVE, dtype=np.int8), staff["kind"].astype(np.int8)]
+            ),
             start=_seconds(start),
             end=_seconds(end),
             minutes=end - start,
@@ -489,10 +647,31 @@ class _ScenarioRun:
             day=np.full(nv, day, dtype=np.int32),
             visit=np.arange(nv, dtype=np.int32),
             arrival=_seconds(arrived),
+            left=_seconds(left),
             life_event=events,
             procedures=n_procs,
             is_return=is_return,
+            persona=origin[:, 2].astype(np.int32),
+            first_day=origin[:, 0].astype(np.int32),
+            first_visit=origin[:, 1].astype(np.int32),
         )
+        self._extra(recorder, nv)
+
+    def _extra(self, recorder: Recorder, nv: int) -> None:
+        """Extensions' visit columns of the day (NaN where a visit has no value)."""
+        for name, values in recorder.columns.items():
+            if name not in self.extra_columns:  # first seen today: earlier days have none
+                self.extra_columns[name] = [np.full(size, np.nan) for size in self.day_sizes]
+            column = np.full(nv, np.nan)
+            if values:
+                column[np.fromiter(values.keys(), dtype=np.int64)] = np.fromiter(
+                    values.values(), dtype=float
+                )
+            self.extra_columns[name].append(column)
+        for name, parts in self.extra_columns.items():
+            if name not in recorder.columns:
+                parts.append(np.full(nv, np.nan))
+        self.day_sizes.append(nv)
 
     @staticmethod
     def _add(store: dict[str, list[np.ndarray]], **columns: np.ndarray) -> None:
@@ -506,12 +685,16 @@ class _ScenarioRun:
             scenario=self.scenario.id,
             replication=replication,
             counter_ids=self.plan.counter_ids,
-            staff_ids=tuple(self.layout.staff_ids),
+            staff_ids=(*self.layout.staff_ids, *self.ext_staff),
             procedure_ids=tuple(p.id for p in study.procedures),
             life_event_ids=tuple(e.id for e in study.life_events),
-            tickets=_concat(self.parts),
-            staff=_concat(self.staff_parts),
-            visits=_concat(self.visit_parts),
+            tickets=_concat(self.parts, _TICKET_COLUMNS),
+            staff=_concat(self.staff_parts, _STAFF_COLUMNS),
+            visits=_concat(self.visit_parts, _VISIT_COLUMNS),
+            activities=tuple(self.activities),
+            groups=tuple(self.ext_groups),
+            persona_ids=tuple(p.id for p in self.personas),
+            extra={name: np.concatenate(parts) for name, parts in self.extra_columns.items()},
         )
 
 
@@ -555,8 +738,12 @@ def _staff_order(staff: dict[str, np.ndarray]) -> np.ndarray:
     return np.argsort(packed, kind="stable")
 
 
-def _concat(store: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
-    return {name: np.concatenate(parts) for name, parts in store.items()}
+def _concat(store: dict[str, list[np.ndarray]], columns: dict[str, str]) -> dict[str, np.ndarray]:
+    """One array per column (empty arrays of the right type when no day was played)."""
+    return {
+        name: np.concatenate(store[name]) if store.get(name) else np.zeros(0, dtype=kind)
+        for name, kind in columns.items()
+    }
 
 
 def default_days(
@@ -575,16 +762,23 @@ def default_days(
     return days
 
 
-#: Compiled studies of this process (routes, distances, bundles), by content: replications of
-#: the same study reuse them; a changed study (a sweep value) gets its own.
-_COMPILED: dict[str, tuple[ResidentModel, dict[str, tuple[ScenarioPlan, _Layout]]]] = {}
+#: Compiled studies of this process (routes, distances, bundles, extension classes), by
+#: content (the study's and its extensions' source): replications of the same study reuse
+#: them; a changed study (a sweep value, an edited extension) gets its own.
+_Plans = dict[str, tuple[ScenarioPlan, _Layout, list[LoadedExtension]]]
+_COMPILED: dict[str, tuple[ResidentModel, _Plans]] = {}
 
 
 def _compiled(
     study: Study, ids: Sequence[str], study_dir: Path | None
-) -> tuple[ResidentModel, dict[str, tuple[ScenarioPlan, _Layout]]]:
+) -> tuple[ResidentModel, _Plans]:
+    from simulation.extensions import extension_digest
+
+    base = study_dir or study.source_dir
     key = hashlib.sha1(
-        (study.model_dump_json() + "|" + str(study_dir or study.source_dir)).encode("utf-8")
+        (study.model_dump_json() + "|" + str(base) + "|" + extension_digest(study, base)).encode(
+            "utf-8"
+        )
     ).hexdigest()
     found = _COMPILED.get(key)
     if found is None:
@@ -596,7 +790,11 @@ def _compiled(
     for sid in ids:
         if sid not in plans:
             scenario = study.scenario(sid)
-            plans[sid] = (ScenarioPlan(study, scenario, study_dir), _layout(scenario))
+            plans[sid] = (
+                ScenarioPlan(study, scenario, study_dir),
+                _layout(scenario),
+                load_extensions(scenario, base),
+            )
     return model, plans
 
 
@@ -616,41 +814,32 @@ def simulate_replication(
     """Play one replication of every scenario in ``scenario_ids`` on the same residents (CRN).
 
     The residents of each day are drawn once from streams of ``(seed, replication, day)``; the
-    scenarios differ only in their floor, staff and behaviour rates.
+    scenarios differ only in their floor, staff, behaviour rates and extensions. Each day of
+    each scenario runs in its own ``simpy.Environment``.
     """
     ids = list(scenario_ids) if scenario_ids is not None else study.scenario_ids
     if not ids:
         raise InputError("no scenario to simulate")
     model, plans = _compiled(study, ids, study_dir)
     runs = [
-        _ScenarioRun(study, study.scenario(sid), model, plans[sid][0], plans[sid][1]) for sid in ids
+        _ScenarioRun(
+            study,
+            study.scenario(sid),
+            model,
+            *plans[sid],
+            seed=seed,
+            replication=replication,
+        )
+        for sid in ids
     ]
     slots = _max_slots(study)
-    with _collector_paused():
-        for day in sorted(set(days)):
-            if not is_working_day(study, day):
-                continue
-            pop = draw_day(study, day, replication=replication, seed=seed, model=model, slots=slots)
-            for run in runs:
-                run.play(pop)
+    for day in sorted(set(days)):
+        if not is_working_day(study, day):
+            continue
+        pop = draw_day(study, day, replication=replication, seed=seed, model=model, slots=slots)
+        for run in runs:
+            run.play(pop)
     return [run.raw(replication) for run in runs]
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while days are played.
-
-    A day allocates tens of thousands of small objects (tickets, visits, records) and the
-    collector would scan them over and over; the day leaves no cycles behind
-    (:meth:`Hall.release`), so reference counting frees everything anyway.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def simulate_days(
@@ -680,100 +869,138 @@ def raw_to_output(raw: RawRun) -> SimOutput:
 
     t = raw.tickets
     prefix = f"{raw.scenario}-r{raw.replication:03d}-"
-    day_us = (t["day"].astype(np.int64) - _EPOCH) * 86_400_000_000
-
-    def stamp(sec: np.ndarray) -> pl.Series:
-        values = day_us + sec.astype(np.int64) * 1_000_000
-        return pl.Series(values, dtype=pl.Int64).cast(pl.Datetime("us"))
-
+    counters = pl.Series(list(raw.counter_ids), dtype=pl.String)
+    staff = pl.Series(list(raw.staff_ids), dtype=pl.String)
+    procs = pl.Series(list(raw.procedure_ids), dtype=pl.String)
+    outcomes = pl.Series(list(OUTCOME_NAMES), dtype=pl.String)
+    reasons = pl.Series([r or None for r in ABANDON_REASONS], dtype=pl.String)
     frame = pl.DataFrame(
         {
             "_vprefix": _day_prefixes(t["day"], prefix, "-V"),
             "_tprefix": _day_prefixes(t["day"], prefix, "-T"),
+            "_rprefix": _day_prefixes(t["first_day"], prefix, "-R"),
+            "_oprefix": _day_prefixes(t["first_day"], prefix, "-V"),
             "_visit": t["visit"],
+            "_first": t["first_visit"],
+            "_return": t["is_return"],
             "_seq": t["seq"],
-            "_counter": t["counter"],
-            "_proc": t["proc"],
             "_server": t["server"],
-            "_outcome": t["outcome"].astype(np.int32),
-            "issued_at": stamp(t["issued"]),
-            "called_at": stamp(t["called"]),
-            "ended_at": stamp(t["ended"]),
+            "issued_at": _stamps(t["day"], t["issued"]),
+            "called_at": _stamps(t["day"], t["called"]),
+            "ended_at": _stamps(t["day"], t["ended"]),
+            "arrived_at": _stamps(t["day"], t["arrived"]),
+            "left_at": _stamps(t["day"], t["left"]),
             "_called_ok": t["called"] >= 0,
             "_ended_ok": t["ended"] >= 0,
+            "_left_ok": t["left"] >= 0,
             "forms_written": t["forms"].astype(np.int64),
             "writing_min": t["writing_min"],
             "walking_m": t["walking_m"],
         }
     )
-    counters = pl.Series(list(raw.counter_ids), dtype=pl.String)
-    staff = pl.Series(list(raw.staff_ids), dtype=pl.String)
-    procs = pl.Series(list(raw.procedure_ids), dtype=pl.String)
-    outcomes = pl.Series(list(OUTCOME_NAMES), dtype=pl.String)
     log = frame.select(
-        visit_id=pl.concat_str([pl.col("_vprefix"), pl.col("_visit").cast(pl.String).str.zfill(5)]),
-        ticket_id=pl.concat_str([pl.col("_tprefix"), pl.col("_seq").cast(pl.String).str.zfill(5)]),
-        counter_id=counters.gather(frame["_counter"]),
-        procedure_id=procs.gather(frame["_proc"]),
+        visit_id=_numbered("_vprefix", "_visit"),
+        ticket_id=_numbered("_tprefix", "_seq"),
+        counter_id=counters.gather(t["counter"]),
+        procedure_id=procs.gather(t["proc"]),
         issued_at=pl.col("issued_at"),
         called_at=pl.when(pl.col("_called_ok")).then(pl.col("called_at")),
         ended_at=pl.when(pl.col("_ended_ok")).then(pl.col("ended_at")),
-        staff_id=pl.when(pl.col("_server") >= 0).then(
-            staff.gather(frame["_server"].clip(lower_bound=0))
-        ),
-        outcome=outcomes.gather(frame["_outcome"]),
+        staff_id=pl.when(pl.col("_server") >= 0).then(staff.gather(np.clip(t["server"], 0, None))),
+        outcome=outcomes.gather(t["outcome"].astype(np.int32)),
         forms_written=pl.col("forms_written"),
         scenario=pl.lit(raw.scenario),
         replication=pl.lit(raw.replication, dtype=pl.Int64),
         writing_min=pl.col("writing_min"),
         walking_m=pl.col("walking_m"),
+        arrived_at=pl.col("arrived_at"),
+        left_at=pl.when(pl.col("_left_ok")).then(pl.col("left_at")),
+        abandon_reason=reasons.gather(t["reason"].astype(np.int32)),
+        resident_id=_numbered("_rprefix", "_first"),
+        return_of=pl.when(pl.col("_return")).then(_numbered("_oprefix", "_first")),
     )
     schema = {**COUNTER_LOG_COLUMNS, **COUNTER_LOG_OPTIONAL}
-    log = log.cast(schema)  # type: ignore[arg-type]
+    log = log.cast({k: v for k, v in schema.items() if k in log.columns})
+    return SimOutput(log=log, staff_log=_staff_frame(raw), visits=_visit_frame(raw, prefix))
+
+
+def _stamps(days: np.ndarray, seconds: np.ndarray) -> Any:
+    """Datetimes (µs) of whole seconds after midnight of each row's day (ordinal)."""
+    import polars as pl
+
+    day_us = (days.astype(np.int64) - _EPOCH) * 86_400_000_000
+    values = day_us + seconds.astype(np.int64) * 1_000_000
+    return pl.Series(values, dtype=pl.Int64).cast(pl.Datetime("us"))
+
+
+def _numbered(prefix: str, number: str) -> Any:
+    """``prefix`` column + the ``number`` column zero-padded to 5 digits."""
+    import polars as pl
+
+    return pl.concat_str([pl.col(prefix), pl.col(number).cast(pl.String).str.zfill(5)])
+
+
+def _staff_frame(raw: RawRun) -> Any:
+    """The staff log: one row per activity of a member of staff, by day, start, staff, activity."""
+    import polars as pl
 
     order = _staff_order(raw.staff)
     s = {name: values[order] for name, values in raw.staff.items()}
-    s_day_us = (s["day"].astype(np.int64) - _EPOCH) * 86_400_000_000
-    counter_names = pl.Series(["back_office", "floor_manager", *raw.counter_ids], dtype=pl.String)
-    activities = pl.Series(list(_ACTIVITIES), dtype=pl.String)
-    staff_log = pl.DataFrame(
+    n = s["day"].size
+    counter_names = pl.Series(
+        ["back_office", "floor_manager", *raw.counter_ids, *raw.groups], dtype=pl.String
+    )
+    activities = pl.Series(list(raw.activities), dtype=pl.String)
+    staff = pl.Series(list(raw.staff_ids), dtype=pl.String)
+    return pl.DataFrame(
         {
-            "scenario": pl.Series([raw.scenario] * s["day"].size, dtype=pl.String),
-            "replication": pl.Series(np.full(s["day"].size, raw.replication, dtype=np.int64)),
+            "scenario": pl.Series([raw.scenario] * n, dtype=pl.String),
+            "replication": pl.Series(np.full(n, raw.replication, dtype=np.int64)),
             "staff_id": staff.gather(s["server"]),
             "counter_id": counter_names.gather(s["counter"] + 2),
             "activity": activities.gather(s["kind"].astype(np.int32)),
-            "start": pl.Series(s_day_us + s["start"] * 1_000_000, dtype=pl.Int64).cast(
-                pl.Datetime("us")
-            ),
-            "end": pl.Series(s_day_us + s["end"] * 1_000_000, dtype=pl.Int64).cast(
-                pl.Datetime("us")
-            ),
+            "start": _stamps(s["day"], s["start"]),
+            "end": _stamps(s["day"], s["end"]),
             "minutes": s["minutes"],
         }
     )
 
+
+def _visit_frame(raw: RawRun, prefix: str) -> Any:
+    """One row per visit: arrival and leaving, life event, procedures, persona, resident."""
+    import polars as pl
+
     v = raw.visits
-    v_day_us = (v["day"].astype(np.int64) - _EPOCH) * 86_400_000_000
     events = pl.Series(list(raw.life_event_ids), dtype=pl.String)
-    visits = pl.DataFrame(
+    personas = pl.Series(["", *raw.persona_ids], dtype=pl.String)
+    frame = pl.DataFrame(
         {
             "_vprefix": _day_prefixes(v["day"], prefix, "-V"),
+            "_rprefix": _day_prefixes(v["first_day"], prefix, "-R"),
+            "_oprefix": _day_prefixes(v["first_day"], prefix, "-V"),
             "_visit": v["visit"],
-            "arrived_at": pl.Series(v_day_us + v["arrival"] * 1_000_000, dtype=pl.Int64).cast(
-                pl.Datetime("us")
-            ),
+            "_first": v["first_visit"],
+            "_left_ok": v["left"] >= 0,
+            "arrived_at": _stamps(v["day"], v["arrival"]),
+            "left_at": _stamps(v["day"], v["left"]),
             "life_event": events.gather(v["life_event"]),
             "procedures": v["procedures"].astype(np.int64),
             "return_visit": v["is_return"],
+            "persona": personas.gather(v["persona"] + 1),
         }
-    ).select(
+    )
+    extra = {name: pl.Series(values).fill_nan(None) for name, values in raw.extra.items()}
+    return frame.select(
         scenario=pl.lit(raw.scenario),
         replication=pl.lit(raw.replication, dtype=pl.Int64),
-        visit_id=pl.concat_str([pl.col("_vprefix"), pl.col("_visit").cast(pl.String).str.zfill(5)]),
+        visit_id=_numbered("_vprefix", "_visit"),
         arrived_at=pl.col("arrived_at"),
+        left_at=pl.when(pl.col("_left_ok")).then(pl.col("left_at")),
         life_event=pl.col("life_event"),
         procedures=pl.col("procedures"),
         return_visit=pl.col("return_visit"),
+        persona=pl.col("persona"),
+        resident_id=_numbered("_rprefix", "_first"),
+        return_of=pl.when(pl.col("return_visit")).then(_numbered("_oprefix", "_first")),
+        **extra,
     )
-    return SimOutput(log=log, staff_log=staff_log, visits=visits)

@@ -152,6 +152,7 @@ _SCENARIOS = [
     _Col("floor_manager.staff", "フロアマネージャー人数", "int", 9),
     _Col("floor_manager.triage_min", "案内時間(分)", "float", 9),
     _Col("back_office.staff", "バックオフィス人数", "int", 9),
+    _Col("overtime_max_min", "閉庁後の残業上限(分)", "float", 9),
     _Col("floor.grid_xlsx", "方眼図(ファイル#シート)", width=20),
     _Col("floor.entrance.x", "入口x(m)", "float", 7),
     _Col("floor.entrance.y", "入口y(m)", "float", 7),
@@ -182,6 +183,8 @@ _COUNTERS = [
     _Col("lunch.start", "昼休み開始", "time", 9),
     _Col("lunch.end", "昼休み終了", "time", 9),
     _Col("lunch.minutes", "昼休み(分/人)", "float", 9),
+    _Col("open", "窓口の開始", "time", 9),
+    _Col("close", "窓口の終了", "time", 9),
 ]
 _SHIFTS = [
     _Col("scenario", "シナリオID"),

@@ -46,11 +46,13 @@ __all__ = [
     "Counter",
     "Department",
     "Desk",
+    "Extension",
     "Floor",
     "FloorManager",
     "LifeEvent",
     "Lunch",
     "Peak",
+    "Persona",
     "Point",
     "Procedure",
     "Scenario",
@@ -419,6 +421,21 @@ class Counter(_Model):
     staff: int
     shifts: list[Shift]
     lunch: Lunch | None = None
+    #: the counter's own opening hours (``"HH:MM"``) inside the hall's; None = the hall's
+    open: str | None = None
+    close: str | None = None
+
+    _hours = field_validator("open", "close", mode="before")(_time_of_day)
+
+    @property
+    def open_min(self) -> int | None:
+        """The counter's own opening time in minutes after midnight (None: the hall's)."""
+        return time_to_minutes(self.open) if self.open is not None else None
+
+    @property
+    def close_min(self) -> int | None:
+        """The counter's own closing time in minutes after midnight (None: the hall's)."""
+        return time_to_minutes(self.close) if self.close is not None else None
 
     @property
     def point(self) -> Point:
@@ -450,6 +467,33 @@ class BackOffice(_Model):
     staff: int
 
 
+class Extension(_Model):
+    """A reform team's own process plugged into a scenario (see simulation/extensions.py).
+
+    ``use`` is ``"file.py:ClassName"`` (a file next to the study) or ``"package.module:ClassName"``;
+    ``params`` are passed to the class as keyword arguments.
+    """
+
+    use: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Persona(_Model):
+    """A kind of resident (e.g. elderly, needs an interpreter) and the share of residents it is.
+
+    ``service_factor`` multiplies the resident's service minutes at every counter;
+    ``attributes`` (e.g. ``{ age_group = "75+", interpreter = false }``) are what extensions
+    read. Residents not drawn into any persona have persona ``""``.
+    """
+
+    id: str
+    name_ja: str = ""
+    name_en: str = ""
+    share: float = Field(ge=0.0, le=1.0)
+    service_factor: float = Field(default=1.0, gt=0.0)
+    attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
 class Floor(_Model):
     """The floor of a scenario: entrance, ticket machine, writing desks (counters sit in the scenario).
 
@@ -478,8 +522,11 @@ class Scenario(_Model):
     behaviour: Behaviour = Field(default_factory=Behaviour)
     floor_manager: FloorManager | None = None
     back_office: BackOffice | None = None
+    #: minutes after closing that residents already holding a ticket are still served
+    overtime_max_min: float = Field(default=60.0, ge=0.0)
     floor: Floor
     counters: list[Counter]
+    extensions: list[Extension] = Field(default_factory=list)
 
     _one_stop_ids: frozenset[str] = PrivateAttr(default=frozenset())
 
@@ -538,6 +585,7 @@ class Study(_Model):
     life_events: list[LifeEvent]
     arrivals: Arrivals
     scenarios: list[Scenario]
+    personas: list[Persona] = Field(default_factory=list)
 
     _source: Path | None = PrivateAttr(default=None)
 

@@ -10,11 +10,12 @@ same residents, and a replication is a pure function of ``(study, seed, replicat
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PURPOSES", "DayStreams", "day_streams"]
+__all__ = ["PURPOSES", "DayStreams", "day_streams", "named_stream"]
 
 #: What each stream is used for, in spawn order (never reorder: it would change every result).
 PURPOSES: tuple[str, ...] = (
@@ -25,6 +26,7 @@ PURPOSES: tuple[str, ...] = (
     "patience",
     "no_show",
     "omission",
+    "persona",
 )
 
 
@@ -39,6 +41,7 @@ class DayStreams:
     patience: np.random.Generator
     no_show: np.random.Generator
     omission: np.random.Generator
+    persona: np.random.Generator
 
 
 def day_streams(seed: int, replication: int, day: dt.date) -> DayStreams:
@@ -56,3 +59,16 @@ def day_streams(seed: int, replication: int, day: dt.date) -> DayStreams:
         for name, ss in zip(PURPOSES, children, strict=True)
     }
     return DayStreams(**gens)
+
+
+def named_stream(seed: int, replication: int, day: dt.date, name: str) -> np.random.Generator:
+    """The stream called ``name`` (an extension's) of ``day`` in ``replication``.
+
+    Keyed by ``(replication, day, crc32(name))`` under ``seed``: a pure function of those, the
+    same in every scenario that uses the name (common random numbers), independent of the
+    residents' streams (those have a shorter spawn key).
+    """
+    if seed < 0 or replication < 0:
+        raise ValueError("seed and replication must be non-negative integers")
+    key = (int(replication), day.toordinal(), 1 << 32, zlib.crc32(name.encode("utf-8")))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))

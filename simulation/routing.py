@@ -19,7 +19,7 @@ straight lines plus ``floor_change_m`` per building floor changed.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,6 +128,8 @@ class ScenarioPlan:
                 via_desk = direct
             self.walk_to_ticket.append((direct, via_desk))
         self.ticket_to_counter = [metres("TKT", c) for c in self.counter_ids]
+        #: metres between two places of the floor ("ENT", "TKT", counter and desk ids)
+        self.metres: Callable[[str, str], float] = metres
 
     # ------------------------------------------------------------------ routes
     def route(self, bundle: tuple[int, ...]) -> tuple[Leg, ...]:

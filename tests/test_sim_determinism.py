@@ -92,7 +92,13 @@ def test_simulated_log_has_the_canonical_schema(study: Study) -> None:
         "end",
         "minutes",
     }
-    assert set(out.staff_log["activity"].unique()) <= {"serve", "back_office", "triage", "lunch"}
+    assert set(out.staff_log["activity"].unique()) <= {
+        "serve",
+        "back_office",
+        "triage",
+        "lunch",
+        "overtime",
+    }
     assert out.staff_log.filter(pl.col("minutes") < 0).height == 0
 
 
