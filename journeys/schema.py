@@ -52,11 +52,6 @@ COUNTER_LOG_OPTIONAL: dict[str, pl.DataType] = {
     "replication": pl.Int64(),
     "writing_min": pl.Float64(),
     "walking_m": pl.Float64(),
-    "arrived_at": pl.Datetime("us"),
-    "left_at": pl.Datetime("us"),
-    "abandon_reason": pl.String(),
-    "resident_id": pl.String(),
-    "return_of": pl.String(),
 }
 #: Optional columns of the whole visit (the simulator fills them; an observed log may map
 #: them from a reception or floor-manager system).

@@ -865,7 +865,11 @@ def raw_to_output(raw: RawRun) -> SimOutput:
     """Turn flat records into the canonical frames (one polars DataFrame each)."""
     import polars as pl
 
-    from journeys.schema import COUNTER_LOG_COLUMNS, COUNTER_LOG_OPTIONAL
+    from journeys.schema import (
+        COUNTER_LOG_COLUMNS,
+        COUNTER_LOG_OPTIONAL,
+        COUNTER_LOG_WHOLE_VISIT,
+    )
 
     t = raw.tickets
     prefix = f"{raw.scenario}-r{raw.replication:03d}-"
@@ -919,7 +923,7 @@ def raw_to_output(raw: RawRun) -> SimOutput:
         resident_id=_numbered("_rprefix", "_first"),
         return_of=pl.when(pl.col("_return")).then(_numbered("_oprefix", "_first")),
     )
-    schema = {**COUNTER_LOG_COLUMNS, **COUNTER_LOG_OPTIONAL}
+    schema = {**COUNTER_LOG_COLUMNS, **COUNTER_LOG_OPTIONAL, **COUNTER_LOG_WHOLE_VISIT}
     log = log.cast({k: v for k, v in schema.items() if k in log.columns})
     return SimOutput(log=log, staff_log=_staff_frame(raw), visits=_visit_frame(raw, prefix))
 

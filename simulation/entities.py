@@ -248,7 +248,9 @@ class Visit:
         self.draws = draws
         self.lead = lead
         self.persona = persona
-        self.attributes: Mapping[str, Any] = attributes if attributes is not None else _NO_ATTRIBUTES
+        self.attributes: Mapping[str, Any] = (
+            attributes if attributes is not None else _NO_ATTRIBUTES
+        )
         self.is_return = is_return
         self.arrived = 0.0
         self.leg_no = 0

@@ -73,10 +73,18 @@ def test_crn_both_scenarios_meet_the_same_residents(study: Study) -> None:
 
 
 def test_simulated_log_has_the_canonical_schema(study: Study) -> None:
-    from journeys.schema import COUNTER_LOG_COLUMNS, COUNTER_LOG_OPTIONAL
+    from journeys.schema import (
+        COUNTER_LOG_COLUMNS,
+        COUNTER_LOG_OPTIONAL,
+        COUNTER_LOG_WHOLE_VISIT,
+    )
 
     out = simulate_days(study, "as_is", days=DAYS[:1], replication=0, seed=3)
-    assert dict(out.log.schema) == {**COUNTER_LOG_COLUMNS, **COUNTER_LOG_OPTIONAL}
+    assert dict(out.log.schema) == {
+        **COUNTER_LOG_COLUMNS,
+        **COUNTER_LOG_OPTIONAL,
+        **COUNTER_LOG_WHOLE_VISIT,
+    }
     assert out.log["ticket_id"].n_unique() == out.log.height
     # datetimes are whole seconds, as in the observed logs
     for col in ("issued_at", "called_at", "ended_at"):
