@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 OUT    ?= reports/demo
 SEED   ?= 20260401
 
-.PHONY: demo test lint typecheck pytest dashboard bench sample lock clean
+.PHONY: demo test lint typecheck pytest dashboard lab bench sample lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ pytest: $(STAMP)
 
 dashboard: $(STAMP)
 	$(BIN)/madoguchi dashboard
+
+lab: $(STAMP)
+	$(BIN)/madoguchi lab
 
 sample: $(STAMP)
 	$(BIN)/madoguchi sample --seed $(SEED) --out data/sample

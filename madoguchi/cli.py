@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report",
     "checklist",
     "dashboard",
+    "lab",
 )
 
 app = typer.Typer(
