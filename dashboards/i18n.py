@@ -123,6 +123,15 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     ),
     "lab_staff": ("窓口ごとの職員数", "Staff per counter"),
     "lab_one_stop": ("ワンストップで受ける手続き", "Procedures the one-stop takes"),
+    "lab_one_stop_locked": (
+        "ワンストップ窓口だけが受けている手続き {n} 件（{names}）は外せません：改革後のフロアにそれを受ける担当課の窓口がありません（調査ファイルで窓口を加えると試せます）。",
+        "{n} procedures ({names}) stay at the one-stop counters: no department counter of the reform floor takes them (add one in the study file to try it).",
+    ),
+    "lab_cannot_run": (
+        "この組み合わせではシミュレーションできません。前回の結果を表示しています。",
+        "This combination cannot be simulated; the last results that ran are shown.",
+    ),
+    "lab_details": ("詳細（調査ファイルの検証結果）", "Details (study checks)"),
     "lab_volume": ("来庁者数の倍率", "Arrival volume factor"),
     "lab_day": ("シミュレーションする日", "Day to simulate"),
     "lab_replications": ("反復回数", "Replications"),

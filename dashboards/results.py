@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "DEFAULT_N_BOOT",
     "QUICK_REPLICATIONS",
     "QUICK_SEED",
+    "OneStopChoices",
     "frame_digest",
     "lab_study",
     "matched_observed_days",
@@ -33,6 +35,7 @@ __all__ = [
     "observed_comparison",
     "observed_log_tables",
     "observed_workload",
+    "one_stop_choices",
     "run_simulation",
     "simulated_tables",
     "simulated_workload",
@@ -307,6 +310,41 @@ QUICK_REPLICATIONS = 5
 QUICK_SEED = 20260401
 
 
+@dataclass(frozen=True)
+class OneStopChoices:
+    """What the Scenario lab may move out of the one-stop counters."""
+
+    #: Procedures the one-stop counters can take (they have a one-stop service time).
+    possible: tuple[str, ...]
+    #: Those taken by the one-stop counters today.
+    chosen: tuple[str, ...]
+    #: Those that must stay: no department counter of some one-stop scenario takes them.
+    locked: tuple[str, ...]
+
+
+def one_stop_choices(study: Study) -> OneStopChoices:
+    """The procedures the lab can move between the one-stop and the department counters.
+
+    Moving a procedure out of the one-stop is possible only where a department counter of
+    every one-stop scenario takes it; otherwise residents needing it would have nowhere to go.
+    """
+    possible = [p for p in study.procedures if p.service.one_stop is not None]
+    one_stop_scenarios = [
+        study.scenario(s) for s in study.scenario_ids if study.scenario(s).flow == "one_stop"
+    ]
+    locked = [
+        p.id
+        for p in possible
+        if p.one_stop
+        and any(not sc.counters_for(p.id, kind="department") for sc in one_stop_scenarios)
+    ]
+    return OneStopChoices(
+        possible=tuple(p.id for p in possible),
+        chosen=tuple(p.id for p in possible if p.one_stop),
+        locked=tuple(locked),
+    )
+
+
 def lab_study(
     study: Study,
     *,
@@ -319,7 +357,9 @@ def lab_study(
 
     ``staff`` sets the staff of counters of ``scenario_id`` (their shifts scaled to match);
     ``one_stop`` lists the procedures the one-stop counters take (only procedures with a
-    one-stop service time can be chosen); ``volume`` multiplies ``residents_per_day``.
+    one-stop service time can be chosen; the others leave the lists of the one-stop counters,
+    and a one-stop counter left with an empty list takes every chosen one, as in a study
+    file); ``volume`` multiplies ``residents_per_day``.
     Raises ``simulation.model.StudyError`` when the change breaks a rule of the study.
     """
     from simulation.model import study_from_dict
@@ -338,9 +378,16 @@ def lab_study(
             )
     if one_stop is not None:
         chosen = set(one_stop)
+        dropped: set[str] = set()
         for proc in data["procedures"]:
             if proc.get("service", {}).get("one_stop") is not None:
                 proc["one_stop"] = proc["id"] in chosen
+                if not proc["one_stop"]:
+                    dropped.add(proc["id"])
+        for other in data["scenarios"]:  # one-stop counters no longer list what they lost
+            for counter in other["counters"]:
+                if counter.get("kind") == "one_stop" and counter.get("procedures"):
+                    counter["procedures"] = [p for p in counter["procedures"] if p not in dropped]
     data["arrivals"]["residents_per_day"] = float(data["arrivals"]["residents_per_day"]) * float(
         volume
     )

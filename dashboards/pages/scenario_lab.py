@@ -11,7 +11,13 @@ import streamlit as st
 from dashboards import figures as F
 from dashboards.data import MAX_UPLOAD_MB, check_uploaded_study, is_cached, peak_day, verdict
 from dashboards.i18n import scenario_label, t
-from dashboards.results import lab_study, run_simulation, simulated_tables, simulation_key
+from dashboards.results import (
+    lab_study,
+    one_stop_choices,
+    run_simulation,
+    simulated_tables,
+    simulation_key,
+)
 from dashboards.ui import active_dataset, active_study, keep_for_session, lang, plot, show_cards
 from simulation.model import Study, StudyError
 
@@ -74,25 +80,36 @@ with st.form("lab_form"):
                 st.number_input(
                     f"{counter.id} {(counter.name_en if LANG == 'en' else counter.name_ja) or ''}",
                     min_value=1,
-                    max_value=50,
+                    max_value=max(50, 2 * int(counter.staff)),
                     value=int(counter.staff),
                     step=1,
                     key=f"staff_{scenario_id}_{counter.id}",
                 )
             )
-    one_stop_ok = [p for p in base.procedures if p.service.one_stop is not None]
+    choices = one_stop_choices(base)
     chosen_one_stop: list[str] | None = None
-    if scenario.one_stop_counters and one_stop_ok:
-        chosen_one_stop = st.multiselect(
-            t("lab_one_stop", LANG),
-            [p.id for p in one_stop_ok],
-            default=[p.id for p in one_stop_ok if p.one_stop],
-            format_func=lambda pid: (
-                (base.procedure(pid).name_en if LANG == "en" else base.procedure(pid).name_ja)
-                or pid
-            ),
-            key="lab_one_stop",
-        )
+    movable = [p for p in choices.possible if p not in choices.locked]
+    if scenario.one_stop_counters and choices.possible:
+        if movable:
+            picked = st.multiselect(
+                t("lab_one_stop", LANG),
+                movable,
+                default=[p for p in movable if p in choices.chosen],
+                format_func=lambda pid: procedure_name(base, pid),
+                key=f"lab_one_stop_{scenario_id}",
+            )
+            chosen_one_stop = [*choices.locked, *picked]
+        if choices.locked:
+            sep = "、" if LANG == "ja" else ", "
+            st.caption(
+                t(
+                    "lab_one_stop_locked",
+                    LANG,
+                    n=len(choices.locked),
+                    names=sep.join(procedure_name(base, p) for p in choices.locked[:6])
+                    + ("…" if len(choices.locked) > 6 else ""),
+                )
+            )
     c1, c2, c3, c4 = st.columns(4)
     volume = c1.slider(t("lab_volume", LANG), 0.5, 2.0, 1.0, 0.1, key="lab_volume")
     day = c2.date_input(t("lab_day", LANG), value=peak_day(base), key="lab_day")
@@ -102,15 +119,20 @@ with st.form("lab_form"):
     seed = int(c4.number_input(t("lab_seed", LANG), 0, 2**31 - 1, 20260401, 1, key="lab_seed"))
     st.form_submit_button(t("lab_run", LANG), type="primary", key="lab_run")
 
+days = [day]
 try:
     study = lab_study(
         base, scenario_id=scenario_id, staff=staff, one_stop=chosen_one_stop, volume=volume
     )
+    st.session_state["lab_last_good"] = (study, replications, seed, days)
 except StudyError as exc:
-    st.error(t("lab_upload_invalid", LANG) + "\n\n" + "\n".join(f"- {p}" for p in exc.problems))
-    st.stop()
-
-days = [day]
+    st.warning(t("lab_cannot_run", LANG))
+    with st.expander(t("lab_details", LANG)):
+        st.text("\n".join(str(p) for p in exc.problems))
+    last = st.session_state.get("lab_last_good")
+    if last is None:
+        st.stop()
+    study, replications, seed, days = last
 key = simulation_key(study, replications=replications, seed=seed, days=days)
 reused = is_cached(key, persist=True)
 bar = st.progress(0.0, text=t("lab_running", LANG))
