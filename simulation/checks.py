@@ -511,6 +511,19 @@ def _check_counter(
         )
     if counter.staff < 1:
         out.add((*loc, "staff"), f"staff must be ≥ 1, got {counter.staff}", where)
+    if counter.min_staff is not None and counter.min_staff < 1:
+        out.add(
+            (*loc, "min_staff"),
+            f"min_staff must be ≥ 1 (someone on duty while the hall is open), got {counter.min_staff}",
+            where,
+        )
+    if counter.max_staff is not None and counter.max_staff < max(counter.min_staff or 1, 1):
+        out.add(
+            (*loc, "max_staff"),
+            f"max_staff ({counter.max_staff}) is below min_staff ({counter.min_staff or 1})",
+            where,
+            "raise max_staff or lower min_staff",
+        )
     if not counter.shifts:
         out.add(
             (*loc, "shifts"),

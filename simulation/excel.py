@@ -185,6 +185,8 @@ _COUNTERS = [
     _Col("lunch.minutes", "昼休み(分/人)", "float", 9),
     _Col("open", "窓口の開始", "time", 9),
     _Col("close", "窓口の終了", "time", 9),
+    _Col("min_staff", "最少人数(計画)", "int", 8),
+    _Col("max_staff", "最多人数(計画)", "int", 8),
 ]
 _SHIFTS = [
     _Col("scenario", "シナリオID"),

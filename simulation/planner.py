@@ -128,8 +128,8 @@ def staff_limits(counter: Counter) -> tuple[int, int]:
     while the hall is open) and ``max_staff`` (default twice the counter's ``staff``, and at
     least ``staff + 2``).
     """
-    low = getattr(counter, "min_staff", None) or 1
-    high = getattr(counter, "max_staff", None) or max(2 * counter.staff, counter.staff + 2)
+    low = counter.min_staff or 1
+    high = counter.max_staff or max(2 * counter.staff, counter.staff + 2)
     return int(low), int(max(high, low))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -32,7 +33,7 @@ from simulation.study_io import study_to_dict
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "study.toml"
 
 
-def one_counter_study(lam_per_min: float, mean_service_min: float, staff: int) -> dict[str, object]:
+def one_counter_study(lam_per_min: float, mean_service_min: float, staff: int) -> dict[str, Any]:
     """An M/M/c hall open 09:00–13:00 at a constant rate: the planner's answer is Erlang C's."""
     data = study_to_dict(mmc_study(lam_per_min, mean_service_min, staff))
     data["arrivals"].update(
@@ -152,3 +153,26 @@ def test_plan_refuses_a_closed_day(capsys: pytest.CaptureFixture[str], tmp_path:
         main(["plan", str(SAMPLE), "--date", "2026-03-29", "--out", str(tmp_path / "p.toml")])
     assert done.value.code == 2
     assert "closed on 2026-03-29" in capsys.readouterr().err
+
+
+def test_plan_respects_min_and_max_staff() -> None:
+    data = one_counter_study(0.6, 5.0, 3)
+    for scenario in data["scenarios"]:
+        scenario["counters"][0].update(min_staff=2, max_staff=4)
+    study = study_from_dict(data)
+    target = PlanTarget(within_min=2.0, share=0.8)  # Erlang C wants 5 servers
+    plan = plan_staffing(
+        study, "copy", [dt.date(2025, 1, 7)], target=target, replications=3, seed=2
+    )
+    assert all(2 <= n <= 4 for n in plan.levels["C1"])
+    assert not plan.table["meets_target"].all()
+    assert any("max_staff" in note for note in plan.notes)
+
+
+def test_max_below_min_staff_is_a_study_problem() -> None:
+    from simulation.model import StudyError
+
+    data = one_counter_study(0.6, 5.0, 3)
+    data["scenarios"][0]["counters"][0].update(min_staff=3, max_staff=2)
+    with pytest.raises(StudyError, match="max_staff"):
+        study_from_dict(data)
