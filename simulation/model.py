@@ -436,6 +436,7 @@ class Counter(_Model):
     def close_min(self) -> int | None:
         """The counter's own closing time in minutes after midnight (None: the hall's)."""
         return time_to_minutes(self.close) if self.close is not None else None
+
     #: Fewest and most servers ``madoguchi plan`` may put on duty in any hour block (optional).
     min_staff: int | None = None
     max_staff: int | None = None
