@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import polars as pl
 
 from dashboards.i18n import format_kpi, kpi_label, t
+from journeys import kpi_registry as registry
 from journeys.errors import InputError
 from journeys.paths import REPORTS_DIR, SAMPLE_DIR
 
@@ -593,22 +594,57 @@ def _clauses(
             ci = f"95%CI {lo_s}〜{hi_s}" if lang != "en" else f"95% CI {lo_s} to {hi_s}"
         label = kpi_label(kpi, lang)
         b, a = _number(kpi, base, lang), _number(kpi, alt, lang)
+        worse = (down or up) and registry.better(kpi, alt - base) is False
         if lang == "en":
             verb = "fell" if down else "rose" if up else "did not change clearly"
             text = f"{label[:1].lower()}{label[1:]} {verb} from {b} to {a}" + (
                 f" ({ci})" if ci else ""
             )
-            out.append((text, "", ""))
+            out.append((text + (" — worse" if worse else ""), "", ""))
         else:
             text = f"{label}は{b}→{a}" + (f"（{ci}）" if ci else "")
+            tag = "（悪化）" if worse else ""
             if down:
-                out.append((text, "に減り", "に減りました"))
+                out.append((text, f"に減り{tag}", f"に減りました{tag}"))
             elif up:
-                out.append((text, "に増え", "に増えました"))
+                out.append((text, f"に増え{tag}", f"に増えました{tag}"))
             else:
                 out.append(
                     (text, "で、はっきりした差はなく", "で、はっきりした差はありませんでした")
                 )
+    return out
+
+
+#: KPIs the verdict names besides :data:`VERDICT_KPIS` whenever their change is significant
+#: (the cards' KPIs, the shares and the whole-visit KPIs); the rest are in the tables.
+VERDICT_WATCH: tuple[str, ...] = (
+    "wait_min_p90",
+    "queue_min_mean",
+    "arrival_to_ticket_min_mean",
+    "service_level",
+    "abandon_share",
+    "no_show_share",
+    "visits_per_resident",
+    "return_visit_share",
+    "staff_hours",
+    "staff_busy_min_per_day",
+)
+
+
+def significant_others(comparison: pl.DataFrame, named: Sequence[str]) -> list[str]:
+    """KPIs of :data:`VERDICT_WATCH` not in ``named`` whose change is significant (95 % CI
+    excludes zero), better or worse — the verdict names every one of them."""
+    rows = {r["kpi"]: r for r in comparison.iter_rows(named=True)}
+    out = []
+    for key in VERDICT_WATCH:
+        r = rows.get(key)
+        if r is None or key in named:
+            continue
+        low, high = r["ci_low"], r["ci_high"]
+        if low is None or high is None or math.isnan(low) or math.isnan(high):
+            continue
+        if low > 0 or high < 0:
+            out.append(key)
     return out
 
 
@@ -646,7 +682,7 @@ def verdict(
     ``subject`` ("observed" or "simulated") says whether it is measured or forecast.
     """
     frame = comparison if isinstance(comparison, pl.DataFrame) else pl.from_pandas(comparison)
-    clauses = _clauses(frame, kpis, lang)
+    clauses = _clauses(frame, [*kpis, *significant_others(frame, kpis)], lang)
     if not clauses:
         return t("no_data", lang)
     if lang == "en":

@@ -76,6 +76,13 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "fig_minutes_action": ("行動別の所要時間（分）", "Minutes by action"),
     "fig_writes": ("記入した書類と氏名・住所の記入回数", "Forms written and name/address writes"),
     "fig_pain": ("分類別の困りごと", "Pain points by category"),
+    "fig_wait_distribution": (
+        "待ち時間の分布：平均と目標内の割合が逆に動く理由",
+        "Wait distribution: why the mean and the share within target move apart",
+    ),
+    "wait_axis": ("待ち時間（分）", "Wait (min)"),
+    "share_called_within": ("この時間以内に呼ばれた割合", "Share called within this time"),
+    "target_min": ("目標 {m} 分", "target {m} min"),
     "fig_heatmap": ("曜日×時間帯の平均待ち時間（分）", "Mean wait by weekday × hour (min)"),
     "fig_waiting": ("待っている人数（1日の推移）", "People waiting over the day"),
     "fig_service_level": ("時間帯別のサービスレベル", "Service level by hour"),
@@ -165,12 +172,20 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
         "The simulation ran {n} replications (seed {seed}). Each replication uses the same random numbers for as-is and reform (common random numbers), which narrows the spread of the difference. Each replication's KPI pools all its days (Σ waits ÷ Σ called tickets and so on); the values shown are means over replications with 95% t-intervals across replications, cut to what the KPI can be (shares within 0–100%, minutes never below 0).",
     ),
     "method_observed": (
-        "実測の値は全日を通した値（Σ待ち時間 ÷ Σ呼出件数など）です。差の95%信頼区間は日単位のクラスター・ブートストラップ（同じ日の来庁者は同じ混雑を共有するので、1日を丸ごと再抽出）によります。5日未満のログでは来庁単位で再抽出し、その旨を表示します。指標はすべて同じ関数（journeys.metrics）で、実測ログにもシミュレーションのログにも同じように計算しています。",
-        "Observed values pool all days (Σ waits ÷ Σ called tickets and so on). Differences carry 95% cluster-bootstrap intervals that resample whole days (residents of one day share its crowding); a log of fewer than 5 days resamples visits instead, and says so. Every KPI is computed by the same function (journeys.metrics) for observed and simulated logs alike.",
+        "実測の値は全日を通した値（Σ待ち時間 ÷ Σ呼出件数など）です。差の95%信頼区間は日単位のクラスター・ブートストラップ（同じ日の来庁者は同じ混雑を共有するので、1日を丸ごと再抽出）によります。3日未満のログでは来庁単位で再抽出し、その旨を表示します。指標はすべて同じ関数（journeys.metrics）で、実測ログにもシミュレーションのログにも同じように計算しています。",
+        "Observed values pool all days (Σ waits ÷ Σ called tickets and so on). Differences carry 95% cluster-bootstrap intervals that resample whole days (residents of one day share its crowding); a log of fewer than 3 days resamples visits instead, and says so. Every KPI is computed by the same function (journeys.metrics) for observed and simulated logs alike.",
     ),
     "interval_days": (
         "信頼区間：{what}（現状 {base} 日・改革後 {alt} 日）",
         "Intervals: {what} (as-is {base} days, reform {alt} days)",
+    ),
+    "observed_days_matched": (
+        "シミュレーションのピーク日 {day} と同じ混雑度の実測日で比較：現状 {base} 日・改革後 {alt} 日",
+        "Observed days of the same expected load as the simulated peak day {day}: as-is {base} days, reform {alt} days",
+    ),
+    "observed_days_all": (
+        "実測は全日（現状 {base} 日・改革後 {alt} 日）：シミュレーションのピーク日 {day} と同じ混雑度の日がありません",
+        "Observed: every day (as-is {base}, reform {alt}); none has the expected load of the simulated peak day {day}",
     ),
     "resampled_days": ("日単位で再抽出", "whole days resampled"),
     "resampled_visits": (

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards import figures as F
-from dashboards.data import cached, interval_note, study_digest, verdict
+from dashboards.data import cached, interval_note, peak_day, study_digest, verdict
 from dashboards.figures.overview import OVERVIEW_KPIS, KpiCard
 from dashboards.i18n import format_kpi, kpi_label, t
 from dashboards.results import (
@@ -28,6 +28,7 @@ from dashboards.results import (
     model_check,
     observed_comparison,
     run_simulation,
+    same_kind_of_day,
     simulated_tables,
 )
 
@@ -46,6 +47,8 @@ class ObservedPart:
     cards: list[KpiCard]
     difference: go.Figure
     intervals: str = ""
+    days: str = ""
+    waits: go.Figure | None = None
 
 
 @dataclass(frozen=True)
@@ -62,23 +65,58 @@ class SimulatedPart:
     difference: go.Figure
     check: pl.DataFrame | None
     matched_days: int
+    waits: go.Figure | None = None
 
 
-def observed_part(as_is: pl.DataFrame, reform: pl.DataFrame, lang: str) -> ObservedPart:
-    """The observed section for two counter logs, in ``lang`` (cached on their content)."""
+def observed_part(
+    as_is: pl.DataFrame, reform: pl.DataFrame, lang: str, study: Study | None = None
+) -> ObservedPart:
+    """The observed section for two counter logs, in ``lang`` (cached on their content).
+
+    With ``study``, both logs are cut to the days of the same expected load as the simulated
+    peak day, so the observed cards and the simulated ones describe the same kind of day
+    (``days`` says which days were used)."""
 
     def build() -> ObservedPart:
-        comparison = observed_comparison(as_is, reform)
+        base, alt, days = as_is, reform, ""
+        if study is not None:
+            same = same_kind_of_day(study, as_is, reform, peak_day(study))
+            base, alt, days = same.as_is, same.reform, same.note(lang)
+        comparison = observed_comparison(base, alt)
         return ObservedPart(
             comparison=comparison,
             verdict=verdict(comparison, lang=lang, subject="observed"),
             cards=F.kpi_cards(comparison, kpis=F.OBSERVED_KPIS, lang=lang),
             difference=F.difference_figure(comparison, lang=lang),
             intervals=interval_note(comparison, lang),
+            days=days,
+            waits=_waits_figure(comparison, {"as_is": base, "reform": alt}, lang),
         )
 
-    key = ("overview_observed", frame_digest(as_is), frame_digest(reform), lang)
+    digest = study_digest(study) if study is not None else ""
+    key = ("overview_observed", frame_digest(as_is), frame_digest(reform), digest, lang)
     return cached(key, build)
+
+
+def _waits_figure(
+    comparison: pl.DataFrame, logs: dict[str, pl.DataFrame], lang: str
+) -> go.Figure | None:
+    """The wait distribution of each log, only when the mean wait and the service level moved
+    in opposite directions (one better, one worse): the picture that explains it."""
+    if not F.mean_and_share_disagree(comparison):
+        return None
+    waits = pl.concat(
+        [
+            log.filter(pl.col("called_at").is_not_null()).select(
+                pl.lit(name).alias("scenario"),
+                ((pl.col("called_at") - pl.col("issued_at")).dt.total_seconds() / 60.0).alias(
+                    "wait_min"
+                ),
+            )
+            for name, log in logs.items()
+        ]
+    )
+    return F.wait_distribution(waits, order=list(logs), lang=lang)
 
 
 def _check_table(check: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -120,6 +158,11 @@ def simulated_part(study: Study, observed_as_is: pl.DataFrame | None, lang: str)
             difference=F.difference_figure(comparison, lang=lang),
             check=check,
             matched_days=matched,
+            waits=_waits_figure(
+                comparison,
+                {sc: result.log.filter(pl.col("scenario") == sc) for sc in result.scenarios},
+                lang,
+            ),
         )
 
     key = ("overview_simulated", study_digest(study), frame_digest(observed_as_is), lang)

@@ -30,6 +30,7 @@ from dashboards.results import (
     observed_comparison,
     observed_log_tables,
     run_simulation,
+    same_kind_of_day,
     simulated_tables,
     simulated_workload,
     survey_tables,
@@ -99,7 +100,7 @@ def _kpi_table(
     lang: str,
     *,
     head: tuple[str, str],
-    kpis: Sequence[str] = (*OVERVIEW_KPIS, "staff_busy_min"),
+    kpis: Sequence[str] = (*OVERVIEW_KPIS, "staff_busy_min_per_day"),
     highlight: bool = True,
 ) -> str:
     """A KPI table: both values, the difference (green when clearly better) and its 95 % CI."""
@@ -225,10 +226,16 @@ def build_report(inputs: ReportInputs, *, lang: str = "ja") -> str:
     parts.append(f"<section id='overview'><h2>{_bi('page_overview')}</h2>")
     head_obs = (_bi("baseline"), _bi("alternative"))
     if inputs.observed_as_is is not None and inputs.observed_reform is not None:
+        day = inputs.days[0] if inputs.days else peak_day(study)
+        same = same_kind_of_day(study, inputs.observed_as_is, inputs.observed_reform, day)
         observed = observed_comparison(
-            inputs.observed_as_is, inputs.observed_reform, n_boot=inputs.n_boot, seed=inputs.seed
+            same.as_is, same.reform, n_boot=inputs.n_boot, seed=inputs.seed
         )
         parts.append(f"<h3>{_bi('observed_comparison')}</h3>")
+        parts.append(
+            f"<p class='note'>{escape(same.note('ja'))}<br>"
+            f"<span class='en'>{escape(same.note('en'))}</span></p>"
+        )
         parts.append(
             f"<p class='verdict'>{escape(verdict(observed, lang='ja', subject='observed'))}<br>"
             f"<span class='en'>{escape(verdict(observed, lang='en', subject='observed'))}</span></p>"

@@ -28,6 +28,7 @@ __all__ = [
     "QUICK_REPLICATIONS",
     "QUICK_SEED",
     "OneStopChoices",
+    "SameKindOfDay",
     "frame_digest",
     "lab_study",
     "matched_observed_days",
@@ -37,6 +38,7 @@ __all__ = [
     "observed_workload",
     "one_stop_choices",
     "run_simulation",
+    "same_kind_of_day",
     "simulated_tables",
     "simulated_workload",
     "simulation_key",
@@ -137,9 +139,14 @@ def simulated_workload(staff_log: pl.DataFrame, scenario: str) -> pl.DataFrame:
 
 
 def staff_hours_tables(
-    staff_log: pl.DataFrame, *, baseline: str = "as_is", alternative: str = "reform"
+    staff_log: pl.DataFrame,
+    *,
+    baseline: str = "as_is",
+    alternative: str = "reform",
+    days: int = 1,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Staff hours (counter service + back office + triage) per replication, as a summary
+    """Staff hours per simulated day (counter service + back office + triage; a replication's
+    hours ÷ its ``days`` simulated days), as a summary
     (scenario, kpi, mean, ci_low, ci_high) and a comparison row (kpi, baseline, alternative,
     difference, ci_low, ci_high) with paired t-intervals across replications (the replications
     share their residents: common random numbers).
@@ -147,10 +154,12 @@ def staff_hours_tables(
     The engine's staff log is the only place back-office minutes exist, so this one KPI is
     summed here rather than in ``journeys.metrics`` (which sees counter logs only).
     """
+    # per simulated day: a replication of several days sums several days' work (``days``:
+    # the simulated days; never the calendar dates of the activities, which pass midnight)
     per_rep = (
         staff_log.filter(pl.col("activity").is_in(list(WORK_ACTIVITIES)))
         .group_by(["scenario", "replication"])
-        .agg((pl.col("minutes").sum() / 60.0).alias("hours"))
+        .agg((pl.col("minutes").sum() / 60.0 / max(days, 1)).alias("hours"))
     )
     long = per_rep.sort(["scenario", "replication"]).select(
         "scenario",
@@ -216,6 +225,46 @@ def matched_observed_days(
         if target > 0 and abs(rate - target) / target <= tolerance:
             matched.append(day)
     return matched
+
+
+@dataclass(frozen=True)
+class SameKindOfDay:
+    """The observed logs cut to the days of the same expected load as the simulated day."""
+
+    as_is: pl.DataFrame
+    reform: pl.DataFrame
+    day: dt.date
+    matched: bool
+
+    def note(self, lang: str) -> str:
+        """What the observed side shows, with each log's day count, in ``lang``."""
+        from dashboards.i18n import t
+
+        key = "observed_days_matched" if self.matched else "observed_days_all"
+        count = {"base": _day_count(self.as_is), "alt": _day_count(self.reform)}
+        return t(key, lang, day=self.day.isoformat(), **count)
+
+
+def _day_count(log: pl.DataFrame) -> int:
+    return int(log.select(pl.col("issued_at").dt.date().n_unique()).item()) if log.height else 0
+
+
+def same_kind_of_day(
+    study: Study, as_is: pl.DataFrame, reform: pl.DataFrame, day: dt.date
+) -> SameKindOfDay:
+    """Both observed logs on the days whose expected load matches the simulated ``day`` (the
+    study's peak day on the Overview), so observed and simulated cards describe the same kind
+    of day; every day of both logs when either has no such day (and the note says so)."""
+    base_days = matched_observed_days(study, as_is, [day])
+    alt_days = matched_observed_days(study, reform, [day])
+    if not base_days or not alt_days:
+        return SameKindOfDay(as_is, reform, day, matched=False)
+    return SameKindOfDay(
+        as_is.filter(pl.col("issued_at").dt.date().is_in(base_days)),
+        reform.filter(pl.col("issued_at").dt.date().is_in(alt_days)),
+        day,
+        matched=True,
+    )
 
 
 def model_check(
@@ -298,7 +347,10 @@ def simulated_tables(result: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
     if getattr(result, "staff_log", None) is not None and result.staff_log.height:
         scenarios = list(getattr(result, "scenarios", ())) or ["as_is", "reform"]
         hours_summary, hours_comparison = staff_hours_tables(
-            result.staff_log, baseline=scenarios[0], alternative=scenarios[-1]
+            result.staff_log,
+            baseline=scenarios[0],
+            alternative=scenarios[-1],
+            days=len(getattr(result, "days", ())) or 1,
         )
         summary = pl.concat([summary, hours_summary], how="vertical_relaxed")
         comparison = pl.concat([comparison, hours_comparison], how="vertical_relaxed")

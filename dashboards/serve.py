@@ -28,7 +28,7 @@ def warm_up(lang: str = "ja") -> None:
     try:
         data = load_dataset()
         if data.as_is is not None and data.reform is not None:
-            observed_part(data.as_is, data.reform, lang)
+            observed_part(data.as_is, data.reform, lang, data.study)
         if data.study is not None:
             simulated_part(data.study, data.as_is, lang)
     except Exception as exc:  # the page itself reports problems; warming is best effort

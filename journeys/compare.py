@@ -48,7 +48,9 @@ __all__ = [
 ]
 
 #: Fewest service days whose resampling gives an interval (below it: visits are resampled).
-MIN_CLUSTER_DAYS = 5
+#: With few days the interval is still rough (four days give 35 distinct resamples), which is
+#: why every output states the day count next to it.
+MIN_CLUSTER_DAYS = 3
 
 
 @dataclass(frozen=True)

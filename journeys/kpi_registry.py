@@ -244,11 +244,10 @@ _ALL: tuple[KPI, ...] = (
         scale=1.0 / 60.0,
     ),
     KPI(
-        "staff_hours", "職員時間（窓口＋バックオフィス＋案内、1反復の合計）",
-        "Staff hours (counter + back office + triage, per replication)", "時間", "h", "period",
-        "lower", 1,
-        "1反復でシミュレーションした全日の窓口対応・バックオフィス・案内の時間の合計。",
-        "Serving, back-office and triage hours summed over the days of one replication.",
+        "staff_hours", "職員時間（窓口＋バックオフィス＋案内、1日あたり）",
+        "Staff hours per day (counter + back office + triage)", "時間", "h", "day", "lower", 1,
+        "シミュレーションの1日あたりの窓口対応・バックオフィス・案内の時間の合計。",
+        "Serving, back-office and triage hours per simulated day.",
         computed_by=_SIM_STAFF,
     ),
     KPI(

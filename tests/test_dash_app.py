@@ -120,12 +120,16 @@ def test_overview_shows_the_package_kpis(app: AppTest, study) -> None:  # type: 
 
 
 @needs_logs
-def test_overview_observed_cards_equal_compare_logs(app: AppTest) -> None:
+def test_overview_observed_cards_equal_compare_logs(app: AppTest, study) -> None:  # type: ignore[no-untyped-def]
+    from dashboards.results import same_kind_of_day
     from journeys.compare import compare_logs
     from journeys.readers import read_counter_log
 
     as_is, reform = (read_counter_log(p).accepted for p in LOGS)
-    comp = compare_logs(as_is, reform, n_boot=DEFAULT_N_BOOT, seed=0)
+    # like with like: the observed days of the simulated peak day's expected load
+    same = same_kind_of_day(study, as_is, reform, peak_day(study))
+    assert same.matched
+    comp = compare_logs(same.as_is, same.reform, n_boot=DEFAULT_N_BOOT, seed=0)
     expected = []
     from dashboards.figures import OBSERVED_KPIS
 
@@ -142,6 +146,8 @@ def test_overview_observed_cards_equal_compare_logs(app: AppTest) -> None:
             )
     assert _shown(app)[: len(expected)] == expected
     assert any(i.value.startswith("**結論**: 改革後、") for i in app.info)
+    captions = " ".join(c.value for c in app.caption)
+    assert same.note("ja") in captions and "日単位で再抽出" in captions
 
 
 @needs_logs

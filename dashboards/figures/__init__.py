@@ -22,6 +22,8 @@ from dashboards.figures.overview import (
     ci_error_bars,
     difference_figure,
     kpi_cards,
+    mean_and_share_disagree,
+    wait_distribution,
 )
 from dashboards.figures.survey import (
     emotion_curves,
@@ -41,6 +43,7 @@ __all__ = [
     "floor_plan",
     "flows_sankey",
     "kpi_cards",
+    "mean_and_share_disagree",
     "minutes_by_action",
     "pain_points_figure",
     "people_waiting_figure",
@@ -48,6 +51,7 @@ __all__ = [
     "service_level_figure",
     "staff_workload_figure",
     "variants_figure",
+    "wait_distribution",
     "wait_heatmap",
     "writes_figure",
 ]

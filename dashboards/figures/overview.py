@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import polars as pl
@@ -24,7 +25,7 @@ from dashboards.figures._style import (
 )
 from dashboards.i18n import format_kpi, kpi_label, scenario_label, t
 from journeys import kpi_registry as registry
-from journeys.kpi_registry import KPIS, lower_is_better
+from journeys.kpi_registry import KPIS, better, lower_is_better
 
 __all__ = [
     "LOWER_IS_BETTER",
@@ -34,6 +35,8 @@ __all__ = [
     "ci_error_bars",
     "difference_figure",
     "kpi_cards",
+    "mean_and_share_disagree",
+    "wait_distribution",
 ]
 
 #: The cards a manager sees first, in order.
@@ -48,9 +51,9 @@ OVERVIEW_KPIS: tuple[str, ...] = (
 )
 
 #: The observed cards: a counter log has no back-office time, so staff workload is the
-#: counter serving time (``staff_busy_min``) instead of staff hours.
+#: counter serving time per day (``staff_busy_min_per_day``) instead of staff hours per day.
 OBSERVED_KPIS: tuple[str, ...] = tuple(
-    "staff_busy_min" if k == "staff_hours" else k for k in OVERVIEW_KPIS
+    "staff_busy_min_per_day" if k == "staff_hours" else k for k in OVERVIEW_KPIS
 )
 
 #: KPIs where a drop is good news (from :mod:`journeys.kpi_registry`).
@@ -253,3 +256,65 @@ def difference_figure(
         ticksuffix="%", title_text=f"{t('difference', lang)} (% / {t('baseline', lang)})"
     )
     return styled(fig, title, height=80 + 45 * len(rows))
+
+
+def mean_and_share_disagree(comparison: pl.DataFrame | pd.DataFrame) -> bool:
+    """True when the service level changed clearly (95 % CI excludes zero) in the opposite
+    direction of the mean wait (one better, one worse) — the wait distribution explains it
+    (e.g. the mean falls because the longest waits shrink, while more residents wait past the
+    target)."""
+    comp = as_polars(comparison)
+    rows = {r["kpi"]: r for r in comp.iter_rows(named=True)}
+    wait, level = rows.get("wait_min_mean"), rows.get("service_level")
+    if wait is None or level is None:
+        return False
+    low, high = level["ci_low"], level["ci_high"]
+    if low is None or high is None or not (low > 0 or high < 0):
+        return False
+    mean_better = better("wait_min_mean", float(wait["difference"]))
+    level_better = better("service_level", float(level["difference"]))
+    return None not in (mean_better, level_better) and mean_better != level_better
+
+
+def wait_distribution(
+    waits: pl.DataFrame | pd.DataFrame,
+    *,
+    target_min: float = 15.0,
+    order: Sequence[str] | None = None,
+    lang: str = "ja",
+) -> go.Figure:
+    """Share of called tickets called within x minutes, per scenario (scenario, wait_min),
+    with the service-level target marked: where the mean and the share move apart."""
+    frame = as_polars(waits)
+    require_columns(frame, ("scenario", "wait_min"), "waits")
+    title = t("fig_wait_distribution", lang)
+    frame = frame.drop_nulls("wait_min")
+    if frame.height == 0:
+        return empty_figure(title, lang)
+    scenarios = list(order) if order else list(dict.fromkeys(frame["scenario"].to_list()))
+    fig = go.Figure()
+    for i, scenario in enumerate(scenarios):
+        values = np.sort(frame.filter(pl.col("scenario") == scenario)["wait_min"].to_numpy())
+        if values.size == 0:
+            continue
+        share = np.arange(1, values.size + 1) / values.size * 100.0
+        step = max(1, values.size // 400)  # a few hundred points draw the same curve
+        fig.add_trace(
+            go.Scatter(
+                x=values[::step],
+                y=share[::step],
+                mode="lines",
+                name=scenario_label(scenario, lang),
+                line={"color": scenario_colour(scenario, i), "shape": "hv"},
+                hovertemplate="%{x:.1f} min: %{y:.1f}%<extra></extra>",
+            )
+        )
+    fig.add_vline(
+        x=target_min,
+        line_dash="dot",
+        line_color="#555555",
+        annotation_text=t("target_min", lang, m=f"{target_min:g}"),
+    )
+    fig.update_xaxes(title_text=t("wait_axis", lang))
+    fig.update_yaxes(title_text=t("share_called_within", lang), ticksuffix="%", range=[0, 100])
+    return styled(fig, title, height=340)

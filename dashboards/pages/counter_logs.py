@@ -36,7 +36,7 @@ shown = (
     "wait_min_mean",
     "wait_min_p90",
     "service_level",
-    "staff_busy_min",
+    "staff_busy_min_per_day",
 )
 cols = st.columns(3)
 for i, kpi in enumerate(shown):

@@ -25,11 +25,10 @@ with left:
     if uploaded:
         st.caption(t("upload_no_observed", LANG))
     elif data.as_is is not None and data.reform is not None:
-        observed = observed_part(data.as_is, data.reform, LANG)
+        observed = observed_part(data.as_is, data.reform, LANG, study)
         st.info(f"**{t('verdict', LANG)}**: {observed.verdict}")
         show_cards(observed.cards, key="observed", language=LANG)
-        if observed.intervals:
-            st.caption(observed.intervals)
+        st.caption(" · ".join(x for x in (observed.days, observed.intervals) if x))
     else:
         st.warning(t("missing_data", LANG, what=", ".join(data.problems) or "counter logs"))
 
@@ -53,6 +52,10 @@ with right:
     show_cards(simulated.cards, key="simulated", language=LANG)
 
 plot(simulated.ci_bars, key="ci_bars")
+if simulated.waits is not None:
+    plot(simulated.waits, key="waits_sim")
+if observed is not None and observed.waits is not None:
+    plot(observed.waits, key="waits_obs")
 plot(simulated.difference, key="difference_sim")
 if observed is not None:
     plot(observed.difference, key="difference_obs")
