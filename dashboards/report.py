@@ -10,6 +10,7 @@ checklist (手続きチェックシート) generated from the study's catalog. B
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -87,7 +88,16 @@ class ReportInputs:
     days: Sequence[dt.date] = ()
     sources: Sequence[str] = ()
     n_boot: int = 1000
-    generated: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+    generated: dt.datetime | None = field(default_factory=lambda: build_time())
+
+
+def build_time() -> dt.datetime | None:
+    """The time to print as "generated": ``SOURCE_DATE_EPOCH`` (UTC) when set, else none — the
+    same inputs and seed give the same bytes, so the report embeds no clock time of its own."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        return None
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
 
 
 def _bi(key: str, **fields: object) -> str:
@@ -219,8 +229,13 @@ def build_report(inputs: ReportInputs, *, lang: str = "ja") -> str:
     name_en = study.study.name_en or study.study.id
     parts.append(
         f"<header><h1>{_bi('report_title')}</h1>"
-        f"<p>{_bi('report_study')}: {escape(name_ja)} <span class='en'>/ {escape(name_en)}</span> · "
-        f"{_bi('report_generated')}: {escape(inputs.generated.isoformat(sep=' '))}</p></header>"
+        f"<p>{_bi('report_study')}: {escape(name_ja)} <span class='en'>/ {escape(name_en)}</span>"
+        + (
+            f" · {_bi('report_generated')}: {escape(inputs.generated.isoformat(sep=' '))}"
+            if inputs.generated is not None
+            else ""
+        )
+        + "</p></header>"
     )
     # --- overview
     parts.append(f"<section id='overview'><h2>{_bi('page_overview')}</h2>")

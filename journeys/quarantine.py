@@ -3,7 +3,8 @@
 The file is CSV in UTF-8 with a byte-order mark (Excel then shows Japanese correctly), one line
 per rejected row: ``source_row, reason, reason_ja, column, message`` and the row's values as
 text. Personal columns were dropped on read, visit keys pseudonymised and free text masked
-before validation, so nothing personal reaches this file.
+before validation, so nothing personal reaches this file; a value a spreadsheet would run as a
+formula (``=…``, ``+…``, ``@…``) is written with a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from journeys.errors import InputError
+from journeys.excel_export import write_csv_safe
 from journeys.validation import REASONS, IngestResult
 
 __all__ = ["quarantine_frame", "write_quarantine"]
@@ -39,7 +41,7 @@ def write_quarantine(result: IngestResult, path: str | Path) -> Path:
     out = Path(path)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        quarantine_frame(result).write_csv(out, include_bom=True)
+        write_csv_safe(quarantine_frame(result), out, include_bom=True)
     except OSError as exc:
         raise InputError(f"cannot write the quarantine file ({exc.strerror})", file=out) from exc
     return out

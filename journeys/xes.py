@@ -58,6 +58,7 @@ from xml.sax.xmlreader import AttributesImpl
 import polars as pl
 
 from journeys.errors import InputError
+from journeys.excel_export import write_csv_safe
 from journeys.metrics import Frame, as_counter_log, prepare_log
 
 __all__ = [
@@ -140,7 +141,7 @@ def write_xes(
     timestamps) and/or Parquet; returns the table."""
     table = xes_frame(log, activity=activity)
     if csv_path is not None:
-        table.write_csv(csv_path, include_bom=True, datetime_format="%Y-%m-%d %H:%M:%S")
+        write_csv_safe(table, csv_path, include_bom=True, datetime_format="%Y-%m-%d %H:%M:%S")
     if parquet_path is not None:
         table.write_parquet(parquet_path)
     return table

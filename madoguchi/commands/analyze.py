@@ -16,8 +16,9 @@ from typing import Annotated, Any
 import typer
 
 from journeys.errors import InputError
+from madoguchi.outputs import OutputFolder, output_folder
 
-__all__ = ["register", "run_analyze"]
+__all__ = ["analyze_into", "register", "run_analyze"]
 
 
 def _apply_scenario(log: Any, scenario: str | None, source: str) -> Any:
@@ -39,9 +40,20 @@ def _apply_scenario(log: Any, scenario: str | None, source: str) -> Any:
     return log.filter(pl.col("scenario") == scenario)
 
 
-def run_analyze(
+def run_analyze(log_path: Path, out: Path, **options: Any) -> dict[str, Any]:
+    """Do the whole ``analyze`` job into ``out`` safely (:mod:`madoguchi.outputs`: never onto an
+    input, files renamed in when complete, manifest last); returns a small summary (rows, notes,
+    files, KPI table). ``options`` are those of :func:`analyze_into`."""
+    inputs = [log_path, *(options.get(k) for k in ("survey_path", "mapping", "study"))]
+    with output_folder(out, inputs, command="analyze") as box:
+        summary = analyze_into(log_path, box, **options)
+    summary["files"] = {k: out / p.relative_to(box.staging) for k, p in summary["files"].items()}
+    return summary
+
+
+def analyze_into(
     log_path: Path,
-    out: Path,
+    box: OutputFolder,
     *,
     survey_path: Path | None = None,
     mapping: Path | None = None,
@@ -52,7 +64,7 @@ def run_analyze(
     utc_offset: str = "+09:00",
     study: Path | None = None,
 ) -> dict[str, Any]:
-    """Do the whole ``analyze`` job; returns a small summary (rows, notes, files, KPI table)."""
+    """Read, check and analyse the log (and survey), writing every table into ``box``."""
     import polars as pl
     from rich.console import Console
     from rich.table import Table
@@ -80,10 +92,13 @@ def run_analyze(
         if path is not None and not Path(path).exists():
             raise InputError(f"{what} file not found", file=path)
     console = Console(highlight=False, quiet=quiet)
-    out.mkdir(parents=True, exist_ok=True)
+    out = box.staging  # written here, renamed into box.target when complete
 
     result = read_counter_log(log_path, mapping=mapping, salt=salt)
-    rejected_path = write_csv_bom(result.rejected, out / "rejected.csv")
+    box.rows.update(rows_in=result.rows_in, accepted=result.accepted.height)
+    box.rows["rejected"] = result.rejected.height
+    write_csv_bom(result.rejected, out / "rejected.csv")
+    rejected_path = box.final("rejected.csv")
     log = _apply_scenario(result.accepted, scenario, str(log_path))
     log.write_parquet(out / "accepted.parquet")
     if log.height == 0:
@@ -104,7 +119,7 @@ def run_analyze(
             raise InputError(
                 "no step of the survey was accepted",
                 file=survey_path,
-                hint=f"see the reasons in {out / 'survey_rejected.csv'}",
+                hint=f"see the reasons in {box.final('survey_rejected.csv')}",
             )
 
     log = prepare_log(log)
@@ -154,7 +169,7 @@ def run_analyze(
         cells = [_fmt(row.get(str(name))) for name in scenarios]
         table.add_row(row["kpi"], kpi_label(row["kpi"], "ja"), *cells)
     console.print(table)
-    console.print(f"tables and analysis.xlsx written to {out}")
+    console.print(f"tables and analysis.xlsx written to {box.target}")
     return {
         "rows_in": result.rows_in,
         "accepted": result.accepted.height,

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from journeys.errors import InputError
+from madoguchi.outputs import check_output, output_file, study_inputs
 
 __all__ = ["register", "run_calibrate"]
 
@@ -47,6 +48,7 @@ def run_calibrate(
     import polars as pl
     from rich.console import Console
 
+    from journeys.excel_export import write_csv_safe
     from simulation.calibrate import calibrate
     from simulation.model import load_study
     from simulation.study_io import dump_study
@@ -56,6 +58,10 @@ def run_calibrate(
             raise InputError(f"{what} file not found", file=path)
     if min_n < 2:
         raise InputError(f"--min-n must be at least 2, not {min_n}")
+    inputs = [log_path, *study_inputs(study_path), survey_path]
+    check_output(out, inputs, folder=False)
+    if fit_table is not None:
+        check_output(fit_table, [*inputs, out], folder=False, flag="--fit-table")
     console = Console(highlight=False, quiet=quiet)
     study = load_study(study_path)
     log = _read_log(log_path, salt)
@@ -69,11 +75,12 @@ def run_calibrate(
         f"Calibrated by `madoguchi calibrate` from {log_path.name} on the study {study_path.name}.\n"
         "Fitted: arrivals (residents_per_day, weekday_factor, hour_profile), service times, no_show_rate."
     )
-    dump_study(result.study, out, header=header)
+    with output_file(out, inputs) as partial:
+        dump_study(result.study, partial, header=header)
     console.print(f"calibrated study → {out}")
     if fit_table is not None:
-        fit_table.parent.mkdir(parents=True, exist_ok=True)
-        result.fit_table.write_csv(fit_table)
+        with output_file(fit_table, [*inputs, out], flag="--fit-table") as partial:
+            write_csv_safe(result.fit_table, partial)
         console.print(f"goodness-of-fit table → {fit_table}")
     arr = result.study.arrivals
     console.print(

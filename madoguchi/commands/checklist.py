@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from journeys.errors import InputError
+from madoguchi.outputs import check_output, output_file, study_inputs
 
 __all__ = ["register", "run_checklist"]
 
@@ -32,13 +33,15 @@ def run_checklist(
     source = study or SAMPLE_DIR / "study.toml"
     if not source.exists():
         raise InputError("study file not found", file=source)
+    check_output(out, study_inputs(source), folder=False)
     html = checklist_document(load_study(source), life_event, lang)
-    if kind == ".pdf":
-        from dashboards.print_pdf import html_to_pdf
+    with output_file(out, study_inputs(source)) as partial:
+        if kind == ".pdf":
+            from dashboards.print_pdf import html_to_pdf
 
-        return html_to_pdf(html, out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
+            html_to_pdf(html, partial)
+        else:
+            partial.write_text(html, encoding="utf-8")
     return out
 
 

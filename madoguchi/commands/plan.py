@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from journeys.errors import InputError
+from madoguchi.outputs import check_output, output_file, study_inputs
 
 __all__ = ["register", "run_plan"]
 
@@ -60,10 +61,15 @@ def run_plan(
     """Do the whole ``plan`` job; returns the :class:`simulation.planner.StaffingPlan`."""
     from rich.console import Console
 
+    from journeys.excel_export import write_csv_safe
     from simulation.model import load_study
     from simulation.planner import PlanTarget, plan_staffing
     from simulation.study_io import dump_study
 
+    inputs = study_inputs(study_path)
+    check_output(out, inputs, folder=False)
+    if table is not None:
+        check_output(table, [*inputs, out], folder=False, flag="--table")
     console = Console(highlight=False, quiet=quiet)
     study = load_study(study_path)
     scenario_id = scenario or study.scenario_ids[-1]
@@ -85,12 +91,13 @@ def run_plan(
         f"(lower end of the {confidence:.0%} interval), {replications} replications, seed {seed}.\n"
         "Only the shifts and staff of that scenario's counters differ from the original."
     )
-    dump_study(result.study, out, header=header)
-    load_study(out)  # the planned study reads back and passes every check
+    with output_file(out, inputs) as partial:
+        dump_study(result.study, partial, header=header)
+        load_study(partial)  # the planned study reads back and passes every check
     console.print(f"planned study → {out}")
     if table is not None:
-        table.parent.mkdir(parents=True, exist_ok=True)
-        result.table.write_csv(table, float_precision=4)
+        with output_file(table, [*inputs, out], flag="--table") as partial:
+            write_csv_safe(result.table, partial, float_precision=4)
         console.print(f"plan per counter and hour → {table}")
     _report(console, result)
     return result

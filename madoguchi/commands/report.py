@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from journeys.errors import InputError
+from madoguchi.outputs import check_output, output_file, study_inputs
 
 __all__ = ["register"]
 
@@ -61,16 +62,19 @@ def register(app: typer.Typer) -> None:
                 raise InputError(f"{flag} file not found", file=path)
         from dashboards.report import generate_report
 
-        written = generate_report(
-            out,
-            study=study,
-            observed_as_is=observed_as_is,
-            observed_reform=observed_reform,
-            survey=survey,
-            replications=replications,
-            seed=seed,
-            lang=lang,
-            n_boot=n_boot,
-        )
-        size = written.stat().st_size / 1e6
-        typer.echo(f"report written: {written} ({size:.1f} MB)")
+        inputs = [*study_inputs(study), observed_as_is, observed_reform, survey]
+        check_output(out, inputs, folder=False)
+        with output_file(out, inputs) as partial:
+            generate_report(
+                partial,
+                study=study,
+                observed_as_is=observed_as_is,
+                observed_reform=observed_reform,
+                survey=survey,
+                replications=replications,
+                seed=seed,
+                lang=lang,
+                n_boot=n_boot,
+            )
+        size = out.stat().st_size / 1e6
+        typer.echo(f"report written: {out} ({size:.1f} MB)")

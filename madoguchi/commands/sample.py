@@ -73,6 +73,7 @@ def register(app: typer.Typer) -> None:
         from journeys.errors import InputError
         from journeys.paths import SAMPLE_DIR
         from journeys.samplecity import generate_sample
+        from madoguchi.outputs import check_output_folder
 
         if seed < 0:
             raise InputError(f"--seed must be ≥ 0, got {seed}")
@@ -96,6 +97,7 @@ def register(app: typer.Typer) -> None:
                 f"OK — {target} matches MANIFEST.sha256 (seed {seed}, {time.perf_counter() - started:.0f} s)"
             )
             return
+        check_output_folder(target, [])  # never into / nor a folder of someone else's files
         study = target / "study.toml"
         files = generate_sample(
             target, seed=seed, study_path=study if study.is_file() else None, weeks=weeks

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from journeys.errors import InputError
+from madoguchi.outputs import check_output_folder, output_folder, study_inputs
 
 __all__ = ["register", "run_simulate", "run_sweep"]
 
@@ -102,6 +103,7 @@ def run_simulate(
     from journeys.excel_export import write_csv_bom
     from simulation.experiments import run_experiment, trial_table
 
+    check_output_folder(out, study_inputs(study_path))
     study, day_list, n_workers = _setup(
         study_path, replications=replications, workers=workers, days=days, start=start
     )
@@ -115,16 +117,18 @@ def run_simulate(
         scheduler=scheduler,
         progress=not quiet,
     )
-    out.mkdir(parents=True, exist_ok=True)
-    result.log.write_parquet(out / "log.parquet")
-    result.staff_log.write_parquet(out / "staff_log.parquet")
-    result.visits.write_parquet(out / "visits.parquet")
-    write_csv_bom(result.summary, out / "kpi_summary.csv")
-    write_csv_bom(result.comparison, out / "comparison.csv")
-    write_csv_bom(result.replications, out / "replications.csv")
-    if replications >= 2:
-        trial = trial_table(result.kpis, relative=0.05)
-        write_csv_bom(trial, out / "trial.csv")
+    with output_folder(out, study_inputs(study_path), command="simulate", seed=seed) as box:
+        box.rows.update(tickets=result.log.height, replications=replications)
+        stage = box.staging
+        result.log.write_parquet(stage / "log.parquet")
+        result.staff_log.write_parquet(stage / "staff_log.parquet")
+        result.visits.write_parquet(stage / "visits.parquet")
+        write_csv_bom(result.summary, stage / "kpi_summary.csv")
+        write_csv_bom(result.comparison, stage / "comparison.csv")
+        write_csv_bom(result.replications, stage / "replications.csv")
+        if replications >= 2:
+            trial = trial_table(result.kpis, relative=0.05)
+            write_csv_bom(trial, stage / "trial.csv")
 
     console.print(
         f"[bold]{study.study.name_ja or study.study.id}[/] — {len(result.scenarios)} scenarios × "
@@ -197,6 +201,7 @@ def run_sweep(
         raise InputError(f"--values must be numbers separated by commas, not {values!r}") from exc
     if not numbers:
         raise InputError("--values is empty", hint="e.g. --values 2,3,4,5")
+    check_output_folder(out, study_inputs(study_path))
     study, day_list, n_workers = _setup(
         study_path, replications=replications, workers=workers, days=days, start=start
     )
@@ -212,8 +217,9 @@ def run_sweep(
         scheduler=scheduler,
         progress=not quiet,
     )
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv_bom(curve, out / "sweep.csv")
+    with output_folder(out, study_inputs(study_path), command="sweep", seed=seed) as box:
+        box.rows.update(rows=curve.height, replications=replications)
+        write_csv_bom(curve, box.path("sweep.csv"))
     console = Console(highlight=False, quiet=quiet)
     import polars as pl
 

@@ -86,9 +86,14 @@ def register(app: typer.Typer) -> None:
                 raise SystemExit(code)
             return
 
+        from madoguchi.outputs import check_output, output_file
+
         try:
             if kind not in (None, "counter-log", "survey"):
                 raise InputError(f"--kind must be counter-log or survey, not '{kind}'")
+            inputs = [file, map_file]
+            if quarantine is not None:  # refused before any work, never written onto an input
+                check_output(quarantine, inputs, folder=False, flag="--quarantine")
             result = read_file(
                 file,
                 kind=kind,  # type: ignore[arg-type]
@@ -96,7 +101,11 @@ def register(app: typer.Typer) -> None:
                 encoding=encoding,
                 sheet=sheet,
             )
-            written = write_quarantine(result, quarantine) if quarantine is not None else None
+            written = None
+            if quarantine is not None:
+                with output_file(quarantine, inputs, flag="--quarantine") as partial:
+                    write_quarantine(result, partial)
+                written = quarantine
         except InputError as exc:
             # printed here, plainly: the hint holds TOML like "[columns] x = ..." that a
             # markup-aware console would swallow
