@@ -344,8 +344,12 @@ def load_study_cached(path: str | Path) -> Study:
 
 
 def study_digest(study: Study) -> str:
-    """A hash of a study's whole content (so an edited study is never served stale results)."""
-    return hashlib.sha256(study.model_dump_json(by_alias=True).encode("utf-8")).hexdigest()
+    """A hash of a study's whole content and of its extensions' source (so an edited study or
+    extension is never served stale results)."""
+    from simulation.extensions import extension_digest
+
+    text = study.model_dump_json(by_alias=True) + "|" + extension_digest(study)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 #: Largest study file the dashboard accepts.
@@ -407,6 +411,11 @@ def check_uploaded_study(
         return UploadCheck(None, None, tuple(str(p) for p in exc.problems))
     except InputError as exc:
         return UploadCheck(None, None, (str(exc).replace(str(path), name),))
+    from simulation.extensions import refuse_extensions
+
+    refused = refuse_extensions(study)  # uploaded studies never run code
+    if refused:
+        return UploadCheck(None, None, tuple(refused))
     return UploadCheck(study, path, ())
 
 

@@ -429,7 +429,7 @@ class TicketArrays:
         longest = int(np.diff(np.r_[starts, n]).max()) if n else 0
         if longest <= 16:  # compare with the few tickets before it in the same visit
             pair = visit.astype(np.int64)
-            pair *= int(counter.max()) + 1
+            pair *= (int(counter.max()) + 1) if n else 1
             pair += counter
             repeat = np.zeros(n, dtype=bool)
             for lag in range(1, longest):

@@ -50,13 +50,21 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+#: Set by ``--debug``: an input error also prints its traceback (e.g. inside an extension).
+_OPTIONS: dict[str, bool] = {"debug": False}
+
+
 @app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", help="Print the version and exit.", callback=_version, is_eager=True
     ),
+    debug: bool = typer.Option(
+        False, "--debug", help="On an error, also print the traceback (for extension authors)."
+    ),
 ) -> None:
     """Madoguchi workbench — 窓口改革の分析・シミュレーション."""
+    _OPTIONS["debug"] = debug
 
 
 for _name in COMMAND_MODULES:
@@ -76,6 +84,8 @@ def main(argv: list[str] | None = None) -> None:
         # Without standalone mode, a command's ``typer.Exit(code)`` comes back as the return value.
         rc = app(args=argv, standalone_mode=False)
     except InputError as exc:
+        if _OPTIONS["debug"]:
+            err.print_exception()
         err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         sys.exit(2)
     except typer.Exit as exc:

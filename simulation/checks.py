@@ -120,8 +120,10 @@ def check_study(study: Study, *, study_dir: str | Path | None = None) -> list[St
     _check_procedures(study, out)
     _check_life_events(study, out)
     _check_arrivals(study, out)
+    _check_personas(study, out)
     for index, scenario in enumerate(study.scenarios):
         _check_scenario(study, index, scenario, base, out)
+        _check_extensions(scenario, index, out)
     return out.problems
 
 
@@ -554,6 +556,7 @@ def _check_counter(
                 "raise staff or trim the overlapping shifts",
             )
             break
+    _check_counter_hours(study, loc, counter, where, out)
     lunch = counter.lunch
     if lunch is not None:
         window = lunch.end_min - lunch.start_min
@@ -568,6 +571,64 @@ def _check_counter(
                 (*loc, "lunch", "minutes"),
                 f"lunch minutes must be > 0 and fit the {window}-minute window {lunch.start}–{lunch.end}, got {lunch.minutes}",
                 where,
+            )
+
+
+def _check_counter_hours(
+    study: Study, loc: tuple[str | int, ...], counter: Counter, where: str, out: _Collector
+) -> None:
+    """A counter's own ``open``/``close`` lie inside the hall's hours, open before close."""
+    hall_open, hall_close = study.arrivals.open_min, study.arrivals.close_min
+    opens = counter.open_min if counter.open_min is not None else hall_open
+    closes = counter.close_min if counter.close_min is not None else hall_close
+    if counter.open_min is not None and not hall_open <= counter.open_min < hall_close:
+        out.add(
+            (*loc, "open"),
+            f"counter opens at {counter.open}, outside the hall's hours"
+            f" {study.arrivals.open}–{study.arrivals.close}",
+            where,
+            "use a time inside [arrivals] open–close, or leave open out",
+        )
+    if counter.close_min is not None and not hall_open < counter.close_min <= hall_close:
+        out.add(
+            (*loc, "close"),
+            f"counter closes at {counter.close}, outside the hall's hours"
+            f" {study.arrivals.open}–{study.arrivals.close}",
+            where,
+            "use a time inside [arrivals] open–close, or leave close out",
+        )
+    elif closes <= opens:
+        out.add((*loc, "close"), f"counter closes ({_hhmm(closes)}) before it opens", where)
+
+
+def _check_personas(study: Study, out: _Collector) -> None:
+    """Persona ids are unique and their shares add up to at most 1."""
+    seen: set[str] = set()
+    for k, persona in enumerate(study.personas):
+        if persona.id in seen:
+            out.add(("personas", k, "id"), f"duplicate persona id {persona.id!r}", "[[personas]]")
+        seen.add(persona.id)
+    total = sum(p.share for p in study.personas)
+    if total > 1.0 + 1e-9:
+        out.add(
+            ("personas",),
+            f"persona shares add up to {total:g}, more than 1",
+            "[[personas]]",
+            "lower the shares (residents not drawn into a persona have none)",
+        )
+
+
+def _check_extensions(scenario: Scenario, index: int, out: _Collector) -> None:
+    """Each extension says ``use = "file.py:Class"`` or ``"package.module:Class"``."""
+    for k, spec in enumerate(scenario.extensions):
+        module, _, name = spec.use.partition(":")
+        if not module or not name.isidentifier():
+            out.add(
+                ("scenarios", index, "extensions", k, "use"),
+                f"extension use = {spec.use!r} is not 'file.py:ClassName' or"
+                " 'package.module:ClassName'",
+                f"[[scenarios.extensions]] of scenario {scenario.id!r}",
+                'e.g. use = "concierge.py:Concierge"',
             )
 
 

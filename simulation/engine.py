@@ -420,6 +420,8 @@ class _ScenarioRun:
             rng=named_stream(self.seed, self.replication, day, loaded.use),
             scenario=self.scenario,
             date=day,
+            opens_min=float(self.study.arrivals.open_min),
+            closes_min=float(self.study.arrivals.close_min),
             activity=activity,
             _register=register,
         )

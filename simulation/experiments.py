@@ -464,7 +464,12 @@ def _assemble(
     frames_by = [f for _, f in sorted(keyed, key=lambda item: item[0])]
     log = pl.concat([f[0] for f in frames_by]) if frames_by else pl.DataFrame()
     staff_log = pl.concat([f[1] for f in frames_by]) if frames_by else pl.DataFrame()
-    visits = pl.concat([f[2] for f in frames_by]) if frames_by else pl.DataFrame()
+    # scenarios with extensions may carry extra visit columns (null elsewhere)
+    visits = (
+        pl.concat([f[2] for f in frames_by], how="diagonal_relaxed")
+        if frames_by
+        else pl.DataFrame()
+    )
     wide = kpis_long.pivot(
         on="kpi", index=["scenario", "replication"], values="value", maintain_order=True
     )

@@ -39,6 +39,7 @@ Extensions run code: studies uploaded to the dashboard may not have any
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib
 import importlib.util
@@ -137,7 +138,11 @@ class Day:
     ``queue`` of residents waiting, ``servers``, ``n_on_duty``); ``metres(a, b)`` the walking
     distance between two places of the floor ("ENT" entrance, "TKT" ticket machine, a counter
     or desk id) and ``speed`` the walking speed in metres per minute; ``rng`` the extension's
-    own numpy stream; ``scenario`` the scenario's model.
+    own numpy stream; ``scenario`` the scenario's model; ``date`` the day; ``opens_min`` and
+    ``closes_min`` the hall's hours (minutes after midnight).
+
+    Processes an extension starts itself (``env.process(...)``) must end: the day is over
+    when no event is left.
     """
 
     env: simpy.Environment
@@ -146,7 +151,9 @@ class Day:
     speed: float
     rng: np.random.Generator
     scenario: Scenario
-    date: Any
+    date: dt.date
+    opens_min: float
+    closes_min: float
     activity: str
     _register: Callable[[str, int], tuple[list[str], list[int], int, int]] = field(repr=False)
 
