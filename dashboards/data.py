@@ -34,6 +34,7 @@ from journeys.errors import InputError
 from journeys.paths import REPORTS_DIR, SAMPLE_DIR
 
 if TYPE_CHECKING:
+    from dashboards.figures.floor_paper import FloorPaper
     from simulation.model import Study
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "code_version",
     "file_digest",
     "floor_frames",
+    "floor_paper",
     "is_cached",
     "load_dataset",
     "load_log",
@@ -373,9 +375,15 @@ def upload_dir() -> Path:
 
 
 def _prune_uploads(folder: Path) -> None:
-    files = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in files[MAX_UPLOADS_KEPT:]:
-        old.unlink(missing_ok=True)
+    """Remove all but the newest :data:`MAX_UPLOADS_KEPT` uploads (one folder each)."""
+    import shutil
+
+    kept = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[MAX_UPLOADS_KEPT:]:
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -390,25 +398,39 @@ class UploadCheck:
 def check_uploaded_study(
     name: str, content: bytes, *, max_mb: float = MAX_UPLOAD_MB, lang: str = "ja"
 ) -> UploadCheck:
-    """Check a study uploaded in the dashboard (TOML or Excel): size, type, then every rule of
-    ``simulation.model.load_study``. A valid file is kept in a private temporary folder under
-    its hash; problems come back as lines to show, never as an exception."""
+    """Check a study uploaded in the dashboard (TOML, Excel, or a .zip of a study and its
+    grid-paper workbook): size, type, then every rule of ``simulation.model.load_study``.
+
+    Each upload is kept in its own folder (named by its hash) inside this server's private
+    upload folder, so a study's relative ``grid_xlsx`` finds only the files uploaded with it
+    (never a path on the server). Problems come back as lines to show, never as an exception."""
     from simulation.model import StudyError
 
     if len(content) > max_mb * 1024 * 1024:
         return UploadCheck(None, None, (t("lab_upload_too_big", lang, limit=max_mb),))
     suffix = Path(name).suffix.lower()
-    if suffix not in (".toml", ".xlsx"):
-        return UploadCheck(None, None, (f"{name}: .toml / .xlsx",))
-    folder = upload_dir()
-    path = folder / f"{hashlib.sha256(content).hexdigest()[:16]}{suffix}"
-    if not path.exists():
-        path.write_bytes(content)
-        _prune_uploads(folder)
+    if suffix not in (".toml", ".xlsx", ".zip"):
+        return UploadCheck(None, None, (f"{name}: .toml / .xlsx / .zip",))
+    folder = upload_dir() / hashlib.sha256(content).hexdigest()[:16]
+    if not folder.exists():
+        folder.mkdir()
+        _prune_uploads(upload_dir())
+    if suffix == ".zip":
+        found = _unpack_study_zip(content, folder, max_mb=max_mb, lang=lang)
+        if isinstance(found, str):
+            return UploadCheck(None, None, (f"{name}: {found}",))
+        path = found
+    else:
+        path = folder / f"study{suffix}"
+        if not path.exists():
+            path.write_bytes(content)
     try:
         study = load_study_cached(path)
     except StudyError as exc:
-        return UploadCheck(None, None, tuple(str(p) for p in exc.problems))
+        lines = tuple(str(p) for p in exc.problems)
+        if any("grid-paper workbook" in line and "not found" in line for line in lines):
+            lines += (t("lab_upload_grid", lang),)
+        return UploadCheck(None, None, lines)
     except InputError as exc:
         return UploadCheck(None, None, (str(exc).replace(str(path), name),))
     from simulation.extensions import refuse_extensions
@@ -417,6 +439,39 @@ def check_uploaded_study(
     if refused:
         return UploadCheck(None, None, tuple(refused))
     return UploadCheck(study, path, ())
+
+
+def _unpack_study_zip(content: bytes, folder: Path, *, max_mb: float, lang: str) -> Path | str:
+    """Write the .toml/.xlsx files of an uploaded zip into ``folder`` (names only, no folders)
+    and return the study among them, or the reason there is none."""
+    import io
+    import zipfile
+
+    from simulation.excel import is_study_workbook
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        return "not a zip file"
+    members = [
+        m
+        for m in archive.infolist()
+        if not m.is_dir()
+        and Path(m.filename).suffix.lower() in (".toml", ".xlsx")
+        and not Path(m.filename).name.startswith((".", "~$"))
+    ]
+    if sum(m.file_size for m in members) > max_mb * 1024 * 1024:
+        return t("lab_upload_too_big", lang, limit=max_mb)
+    written: list[Path] = []
+    for member in members:
+        target = folder / Path(member.filename).name  # a member's folders are dropped
+        target.write_bytes(archive.read(member))
+        written.append(target)
+    tomls = [p for p in written if p.suffix.lower() == ".toml"]
+    studies = tomls or [p for p in written if is_study_workbook(p)]
+    if len(studies) != 1:
+        return t("lab_upload_zip", lang, found=", ".join(p.name for p in studies) or "—")
+    return studies[0]
 
 
 @dataclass(frozen=True)
@@ -508,13 +563,36 @@ def peak_day(study: Study, *, search_days: int = 366) -> dt.date:
     return best
 
 
+def floor_paper(study: Study, scenario_id: str) -> FloorPaper | None:
+    """The grid-paper floors of a scenario for the floor figure (None: straight lines)."""
+    from dashboards.figures.floor_paper import FloorPaper
+    from simulation.floorplan import floor_cells
+
+    grids = floor_cells(study, scenario_id)
+    if not grids:
+        return None
+    return FloorPaper(tuple(grids), study.scenario(scenario_id).floor_change_m)
+
+
+def _on_paper(paper: FloorPaper | None, point_id: str, x: float, y: float) -> tuple[float, float]:
+    """(x, y) in metres from column A and row 1 of the cell where a point is drawn."""
+    if paper is None:
+        return x, y
+    for grid in paper.grids:
+        cells = grid.points.get(point_id)
+        if cells:
+            return grid.centre_m(cells[0])
+    return x, y
+
+
 def floor_frames(
     study: Study, scenario_id: str, lang: str = "ja"
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The two frames of :func:`dashboards.figures.floor_plan` for one scenario of a study:
     counters (counter_id, label, zone, zone_label, floor, x, y, staff) and landmarks (id, kind,
-    floor, x, y)."""
+    floor, x, y). On grid paper, x/y are where the labels stand on the sheet (metres from A1)."""
     scenario = study.scenario(scenario_id)
+    paper = floor_paper(study, scenario_id)
     zone_names = {
         d.id: (d.name_en if lang == "en" else d.name_ja) or d.id for d in study.departments
     }
@@ -528,8 +606,8 @@ def floor_frames(
                 "zone": c.zone,
                 "zone_label": zone_names.get(c.zone, c.zone),
                 "floor": c.floor,
-                "x": c.x,
-                "y": c.y,
+                "x": _on_paper(paper, c.id, c.x, c.y)[0],
+                "y": _on_paper(paper, c.id, c.x, c.y)[1],
                 "staff": c.staff,
             }
             for c in scenario.counters
@@ -546,13 +624,17 @@ def floor_frames(
         },
     )
     floor = scenario.floor
+
+    def mark(point_id: str, grid_id: str, kind: str, x: float, y: float, at: int) -> dict[str, Any]:
+        gx, gy = _on_paper(paper, grid_id, x, y)
+        return {"id": point_id, "kind": kind, "floor": at, "x": gx, "y": gy}
+
+    ent, tkt = floor.entrance, floor.ticket_machine
     marks: list[dict[str, Any]] = [
-        {"id": "entrance", "kind": "entrance", **floor.entrance.model_dump()},
-        {"id": "ticket_machine", "kind": "ticket_machine", **floor.ticket_machine.model_dump()},
+        mark("entrance", "ENT", "entrance", ent.x, ent.y, ent.floor),
+        mark("ticket_machine", "TKT", "ticket_machine", tkt.x, tkt.y, tkt.floor),
     ]
-    marks += [
-        {"id": d.id, "kind": "desk", "x": d.x, "y": d.y, "floor": d.floor} for d in floor.desks
-    ]
+    marks += [mark(d.id, d.id, "desk", d.x, d.y, d.floor) for d in floor.desks]
     landmarks = pl.DataFrame(
         marks,
         schema={

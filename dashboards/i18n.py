@@ -91,6 +91,10 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "fig_variants": ("よくある来庁経路", "Top visit variants"),
     "fig_floor": ("フロア図：{scenario}", "Floor plan: {scenario}"),
     "fig_replay": ("1日の再生：{scenario}", "Replay of one day: {scenario}"),
+    "floor_straight_lines": (
+        "方眼図なし：点は調査ファイルの x/y、歩行距離は直線距離です",
+        "No grid paper: points at the study's x/y, walking distances are straight lines",
+    ),
     "step": ("手順", "Step"),
     "emotion": ("感情（−2〜+2）", "Emotion (−2..+2)"),
     "minutes": ("分", "Minutes"),
@@ -150,14 +154,23 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
         "Inputs unchanged: previous results reused.",
     ),
     "lab_upload": (
-        "調査ファイルをアップロード（TOML または Excel）",
-        "Upload a study (TOML or Excel)",
+        "調査ファイルをアップロード（TOML、Excel、または調査と方眼図の zip）",
+        "Upload a study (TOML, Excel, or a zip of the study and its grid paper)",
     ),
     "lab_upload_too_big": (
         "ファイルが大きすぎます（上限 {limit} MB）。",
         "The file is too large (limit {limit} MB).",
     ),
     "lab_upload_invalid": ("調査ファイルに問題があります：", "The study file has problems:"),
+    "lab_upload_grid": (
+        "方眼図のブックも一緒に：調査ファイルと方眼図を1つの .zip にするか、方眼図シート入りの調査 .xlsx をアップロードしてください。",
+        "Bring the grid paper along: upload one .zip of the study and its grid-paper workbook, "
+        "or a study .xlsx with the grid sheets inside.",
+    ),
+    "lab_upload_zip": (
+        "zip には調査ファイル（.toml または調査 .xlsx）がちょうど1つ必要です（見つかったもの：{found}）",
+        "The zip needs exactly one study (.toml, or a study .xlsx); found: {found}",
+    ),
     "lab_upload_ok": ("調査ファイルを読み込みました：{name}", "Study loaded: {name}"),
     "lab_download_xlsx": ("結果をダウンロード（Excel）", "Download results (Excel)"),
     "lab_download_csv": ("結果をダウンロード（CSV）", "Download results (CSV)"),

@@ -22,7 +22,14 @@ import polars as pl
 
 from dashboards import figures as F
 from dashboards.checklist import CHECKLIST_CSS, checklist_html
-from dashboards.data import floor_frames, interval_note, load_dataset, peak_day, verdict
+from dashboards.data import (
+    floor_frames,
+    floor_paper,
+    interval_note,
+    load_dataset,
+    peak_day,
+    verdict,
+)
 from dashboards.figures._style import FONT_FAMILY
 from dashboards.figures.overview import OVERVIEW_KPIS
 from dashboards.i18n import format_kpi, kpi_label, scenario_label, t
@@ -169,7 +176,12 @@ def report_figures(inputs: ReportInputs, lang: str = "ja") -> dict[str, go.Figur
             scenario = study.scenario(scenario_id)
             name = (scenario.name_en if lang == "en" else scenario.name_ja) or scenario_id
             figs[f"fig-floor-{scenario_id}"] = F.floor_plan(
-                counters, marks, walk, scenario_name=name, lang=lang
+                counters,
+                marks,
+                walk,
+                paper=floor_paper(study, scenario_id),
+                scenario_name=name,
+                lang=lang,
             )
             figs[f"fig-staff-{scenario_id}"] = F.staff_workload_figure(
                 simulated_workload(inputs.experiment.staff_log, scenario_id), lang=lang
@@ -181,7 +193,12 @@ def report_figures(inputs: ReportInputs, lang: str = "ja") -> dict[str, go.Figur
         if one.height:
             counters, marks = floor_frames(study, last, lang)
             figs["fig-replay"] = F.day_replay(
-                one, counters, marks, scenario_name=scenario_label(last, lang), lang=lang
+                one,
+                counters,
+                marks,
+                paper=floor_paper(study, last),
+                scenario_name=scenario_label(last, lang),
+                lang=lang,
             )
     logs = [lg for lg in (inputs.observed_as_is, inputs.observed_reform) if lg is not None]
     if inputs.observed_as_is is not None and inputs.observed_reform is not None:

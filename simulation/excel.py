@@ -52,6 +52,7 @@ from simulation.model import (
 __all__ = [
     "SHEETS",
     "generate_sample_workbooks",
+    "is_study_workbook",
     "read_study_xlsx",
     "read_study_xlsx_located",
     "relocate",
@@ -1048,6 +1049,24 @@ def _read_workbook(path: Path) -> tuple[dict[str, Any], _Origins, list[StudyProb
         r.close()
 
 
+#: Sheets that make an .xlsx a study workbook rather than a ticket export.
+_STUDY_SHEETS = frozenset({SHEETS["study"], "study", SHEETS["counters"], "counters"})
+
+
+def is_study_workbook(path: str | Path) -> bool:
+    """Whether an .xlsx holds a study (its 概要/study and 窓口/counters sheets), not a ticket log."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True)
+    except Exception:  # not a workbook openpyxl can open: the caller's reader says why
+        return False
+    try:
+        return len(_STUDY_SHEETS & set(book.sheetnames)) >= 2
+    finally:
+        book.close()
+
+
 def read_study_xlsx(path: str | Path, *, check: bool = True) -> Study:
     """Read a study workbook (see the module docstring) into a checked :class:`Study`.
 
@@ -1106,7 +1125,8 @@ def generate_sample_workbooks(
 ) -> list[Path]:
     """Regenerate the bundled workbooks from their TOML studies (same input → same bytes).
 
-    Writes ``<sample>/study.xlsx`` and ``<sample>/floors.xlsx`` from ``data/sample/study.toml``;
+    Writes ``<sample>/study.xlsx`` (with its grid sheets inside, so that the workbook alone is
+    the whole study) and ``<sample>/floors.xlsx`` from ``data/sample/study.toml``;
     ``<templates>/study_template.xlsx`` from the skeleton ``study_template.toml``;
     ``<templates>/example_town_floors.xlsx`` (the worked example's grid paper) and
     ``<templates>/example_town.xlsx`` (the worked example with its grid sheets inside, as a
@@ -1125,7 +1145,7 @@ def generate_sample_workbooks(
     example = load_study(TEMPLATES_DIR / "example_town.toml", check=False)
     floors = write_floor_workbook(example, templates / "example_town_floors.xlsx")
     return [
-        write_study_xlsx(study, sample / "study.xlsx", instructions=True),
+        write_study_xlsx(_grids_inside(study), sample / "study.xlsx", instructions=True),
         write_floor_workbook(study, sample / "floors.xlsx"),
         write_study_xlsx(skeleton, templates / "study_template.xlsx", instructions=True),
         floors,

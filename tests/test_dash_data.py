@@ -114,8 +114,20 @@ def test_upload_rejects_a_broken_study_with_its_message() -> None:
     assert any("residents_per_dya" in e for e in check.errors)
     too_big = D.check_uploaded_study("big.toml", b"x" * 10, max_mb=1e-6, lang="en")
     assert too_big.errors == ("The file is too large (limit 1e-06 MB).",)
-    ok = D.check_uploaded_study("study.toml", STUDY.read_bytes())
+    # the sample walks on grid paper: the TOML alone cannot find floors.xlsx, and says so
+    alone = D.check_uploaded_study("study.toml", STUDY.read_bytes(), lang="en")
+    assert alone.study is None and "floors.xlsx" in alone.errors[0]
+    assert "upload one .zip of the study and its grid-paper workbook" in alone.errors[-1]
+    import io
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.write(STUDY, "my-city/study.toml")
+        archive.write(STUDY.parent / "floors.xlsx", "my-city/floors.xlsx")
+    ok = D.check_uploaded_study("my-city.zip", packed.getvalue())
     assert ok.errors == () and ok.study is not None and ok.path is not None
+    assert ok.path.name == "study.toml" and (ok.path.parent / "floors.xlsx").exists()
     wrong_type = D.check_uploaded_study("study.csv", b"a,b", lang="en")
     assert wrong_type.study is None and wrong_type.errors
     xlsx = SAMPLE_DIR / "study.xlsx"
@@ -287,7 +299,9 @@ def test_a_session_releases_its_results_when_it_ends() -> None:
 
 
 def test_uploads_live_in_a_private_folder() -> None:
-    content = (SAMPLE_DIR / "study.toml").read_bytes()
-    check = D.check_uploaded_study("mine.toml", content)
-    assert check.path is not None and check.path.parent == D.upload_dir()
+    # the sample's workbook carries its grid paper (its TOML alone cannot find floors.xlsx)
+    content = (SAMPLE_DIR / "study.xlsx").read_bytes()
+    check = D.check_uploaded_study("mine.xlsx", content)
+    # one folder per upload inside the private folder (a zip's files stay together)
+    assert check.path is not None and check.path.parent.parent == D.upload_dir()
     assert D.upload_dir().name.startswith("madoguchi-uploads-")

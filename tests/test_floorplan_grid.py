@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
 from journeys.errors import InputError
-from journeys.paths import SAMPLE_DIR
+from journeys.paths import SAMPLE_DIR, TEMPLATES_DIR
 from simulation.floorplan import (
     distance_matrix,
     distance_table,
@@ -118,7 +118,10 @@ def test_straight_lines_add_floor_change() -> None:
             scenario.floor.ticket_machine.y - scenario.floor.entrance.y,
         )
     )
-    assert distance_table(study, "as_is").method == "straight"
+    # the sample walks on grid paper; a study without grid_xlsx (the skeleton) on straight lines
+    assert distance_table(study, "as_is").method == "grid"
+    skeleton = load_study(TEMPLATES_DIR / "study_template.toml")
+    assert distance_table(skeleton, "as_is").method == "straight"
     with pytest.raises(InputError, match="no point 'Z99'"):
         table.metres("ENT", "Z99")
 
@@ -157,4 +160,4 @@ def test_floor_cells_for_the_figure() -> None:
     r, c = first.points["ENT"][0]
     assert not first.walls[r, c]
     assert first.centre_m((0, 0)) == (0.5, 0.5)
-    assert floor_cells(load_study(SAMPLE), "as_is") == []
+    assert floor_cells(load_study(TEMPLATES_DIR / "study_template.toml"), "as_is") == []

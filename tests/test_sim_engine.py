@@ -12,9 +12,10 @@ import pytest
 
 from simulation.engine import SimOutput, simulate_days
 from simulation.experiments import set_parameter
+from simulation.floorplan import distance_table
 from simulation.model import Study, load_study
 from simulation.queueing import mmc_study
-from simulation.routing import ScenarioPlan, straight_metres
+from simulation.routing import ScenarioPlan
 
 DAYS = [dt.date(2026, 3, 2), dt.date(2026, 3, 3), dt.date(2026, 3, 4)]
 
@@ -136,15 +137,10 @@ def test_walking_follows_the_floor(study: Study, as_is: SimOutput) -> None:
     row = first.filter((pl.col("counter_id") == "A03") & (pl.col("forms_written") > 0)).row(
         0, named=True
     )
-    desk = min(
-        floor.desks, key=lambda d: straight_metres(floor.entrance, d, scenario.floor_change_m)
-    )
+    table = distance_table(study, "as_is")  # the sample walks on its grid paper
+    desk = min(floor.desks, key=lambda d: table.metres("ENT", d.id))
     expected = (
-        straight_metres(floor.entrance, desk, scenario.floor_change_m)
-        + straight_metres(desk, floor.ticket_machine, scenario.floor_change_m)
-        + straight_metres(
-            floor.ticket_machine, scenario.counter("A03").point, scenario.floor_change_m
-        )
+        table.metres("ENT", desk.id) + table.metres(desk.id, "TKT") + table.metres("TKT", "A03")
     )
     assert row["walking_m"] == pytest.approx(expected)
     assert plan.walk_to_ticket[0][1] + plan.ticket_to_counter[2] == pytest.approx(expected)
@@ -215,8 +211,10 @@ def test_grid_paper_floor_changes_walking_not_residents(study: Study, sample_dir
     gridded = study.model_copy(deep=True)
     gridded.scenario("as_is").floor.grid_xlsx = "floors.xlsx"
     gridded.with_source(sample_dir / "study.toml")
+    lines = study.model_copy(deep=True)
+    lines.scenario("as_is").floor.grid_xlsx = ""  # the sample without its grid paper
     day = DAYS[:1]
-    straight = simulate_days(study, "as_is", days=day, replication=0, seed=8)
+    straight = simulate_days(lines, "as_is", days=day, replication=0, seed=8)
     walls = simulate_days(gridded, "as_is", days=day, replication=0, seed=8)
     assert walls.visits["arrived_at"].equals(straight.visits["arrived_at"])
     assert walls.log["walking_m"].mean() > straight.log["walking_m"].mean()

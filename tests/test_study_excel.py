@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,9 @@ def sample() -> Study:
 
 @pytest.fixture(scope="module")
 def workbook(sample: Study, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_study_xlsx(sample, tmp_path_factory.mktemp("xlsx") / "study.xlsx")
+    folder = tmp_path_factory.mktemp("xlsx")
+    shutil.copy(SAMPLE_DIR / "floors.xlsx", folder)  # the sample's grid_xlsx points at it
+    return write_study_xlsx(sample, folder / "study.xlsx")
 
 
 def test_toml_to_xlsx_to_study_is_equal(sample: Study, workbook: Path) -> None:
@@ -62,6 +65,8 @@ def _edit(workbook: Path, tmp_path: Path, sheet: str, cell: str, value: object) 
     book = load_workbook(workbook)
     book[sheet][cell] = value
     out = tmp_path / "edited.xlsx"
+    if not (tmp_path / "floors.xlsx").exists():
+        shutil.copy(SAMPLE_DIR / "floors.xlsx", tmp_path)
     book.save(out)
     return out
 
@@ -134,7 +139,13 @@ def test_bundled_workbooks_are_up_to_date(tmp_path: Path) -> None:
         fresh = hashlib.sha256(path.read_bytes()).hexdigest()
         bundled = hashlib.sha256(committed[path.name].read_bytes()).hexdigest()
         assert fresh == bundled, f"{path.name} is stale: run python -m simulation.excel --sample"
-    assert load_study(SAMPLE_DIR / "study.xlsx") == load_study(SAMPLE)
+    # the sample workbook is the whole study: its grid_xlsx point at its own grid sheets
+    in_excel = load_study(SAMPLE_DIR / "study.xlsx")
+    assert [s.floor.grid_xlsx for s in in_excel.scenarios] == ["#as_is_1F", "#reform_1F"]
+    gridded_toml = load_study(SAMPLE).model_copy(deep=True)
+    for scenario in gridded_toml.scenarios:
+        scenario.floor.grid_xlsx = f"#{scenario.id}_1F"
+    assert in_excel == gridded_toml
     # the skeleton: a few lines per table, the same study in TOML and Excel
     skeleton = load_study(TEMPLATES_DIR / "study_template.toml")
     assert load_study(TEMPLATES_DIR / "study_template.xlsx") == skeleton
@@ -150,7 +161,8 @@ def test_grid_sheet_inside_the_study_workbook(sample: Study, tmp_path: Path) -> 
     from simulation.floorplan import distance_table, straight_line_table
 
     gridded = sample.model_copy(deep=True)
-    gridded.scenario("as_is").floor.grid_xlsx = "#as_is_1F"
+    for scenario in gridded.scenarios:
+        scenario.floor.grid_xlsx = f"#{scenario.id}_1F"
     path = write_study_xlsx(gridded, tmp_path / "gridded.xlsx")
     again = load_study(path)
     assert again.scenario("as_is").floor.grid_xlsx == "#as_is_1F"

@@ -4,10 +4,18 @@ The floor is given as two small frames (built from the study by
 :func:`dashboards.data.floor_frames`):
 
 * ``counters``: counter_id, label, zone, floor, x, y, staff and optionally utilisation (0–1)
-  and zone_label (the zone's readable name for the legend);
-* ``landmarks``: id, kind ("entrance", "ticket_machine", "desk"), floor, x, y.
+  and zone_label (the zone's readable name);
+* ``landmarks``: id, kind ("entrance", "ticket_machine", "desk"), floor, x, y;
 
-Building floors are drawn side by side (floor 2 to the right of floor 1).
+and, when the scenario is drawn on grid paper, a :class:`FloorPaper` (from
+:func:`dashboards.data.floor_paper`): the figure is then the grid paper itself — walls, rooms,
+stairs as drawn, points at the cells where their labels stand, flows along the engine's
+shortest paths. Without grid paper the points stand at the study's x/y and the figure says
+that distances are straight lines. Both keep the sheet's orientation (y grows downwards, as
+rows do in Excel) and put floor 2 to the right of floor 1.
+
+Counters are coloured by utilisation on one fixed scale (0–100 %), so the same colour means
+the same load in every scenario; above 100 % a counter gets a black ring and a ▲.
 """
 
 from __future__ import annotations
@@ -19,12 +27,15 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from dashboards.figures._style import as_polars, require_columns, styled, zone_colours
+from dashboards.figures._style import as_polars, require_columns, styled
+from dashboards.figures.floor_paper import FloorPaper, paper_annotations, paper_shapes
 from dashboards.i18n import t
 
 __all__ = [
     "COUNTER_FRAME_COLUMNS",
     "LANDMARK_FRAME_COLUMNS",
+    "UTILISATION_SCALE",
+    "FloorPaper",
     "day_replay",
     "floor_plan",
     "replay_positions",
@@ -34,10 +45,18 @@ COUNTER_FRAME_COLUMNS = ("counter_id", "label", "zone", "floor", "x", "y", "staf
 LANDMARK_FRAME_COLUMNS = ("id", "kind", "floor", "x", "y")
 _GAP_M = 12.0
 _LANDMARK_STYLE = {
-    "entrance": ("square", "#333333"),
-    "ticket_machine": ("diamond", "#d4a017"),
-    "desk": ("triangle-up", "#f0a030"),
+    "entrance": ("square", "#548235"),
+    "ticket_machine": ("diamond", "#c55a11"),
+    "desk": ("triangle-up", "#bf8f00"),
 }
+#: Utilisation 0 → 1 on one fixed scale in every scenario (above 1: the colour of 1 and a ring).
+UTILISATION_SCALE: list[list[float | str]] = [
+    [0.0, "#ffffcc"],
+    [0.5, "#fecc5c"],
+    [0.8, "#fd8d3c"],
+    [1.0, "#d7191c"],
+]
+_NO_UTILISATION = "#bfbfbf"
 
 
 def _floor_offsets(counters: pl.DataFrame, landmarks: pl.DataFrame) -> dict[int, float]:
@@ -56,14 +75,15 @@ def _floor_offsets(counters: pl.DataFrame, landmarks: pl.DataFrame) -> dict[int,
 
 
 def _positions(
-    counters: pl.DataFrame, landmarks: pl.DataFrame
+    counters: pl.DataFrame, landmarks: pl.DataFrame, paper: FloorPaper | None = None
 ) -> tuple[dict[str, tuple[float, float]], dict[int, float]]:
-    offsets = _floor_offsets(counters, landmarks)
+    offsets = paper.offsets() if paper is not None else _floor_offsets(counters, landmarks)
     pos: dict[str, tuple[float, float]] = {}
     for r in counters.iter_rows(named=True):
-        pos[str(r["counter_id"])] = (float(r["x"]) + offsets[int(r["floor"])], float(r["y"]))
+        off = offsets.get(int(r["floor"]), 0.0)
+        pos[str(r["counter_id"])] = (float(r["x"]) + off, float(r["y"]))
     for r in landmarks.iter_rows(named=True):
-        xy = (float(r["x"]) + offsets[int(r["floor"])], float(r["y"]))
+        xy = (float(r["x"]) + offsets.get(int(r["floor"]), 0.0), float(r["y"]))
         pos.setdefault(str(r["id"]), xy)
         if r["kind"] == "entrance":
             pos.setdefault("entrance", xy)
@@ -71,58 +91,78 @@ def _positions(
     return pos, offsets
 
 
+def _util(value: object) -> float | None:
+    if value is None or not isinstance(value, int | float) or value != value:
+        return None
+    return float(value)
+
+
 def _counter_trace(
     counters: pl.DataFrame, pos: dict[str, tuple[float, float]], lang: str
 ) -> list[go.Scatter]:
-    colours = zone_colours([str(z) for z in counters["zone"].to_list()])
+    """One marker per counter, coloured on the fixed utilisation scale, with a colour bar."""
     has_util = "utilisation" in counters.columns
     traces: list[go.Scatter] = []
-    for zone in sorted(colours):
-        part = counters.filter(pl.col("zone") == zone)
-        if part.height == 0:
-            continue
-        util = part["utilisation"].to_list() if has_util else [None] * part.height
-        sizes = [14.0 + 30.0 * float(u) if u is not None and u == u else 16.0 for u in util]
-        texts = [
-            f"{cid}" + (f"<br>{100 * float(u):.0f}%" if u is not None and u == u else "")
-            for cid, u in zip(part["counter_id"].to_list(), util, strict=True)
-        ]
-        hover = [
-            f"{cid} {label}<br>{t('staff', lang)}: {staff}"
-            + (
-                f"<br>{t('utilisation', lang)}: {100 * float(u):.0f}%"
-                if u is not None and u == u
-                else ""
-            )
-            for cid, label, staff, u in zip(
-                part["counter_id"].to_list(),
-                part["label"].to_list(),
-                part["staff"].to_list(),
-                util,
-                strict=True,
-            )
-        ]
+    for row in counters.iter_rows(named=True):
+        cid = str(row["counter_id"])
+        u = _util(row["utilisation"]) if has_util else None
+        over = u is not None and u > 1.0
+        text = cid + (f"<br>{'▲' if over else ''}{100 * u:.0f}%" if u is not None else "")
+        hover = f"{cid} {row['label']}<br>{t('staff', lang)}: {row['staff']}"
+        if u is not None:
+            hover += f"<br>{t('utilisation', lang)}: {100 * u:.0f}%"
         traces.append(
             go.Scatter(
-                x=[pos[str(c)][0] for c in part["counter_id"].to_list()],
-                y=[pos[str(c)][1] for c in part["counter_id"].to_list()],
+                x=[pos[cid][0]],
+                y=[pos[cid][1]],
                 mode="markers+text",
                 marker={
                     "symbol": "square",
-                    "size": sizes,
-                    "color": colours[zone],
-                    "line": {"color": "#ffffff", "width": 1},
+                    "size": 18,
+                    "color": [min(u, 1.0)] if u is not None else _NO_UTILISATION,
+                    "colorscale": UTILISATION_SCALE,
+                    "cmin": 0.0,
+                    "cmax": 1.0,
+                    "line": {"color": "#000000" if over else "#ffffff", "width": 3 if over else 1},
                 },
-                text=texts,
+                text=[text],
                 textposition="top center",
-                textfont={"size": 10},
-                hovertext=hover,
+                textfont={"size": 10, "color": "#c00000" if over else "#000000"},
+                hovertext=[hover],
                 hoverinfo="text",
-                name=str(part["zone_label"][0]) if "zone_label" in part.columns else zone,
-                legendgroup=f"zone-{zone}",
+                name=cid,
+                showlegend=False,
+                meta={"counter_id": cid, "over_capacity": over},
             )
         )
+    traces.append(_colour_bar(lang))
     return traces
+
+
+def _colour_bar(lang: str) -> go.Scatter:
+    """An invisible trace that shows the fixed utilisation scale (0–100 %, ▲ above)."""
+    return go.Scatter(
+        x=[None],
+        y=[None],
+        mode="markers",
+        marker={
+            "color": [0.0],
+            "colorscale": UTILISATION_SCALE,
+            "cmin": 0.0,
+            "cmax": 1.0,
+            "showscale": True,
+            "colorbar": {
+                "title": {"text": t("utilisation", lang)},
+                "tickvals": [0.0, 0.5, 0.8, 1.0],
+                "ticktext": ["0%", "50%", "80%", "100%+ ▲"],
+                "len": 0.6,
+                "thickness": 12,
+            },
+        },
+        hoverinfo="skip",
+        showlegend=False,
+        name=t("utilisation", lang),
+    )
 
 
 def _landmark_traces(
@@ -150,11 +190,12 @@ def _landmark_traces(
 def _floor_labels(
     fig: go.Figure, offsets: dict[int, float], counters: pl.DataFrame, landmarks: pl.DataFrame
 ) -> None:
+    """Floor names above each floor of a straight-line plan."""
     both = pl.concat(
         [counters.select("floor", "x", "y"), landmarks.select("floor", "x", "y")],
         how="vertical_relaxed",
     )
-    y_top = float(both["y"].max()) + 7.0  # type: ignore[arg-type]
+    y_top = float(both["y"].min()) - 4.0  # type: ignore[arg-type]
     for floor, off in offsets.items():
         xs = both.filter(pl.col("floor") == floor)["x"]
         x0 = float(xs.min()) + off if xs.len() else off  # type: ignore[arg-type]
@@ -168,17 +209,103 @@ def _floor_labels(
         )
 
 
+def _background(
+    fig: go.Figure,
+    paper: FloorPaper | None,
+    offsets: dict[int, float],
+    counters: pl.DataFrame,
+    landmarks: pl.DataFrame,
+    lang: str,
+) -> None:
+    """The grid paper (walls, rooms, stairs, room names), or the straight-line note."""
+    if paper is None:
+        _floor_labels(fig, offsets, counters, landmarks)
+        fig.add_annotation(
+            text=t("floor_straight_lines", lang),
+            xref="paper",
+            yref="paper",
+            x=0.0,
+            y=1.0,
+            xanchor="left",
+            yanchor="bottom",
+            showarrow=False,
+            font={"size": 11, "color": "#7f7f7f"},
+            name="straight lines",
+        )
+        return
+    for shape in paper_shapes(paper):
+        fig.add_shape(**shape)
+    points = {str(c) for c in counters["counter_id"].to_list()}
+    points |= {str(i) for i in landmarks["id"].to_list()}
+    for note in paper_annotations(paper, points):
+        fig.add_annotation(**note)
+
+
+def _flow_traces(
+    flows: pl.DataFrame,
+    pos: dict[str, tuple[float, float]],
+    paper: FloorPaper | None,
+    lang: str,
+    max_width: float,
+) -> list[go.Scatter]:
+    """Walking flows, width ∝ traffic: along the engine's paths on grid paper, else straight."""
+    require_columns(flows, ("source", "target", "count"), "flows")
+    ff = flows.filter(
+        (pl.col("source") != pl.col("target"))
+        & pl.col("source").is_in(list(pos))
+        & pl.col("target").is_in(list(pos))
+    )
+    if ff.height == 0:
+        return []
+    biggest = float(ff["count"].max())  # type: ignore[arg-type]
+    traces: list[go.Scatter] = []
+    for r in ff.sort("count", descending=True).iter_rows(named=True):
+        source, target = str(r["source"]), str(r["target"])
+        walk = paper.walk(source, target) if paper is not None else None
+        if walk is not None and paper is not None:
+            xs, ys = paper.polyline(walk)
+            metres = walk.metres
+        else:
+            (x0, y0), (x1, y1) = pos[source], pos[target]
+            xs, ys = [x0, x1], [y0, y1]
+            metres = None
+        hover = f"{source} → {target}: {float(r['count']):,.0f}"
+        if metres is not None:
+            hover += f" ({metres:.0f} m)"
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={
+                    "width": max(0.5, max_width * float(r["count"]) / biggest),
+                    "color": "rgba(79,129,189,0.45)",
+                },
+                connectgaps=False,
+                hovertext=hover,
+                hoverinfo="text",
+                name=t("walking_flow", lang),
+                legendgroup="flows",
+                showlegend=not traces,
+                meta={"source": source, "target": target, "metres": metres},
+            )
+        )
+    return traces
+
+
 def floor_plan(
     counters: pl.DataFrame | pd.DataFrame,
     landmarks: pl.DataFrame | pd.DataFrame,
     flows: pl.DataFrame | pd.DataFrame | None = None,
     *,
+    paper: FloorPaper | None = None,
     scenario_name: str = "",
     lang: str = "ja",
     max_width: float = 14.0,
 ) -> go.Figure:
-    """Floor plan of one scenario: counters coloured by zone (size ∝ utilisation when given),
-    entrance, ticket machine and writing desks, and walking flows as lines of width ∝ traffic.
+    """Floor plan of one scenario: the grid paper when given (else the study's x/y), counters
+    coloured by utilisation on a fixed scale, entrance, ticket machine and writing desks, and
+    walking flows as lines of width ∝ traffic.
 
     ``flows`` columns: source, target, count (``journeys.flows`` of that scenario).
     """
@@ -186,42 +313,19 @@ def floor_plan(
     lf = as_polars(landmarks)
     require_columns(cf, COUNTER_FRAME_COLUMNS, "floor counters")
     require_columns(lf, LANDMARK_FRAME_COLUMNS, "floor landmarks")
-    pos, offsets = _positions(cf, lf)
+    pos, offsets = _positions(cf, lf, paper)
     fig = go.Figure()
+    _background(fig, paper, offsets, cf, lf, lang)
     if flows is not None:
-        ff = as_polars(flows)
-        require_columns(ff, ("source", "target", "count"), "flows")
-        ff = ff.filter(
-            (pl.col("source") != pl.col("target"))
-            & pl.col("source").is_in(list(pos))
-            & pl.col("target").is_in(list(pos))
-        )
-        if ff.height:
-            biggest = float(ff["count"].max())  # type: ignore[arg-type]
-            for n, r in enumerate(ff.sort("count", descending=True).iter_rows(named=True)):
-                (x0, y0), (x1, y1) = pos[str(r["source"])], pos[str(r["target"])]
-                width = max(0.5, max_width * float(r["count"]) / biggest)
-                fig.add_trace(
-                    go.Scatter(
-                        x=[x0, x1],
-                        y=[y0, y1],
-                        mode="lines",
-                        line={"width": width, "color": "rgba(79,129,189,0.35)"},
-                        hovertext=f"{r['source']} → {r['target']}: {int(r['count']):,}",
-                        hoverinfo="text",
-                        name=t("walking_flow", lang),
-                        legendgroup="flows",
-                        showlegend=n == 0,
-                    )
-                )
+        for trace in _flow_traces(as_polars(flows), pos, paper, lang, max_width):
+            fig.add_trace(trace)
     for trace in _landmark_traces(lf, pos, lang):
         fig.add_trace(trace)
     for trace in _counter_trace(cf, pos, lang):
         fig.add_trace(trace)
-    _floor_labels(fig, offsets, cf, lf)
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
-    return styled(fig, t("fig_floor", lang, scenario=scenario_name), height=460)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, autorange="reversed")
+    return styled(fig, t("fig_floor", lang, scenario=scenario_name), height=520)
 
 
 def replay_positions(
@@ -230,6 +334,7 @@ def replay_positions(
     landmarks: pl.DataFrame | pd.DataFrame,
     *,
     every_min: int = 5,
+    paper: FloorPaper | None = None,
 ) -> pl.DataFrame:
     """Where each resident of one day is at each frame time (for :func:`day_replay`).
 
@@ -240,7 +345,7 @@ def replay_positions(
     """
     lg = as_polars(log)
     cf, lf = as_polars(counters), as_polars(landmarks)
-    pos, _ = _positions(cf, lf)
+    pos, _ = _positions(cf, lf, paper)
     if lg.height == 0:
         return pl.DataFrame(
             schema={
@@ -323,18 +428,19 @@ def day_replay(
     counters: pl.DataFrame | pd.DataFrame,
     landmarks: pl.DataFrame | pd.DataFrame,
     *,
+    paper: FloorPaper | None = None,
     scenario_name: str = "",
     every_min: int = 5,
     lang: str = "ja",
 ) -> go.Figure:
     """Animated replay of one simulated day (one plotly frame per ``every_min`` minutes):
-    residents waiting, being served and walking between counters on the floor, and the queue
-    length of each counter beside it."""
+    residents waiting, being served and walking between counters on the floor (the grid paper
+    when given), and the queue length of each counter beside it."""
     cf, lf = as_polars(counters), as_polars(landmarks)
     require_columns(cf, COUNTER_FRAME_COLUMNS, "floor counters")
     require_columns(lf, LANDMARK_FRAME_COLUMNS, "floor landmarks")
-    pos, offsets = _positions(cf, lf)
-    moves = replay_positions(log, cf, lf, every_min=every_min)
+    pos, offsets = _positions(cf, lf, paper)
+    moves = replay_positions(log, cf, lf, every_min=every_min, paper=paper)
     counter_ids = [str(c) for c in cf["counter_id"].to_list()]
     fig = make_subplots(
         rows=1,
@@ -346,6 +452,7 @@ def day_replay(
     for trace in _landmark_traces(lf, pos, lang) + _counter_trace(cf, pos, lang):
         trace.update(showlegend=False)
         fig.add_trace(trace, row=1, col=1)
+    _background(fig, paper, offsets, cf, lf, lang)
     static = len(fig.data)
     frames_at = list(dict.fromkeys(moves["frame"].to_list())) if moves.height else []
     styles = {
@@ -439,9 +546,10 @@ def day_replay(
         if steps
         else [],
     )
-    _floor_labels(fig, offsets, cf, lf)
     fig.update_xaxes(visible=False, row=1, col=1)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, row=1, col=1)
+    fig.update_yaxes(
+        visible=False, scaleanchor="x", scaleratio=1, autorange="reversed", row=1, col=1
+    )
     fig.update_xaxes(range=[0, longest + 1], row=1, col=2)
     fig = styled(fig, t("fig_replay", lang, scenario=scenario_name), height=540)
     fig.update_layout(

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import figures as F
-from dashboards.data import floor_frames
+from dashboards.data import floor_frames, floor_paper
 from dashboards.i18n import scenario_label, t
 from dashboards.results import (
     QUICK_REPLICATIONS,
@@ -40,6 +40,13 @@ util = utilisation_by_counter(study, scenario_id, log)
 counters = counters.join(util, on="counter_id", how="left")
 reps = max(1, log["replication"].n_unique())
 walk = flows(log, by=()).with_columns(pl.col("count") / reps)
-plot(F.floor_plan(counters, landmarks, walk, scenario_name=name, lang=LANG), key="floor_plan")
+paper = floor_paper(study, scenario_id)
+plot(
+    F.floor_plan(counters, landmarks, walk, paper=paper, scenario_name=name, lang=LANG),
+    key="floor_plan",
+)
 first = log.filter(pl.col("replication") == log["replication"].min())
-plot(F.day_replay(first, counters, landmarks, scenario_name=name, lang=LANG), key="replay")
+plot(
+    F.day_replay(first, counters, landmarks, paper=paper, scenario_name=name, lang=LANG),
+    key="replay",
+)

@@ -39,7 +39,9 @@ st.write(t("lab_intro", LANG))
 
 # --- upload a study ---------------------------------------------------------------------
 uploaded = st.file_uploader(
-    t("lab_upload", LANG) + f" ≤ {MAX_UPLOAD_MB:g} MB", type=["toml", "xlsx"], key="study_upload"
+    t("lab_upload", LANG) + f" ≤ {MAX_UPLOAD_MB:g} MB",
+    type=["toml", "xlsx", "zip"],
+    key="study_upload",
 )
 # the uploader's file, or one handed over in session state (same checks; used by tests)
 pending = (uploaded.name, uploaded.getvalue()) if uploaded is not None else None

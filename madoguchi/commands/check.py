@@ -9,9 +9,6 @@ import typer
 
 __all__ = ["is_study_file", "register", "render_check", "run_check"]
 
-#: Sheets that make an .xlsx a study workbook rather than a ticket export.
-_STUDY_SHEETS = frozenset({"概要", "study", "窓口", "counters"})
-
 
 def is_study_file(path: Path) -> bool:
     """Whether ``path`` is a study (a .toml file, or a workbook with the study's sheets)."""
@@ -20,16 +17,9 @@ def is_study_file(path: Path) -> bool:
         return True
     if suffix not in {".xlsx", ".xlsm"} or not path.exists():
         return False
-    from openpyxl import load_workbook
+    from simulation.excel import is_study_workbook
 
-    try:
-        book = load_workbook(path, read_only=True)
-    except Exception:  # not a workbook openpyxl can open: let the ticket-log reader say why
-        return False
-    try:
-        return len(_STUDY_SHEETS & set(book.sheetnames)) >= 2
-    finally:
-        book.close()
+    return is_study_workbook(path)
 
 
 def render_check(report: object) -> str:
