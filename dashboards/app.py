@@ -11,7 +11,9 @@ from pathlib import Path
 import streamlit as st
 
 from dashboards.i18n import t
+from dashboards.operations import DEFAULT_WAIT_TARGET_MIN
 from dashboards.shell import LANG_PARAM, document_language_script, favicon, language_from_query
+from dashboards.ui import wait_target
 
 __all__ = ["PAGES", "main"]
 
@@ -62,6 +64,16 @@ def main() -> None:
     """
     st.set_page_config(page_title="Madoguchi", page_icon=favicon(), layout="wide")
     lang = _choose_language()
+    st.sidebar.number_input(
+        t("wait_target", lang),
+        min_value=1.0,
+        max_value=240.0,
+        value=DEFAULT_WAIT_TARGET_MIN,
+        step=1.0,
+        format="%g",
+        key="wait_target_min",
+        help=t("wait_target_note", lang, target=wait_target()),
+    )
     upload = st.session_state.get("uploaded_study")
     if upload:
         st.sidebar.caption(f"{t('uploaded_data', lang)}: {Path(upload).name}")

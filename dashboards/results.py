@@ -74,11 +74,19 @@ def observed_comparison(
     return cached(key, lambda: compare_logs(as_is, reform, n_boot=n_boot, seed=seed), persist=True)
 
 
-def observed_log_tables(log: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Every table of ``journeys.analysis.analysis_tables`` for an observed log (cached)."""
+def observed_log_tables(
+    log: pl.DataFrame, *, service_target_min: float = 15.0
+) -> dict[str, pl.DataFrame]:
+    """Every table of ``journeys.analysis.analysis_tables`` for an observed log, with service
+    levels against ``service_target_min`` (cached)."""
     from journeys.analysis import analysis_tables
 
-    return cached(("log_tables", frame_digest(log)), lambda: analysis_tables(log), persist=True)
+    key = ("log_tables", frame_digest(log), float(service_target_min))
+    return cached(
+        key,
+        lambda: analysis_tables(log, service_target_min=service_target_min),
+        persist=True,
+    )
 
 
 def survey_tables(survey: pl.DataFrame) -> dict[str, pl.DataFrame]:

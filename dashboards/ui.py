@@ -29,12 +29,21 @@ __all__ = [
     "show_cards",
     "uploaded_study_path",
     "using_upload",
+    "wait_target",
 ]
 
 
 def lang() -> str:
     """The language chosen in the sidebar ("ja" by default)."""
     return "en" if st.session_state.get("lang") == "en" else "ja"
+
+
+def wait_target() -> float:
+    """The wait target (minutes) the manager set in the sidebar (15 by default)."""
+    from dashboards.operations import DEFAULT_WAIT_TARGET_MIN
+
+    value = st.session_state.get("wait_target_min", DEFAULT_WAIT_TARGET_MIN)
+    return float(value) if isinstance(value, (int, float)) and value > 0 else 15.0
 
 
 def active_dataset() -> Dataset:

@@ -202,7 +202,7 @@ def test_counter_logs_page_equals_kpis(app: AppTest) -> None:
         shown = {m.label: m.value for m in app.metric}
         for kpi in ("visits", "counters_per_visit_mean", "wait_min_mean", "service_level"):
             assert shown[kpi_label(kpi, "ja")] == format_kpi(kpi, values[kpi], "ja")
-    assert len(app.get("plotly_chart")) == 6
+    assert len(app.get("plotly_chart")) == 7  # the trend by day was added
 
 
 @needs_survey

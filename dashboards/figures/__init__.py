@@ -12,6 +12,7 @@ from dashboards.figures.logs import (
     people_waiting_figure,
     service_level_figure,
     staff_workload_figure,
+    trend_figure,
     variants_figure,
     wait_heatmap,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "replay_positions",
     "service_level_figure",
     "staff_workload_figure",
+    "trend_figure",
     "variants_figure",
     "wait_distribution",
     "wait_heatmap",

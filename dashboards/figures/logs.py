@@ -28,6 +28,7 @@ __all__ = [
     "people_waiting_figure",
     "service_level_figure",
     "staff_workload_figure",
+    "trend_figure",
     "variants_figure",
     "wait_heatmap",
 ]
@@ -129,14 +130,20 @@ def people_waiting_figure(
     return styled(fig, title, height=340)
 
 
-def service_level_figure(by_hour: pl.DataFrame | pd.DataFrame, *, lang: str = "ja") -> go.Figure:
+def service_level_figure(
+    by_hour: pl.DataFrame | pd.DataFrame, *, lang: str = "ja", target_min: float | None = None
+) -> go.Figure:
     """Share of tickets called within the target, per hour of day, one colour per scenario.
 
-    ``by_hour`` columns: hour, service_level (0–1), optional scenario.
+    ``by_hour`` columns: hour, service_level (0–1), optional scenario. ``target_min`` (the
+    wait target the shares were computed with) is named in the title.
     """
     frame = as_polars(by_hour)
     require_columns(frame, ("hour", "service_level"), "service level by hour")
     title = t("fig_service_level", lang)
+    if target_min is not None:
+        target = t("target_line", lang, target=target_min)
+        title = f"{title}（{target}）" if lang == "ja" else f"{title} ({target})"
     if frame.height == 0:
         return empty_figure(title, lang)
     if "scenario" not in frame.columns:
@@ -157,6 +164,77 @@ def service_level_figure(by_hour: pl.DataFrame | pd.DataFrame, *, lang: str = "j
     fig.update_yaxes(range=[0, 100], ticksuffix="%", title_text=t("share", lang))
     fig.update_xaxes(title_text=t("hour", lang))
     return styled(fig, title, height=320)
+
+
+def trend_figure(
+    trend: pl.DataFrame | pd.DataFrame,
+    *,
+    every: str,
+    target_min: float,
+    lang: str = "ja",
+) -> go.Figure:
+    """Visits (bars, right axis) and mean wait (line with markers, left axis) per day or week,
+    with the wait target as a dashed line; one trace per scenario when ``scenario`` is given.
+
+    ``trend`` columns: period (date), visits, wait_min_mean, optional scenario. ``every`` is
+    "day" or "week" (named in the title).
+    """
+    frame = as_polars(trend)
+    require_columns(frame, ("period", "visits", "wait_min_mean"), "trend")
+    unit = t("by_day" if every == "day" else "by_week", lang)
+    title = t("fig_trend", lang, every=unit if lang == "ja" else unit.lower())
+    if frame.height == 0:
+        return empty_figure(title, lang)
+    if "scenario" not in frame.columns:
+        frame = frame.with_columns(pl.lit("observed").alias("scenario"))
+    fig = go.Figure()
+    symbols = ("circle", "diamond", "square", "triangle-up")
+    for i, scenario in enumerate(dict.fromkeys(frame["scenario"].to_list())):
+        part = frame.filter(pl.col("scenario") == scenario).sort("period")
+        colour = scenario_colour(scenario, i)
+        name = scenario_label(scenario, lang)
+        fig.add_trace(
+            go.Bar(
+                x=part["period"].to_list(),
+                y=part["visits"].to_list(),
+                name=f"{name}: {t('visits_axis', lang)}",
+                marker_color=colour,
+                opacity=0.35,
+                yaxis="y2",
+                hovertemplate="%{x}: %{y:,.0f}<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=part["period"].to_list(),
+                y=part["wait_min_mean"].to_list(),
+                name=f"{name}: {t('mean_wait_axis', lang)}",
+                mode="lines+markers",
+                marker={"symbol": symbols[i % len(symbols)], "size": 7},
+                line={"color": colour, "width": 2},
+                hovertemplate="%{x}: %{y:.1f}<extra></extra>",
+            )
+        )
+    fig.add_hline(
+        y=target_min,
+        line_dash="dash",
+        line_color="#444444",
+        annotation_text=t("target_line", lang, target=target_min),
+        annotation_position="top left",
+    )
+    fig.update_layout(
+        yaxis={"title": {"text": t("mean_wait_axis", lang)}, "rangemode": "tozero"},
+        yaxis2={
+            "title": {"text": t("visits_axis", lang)},
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+        },
+        barmode="group",
+    )
+    fig.update_xaxes(title_text=t("date", lang))
+    return styled(fig, title, height=360)
 
 
 def staff_workload_figure(workload: pl.DataFrame | pd.DataFrame, *, lang: str = "ja") -> go.Figure:
