@@ -262,6 +262,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "fig_trend": ("{every}の来庁件数と平均待ち時間", "Visits and mean wait by {every}"),
     "date": ("日付", "Date"),
     "visits_axis": ("来庁件数（件）", "Visits"),
+    "min_unit": ("分", " min"),
     "mean_wait_axis": ("平均待ち時間（分）", "Mean wait (min)"),
     "target_line": ("目標 {target:g} 分", "Target {target:g} min"),
     "tickets_count": ("発券数（枚）", "Tickets"),

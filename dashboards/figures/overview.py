@@ -306,7 +306,7 @@ def wait_distribution(
                 mode="lines",
                 name=scenario_label(scenario, lang),
                 line={"color": scenario_colour(scenario, i), "shape": "hv"},
-                hovertemplate="%{x:.1f} min: %{y:.1f}%<extra></extra>",
+                hovertemplate="%{x:.1f}" + t("min_unit", lang) + ": %{y:.1f}%<extra></extra>",
             )
         )
     fig.add_vline(
