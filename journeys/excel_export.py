@@ -18,6 +18,7 @@ import xlsxwriter
 
 __all__ = [
     "FORMULA_STARTS",
+    "ID_COLUMNS",
     "WORKBOOK_OPTIONS",
     "excel_sheet_name",
     "neutralise_formulas",
@@ -25,6 +26,23 @@ __all__ = [
     "write_csv_safe",
     "write_workbook",
 ]
+
+#: Columns holding ids: written as text cells in text-formatted columns (``@``), so Excel never
+#: turns ``0004`` into 4 or a long number-like id into ``1.2E+15``.
+ID_COLUMNS: frozenset[str] = frozenset(
+    {
+        "visit_id",
+        "ticket_id",
+        "counter_id",
+        "procedure_id",
+        "staff_id",
+        "resident_id",
+        "return_of",
+        "journey_id",
+        "source",
+        "target",
+    }
+)
 
 _BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -115,8 +133,9 @@ def write_workbook(tables: Mapping[str, pl.DataFrame], path: str | Path) -> Path
     """Write each table to its own sheet of ONE workbook, in the mapping's order.
 
     Keys are sheet names (e.g. ``"KPI 指標"``), made valid and unique. Floats show 3 decimals
-    (NaN and infinity as empty cells), datetimes as ``yyyy-mm-dd hh:mm:ss``; headers are frozen
-    and filterable. Text is stored as text, never as a live formula (:data:`WORKBOOK_OPTIONS`),
+    (NaN and infinity as empty cells), datetimes as ``yyyy-mm-dd hh:mm:ss``; id columns
+    (:data:`ID_COLUMNS`) are text cells in text-formatted columns; headers are frozen and
+    filterable. Text is stored as text, never as a live formula (:data:`WORKBOOK_OPTIONS`),
     and the document properties are fixed, so the same tables give the same bytes.
     """
     target = Path(path)
@@ -125,7 +144,9 @@ def write_workbook(tables: Mapping[str, pl.DataFrame], path: str | Path) -> Path
         workbook.set_properties({"created": _FIXED_CREATED})
         for name, table in tables.items():
             sheet = excel_sheet_name(name, used)
-            _excel_ready(table).write_excel(
+            ids = [c for c in table.columns if c in ID_COLUMNS]
+            ready = _excel_ready(table).with_columns([pl.col(c).cast(pl.String) for c in ids])
+            ready.write_excel(
                 workbook=workbook,
                 worksheet=sheet,
                 autofit=table.height <= 5000,
@@ -133,5 +154,6 @@ def write_workbook(tables: Mapping[str, pl.DataFrame], path: str | Path) -> Path
                 float_precision=3,
                 dtype_formats={pl.Datetime: "yyyy-mm-dd hh:mm:ss", pl.Date: "yyyy-mm-dd"},
                 table_style="Table Style Light 9",
+                column_formats=dict.fromkeys(ids, "@"),
             )
     return target

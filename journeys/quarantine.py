@@ -5,19 +5,31 @@ per rejected row: ``source_row, reason, reason_ja, column, message`` and the row
 text. Personal columns were dropped on read, visit keys pseudonymised and free text masked
 before validation, so nothing personal reaches this file; a value a spreadsheet would run as a
 formula (``=…``, ``+…``, ``@…``) is written with a leading apostrophe.
+
+Next to the CSV, the same rows are written as an Excel workbook (``.xlsx``, sheet 隔離
+quarantine) in which every cell is a text cell and every column is formatted as text (``@``):
+Excel never turns ``0004`` into 4, a long id into ``1.2E+15`` or a date-like id into a date,
+and never reads a value as a formula. A clerk fixes the rows there and re-imports the file
+with ``madoguchi validate quarantine.xlsx`` (the ``source_row … message`` columns are ignored
+on reading, visit pseudonyms are kept as they are).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
+import xlsxwriter
 
 from journeys.errors import InputError
-from journeys.excel_export import write_csv_safe
+from journeys.excel_export import WORKBOOK_OPTIONS, write_csv_safe
 from journeys.validation import REASONS, IngestResult
 
-__all__ = ["quarantine_frame", "write_quarantine"]
+__all__ = ["QUARANTINE_SHEET", "quarantine_frame", "write_quarantine", "write_quarantine_xlsx"]
+
+#: The sheet of the quarantine workbook.
+QUARANTINE_SHEET = "隔離 quarantine"
 
 
 def quarantine_frame(result: IngestResult) -> pl.DataFrame:
@@ -37,11 +49,41 @@ def quarantine_frame(result: IngestResult) -> pl.DataFrame:
 
 
 def write_quarantine(result: IngestResult, path: str | Path) -> Path:
-    """Write the rejected rows to ``path`` (CSV, UTF-8 with BOM); returns the path written."""
+    """Write the rejected rows to ``path`` (CSV, UTF-8 with BOM) and the same rows to the
+    workbook beside it (``path`` with ``.xlsx``); returns the CSV's path (the workbook's when
+    ``path`` itself ends in ``.xlsx``)."""
     out = Path(path)
+    frame = quarantine_frame(result)
+    workbook = out if out.suffix.lower() == ".xlsx" else out.with_suffix(".xlsx")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_csv_safe(quarantine_frame(result), out, include_bom=True)
+        if workbook != out:
+            write_csv_safe(frame, out, include_bom=True)
+        write_quarantine_xlsx(frame, workbook)
     except OSError as exc:
         raise InputError(f"cannot write the quarantine file ({exc.strerror})", file=out) from exc
     return out
+
+
+def write_quarantine_xlsx(frame: pl.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as one sheet where every value is a text cell in a text column."""
+    target = Path(path)
+    with xlsxwriter.Workbook(str(target), WORKBOOK_OPTIONS) as book:
+        book.set_properties({"created": _CREATED})
+        text = book.add_format({"num_format": "@"})
+        head = book.add_format({"num_format": "@", "bold": True, "bg_color": "#EEF3EF"})
+        sheet = book.add_worksheet(QUARANTINE_SHEET)
+        for c, name in enumerate(frame.columns):
+            sheet.set_column(c, c, max(10, min(40, len(name) + 4)), text)
+            sheet.write_string(0, c, name, head)
+        for r, row in enumerate(frame.cast(pl.String).iter_rows(), start=1):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write_string(r, c, value, text)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(frame.height, 1), max(len(frame.columns) - 1, 0))
+    return target
+
+
+#: Fixed creation time of the workbook, so the same rows give the same bytes.
+_CREATED = dt.datetime(2026, 1, 1)

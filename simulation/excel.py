@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -696,6 +697,41 @@ class _Origins:
         return ""
 
 
+class _NotADate(ValueError):
+    """A cell of a date column that holds no date in any way Excel or LibreOffice store one."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(value)
+        self.value = value
+
+
+#: Day 0 of Excel's (and LibreOffice's default) serial dates: serial 1 is 1900-01-01 in the
+#: 1900 system, counted with Excel's phantom 1900-02-29 (so serials ≥ 61 are days since this).
+_SERIAL_EPOCH = dt.date(1899, 12, 30)
+#: A typed date kept as text: 2026/4/6, 2026-04-06, 2026.4.6, 2026年4月6日 (full-width too).
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def _as_date(value: Any) -> dt.date:
+    """A date cell, a serial number in a General cell, or a date typed as text → a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 61 <= value < 2_958_466:  # 1900-03-01 … 9999-12-31
+            return _SERIAL_EPOCH + dt.timedelta(days=int(value))
+        raise _NotADate(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    found = _DATE_TEXT.match(text)
+    if found:
+        try:
+            return dt.date(int(found[1]), int(found[2]), int(found[3]))
+        except ValueError:
+            pass
+    raise _NotADate(value)
+
+
 def _convert(value: Any, kind: str) -> Any:
     """Excel cell → the value the study model expects for this column kind."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -732,9 +768,7 @@ def _convert(value: Any, kind: str) -> Any:
             return minutes_to_time(value * 24 * 60)
         return str(value).strip()
     if kind == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        return str(value).strip() if not isinstance(value, dt.date) else value
+        return _as_date(value)
     if kind == "month_day":
         if isinstance(value, (dt.datetime, dt.date)):
             return f"{value.month:02d}-{value.day:02d}"
@@ -842,12 +876,24 @@ class _Reader:
             values: dict[str, Any] = {}
             for key, c in columns.items():
                 raw = row[c] if c < len(row) else None
-                value = _convert(raw, known[key].kind)
+                try:
+                    value = _convert(raw, known[key].kind)
+                except _NotADate as bad:
+                    self.bad_date(name, i, _col_letter(c), bad.value)
+                    continue
                 if value is not None and value != []:
                     values[key] = value
             if values:
                 out.append((i, values, columns))
         return out
+
+    def bad_date(self, sheet: str, row: int, column: str, value: Any) -> None:
+        """Report a cell of a date column that holds no date, naming the cell to fix."""
+        self.problem(
+            f"sheet {sheet}, row {row}, column {column}",
+            f"{value!r} is not a date",
+            f"write the date as YYYY-MM-DD in cell {column}{row}",
+        )
 
     def unknown_key(self, where: str, key: str, known: Mapping[str, _Col]) -> None:
         """Report a key the study format does not know, with the closest known one."""
@@ -881,10 +927,15 @@ class _Reader:
             values = [
                 v for v in row[2:] if v is not None and not (isinstance(v, str) and not v.strip())
             ]
-            if col.kind.startswith("list"):
-                value = _convert(values if len(values) != 1 else values[0], col.kind)
-            else:
-                value = _convert(values[0], col.kind) if values else None
+            try:
+                if col.kind.startswith("list"):
+                    value = _convert(values if len(values) != 1 else values[0], col.kind)
+                else:
+                    value = _convert(values[0], col.kind) if values else None
+            except _NotADate as bad:
+                at = next((j for j, v in enumerate(row) if v is bad.value and j >= 2), 2)
+                self.bad_date(name, i, _col_letter(at), bad.value)
+                continue
             if value is not None:
                 out[key] = value
             self.origins.cells[(*loc, key)] = (name, i, 2)
