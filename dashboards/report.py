@@ -169,7 +169,9 @@ def report_figures(inputs: ReportInputs, lang: str = "ja") -> dict[str, go.Figur
 
             counters, marks = floor_frames(study, scenario_id, lang)
             counters = counters.join(
-                utilisation_by_counter(study, scenario_id, part), on="counter_id", how="left"
+                utilisation_by_counter(study, scenario_id, part, inputs.experiment.staff_log),
+                on="counter_id",
+                how="left",
             )
             reps = max(1, part["replication"].n_unique())
             walk = flows(part, by=()).with_columns(pl.col("count") / reps)

@@ -187,12 +187,16 @@ def staff_hours_tables(
     return summary, compare_scenarios(pair, baseline=baseline)
 
 
-def utilisation_by_counter(study: Study, scenario_id: str, log: pl.DataFrame) -> pl.DataFrame:
+def utilisation_by_counter(
+    study: Study, scenario_id: str, log: pl.DataFrame, staff_log: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Share of staffed time each counter's staff spent serving: counter_id, utilisation.
 
     Serving minutes per day come from ``journeys.metrics.per_counter`` (``busy_min`` / days);
     staffed minutes per day are the counter's shifts × staff minus each server's lunch
-    (the study's own schedule). A counter that served past closing can exceed 100 %.
+    (the study's own schedule) plus, with ``staff_log`` (the engine's), the overtime its
+    clerks worked past the end of their shifts — so a counter that served past closing shows
+    a full day, not more than 100 %.
     """
     from journeys.metrics import per_counter
 
@@ -205,12 +209,19 @@ def utilisation_by_counter(study: Study, scenario_id: str, log: pl.DataFrame) ->
     days_col = table["days"].max()
     days = float(days_col) if days_col is not None else 1.0  # type: ignore[arg-type]
     busy = dict(zip(table["counter_id"].to_list(), table["busy_min"].to_list(), strict=True))
+    overtime: dict[str, float] = {}
+    if staff_log is not None and staff_log.height:
+        extra = staff_log.filter(
+            (pl.col("activity") == "overtime") & (pl.col("scenario") == scenario_id)
+        )
+        overtime = dict(extra.group_by("counter_id").agg(pl.col("minutes").sum()).iter_rows())
     rows = []
     for counter in scenario.counters:
         staffed = float(sum((s.end_min - s.start_min) * s.staff for s in counter.shifts))
         if counter.lunch is not None:
             staffed -= counter.lunch.minutes * counter.staff
         per_day_busy = float(busy.get(counter.id, 0.0)) / max(days, 1.0)
+        staffed += overtime.get(counter.id, 0.0) / max(days, 1.0)
         util = per_day_busy / staffed if staffed > 0 else math.nan
         rows.append({"counter_id": counter.id, "utilisation": util})
     return pl.DataFrame(rows, schema={"counter_id": pl.String, "utilisation": pl.Float64})

@@ -98,6 +98,7 @@ class KPI:
 
 _M = "journeys.metrics.kpis"
 _SIM_STAFF = "dashboards.results.staff_hours_tables"
+_SIM_DUTY = "simulation.staff_kpis.staff_kpis"
 
 # fmt: off
 _ALL: tuple[KPI, ...] = (
@@ -249,6 +250,27 @@ _ALL: tuple[KPI, ...] = (
         "シミュレーションの1日あたりの窓口対応・バックオフィス・案内の時間の合計。",
         "Serving, back-office and triage hours per simulated day.",
         computed_by=_SIM_STAFF,
+    ),
+    KPI(
+        "utilisation", "職員稼働率", "Staff utilisation", "%", "%", "staff_hour", "neutral", 1,
+        "（窓口対応＋バックオフィス＋案内）の時間 ÷ 残業を含む勤務時間。",
+        "(Serving + back-office + triage) minutes ÷ minutes on duty including overtime.",
+        computed_by=_SIM_DUTY,
+        share=True,
+    ),
+    KPI(
+        "overtime_min_per_staff_day", "残業時間（職員1人1日あたり）",
+        "Overtime per staff member and day", "分", "min", "day", "lower", 1,
+        "勤務終了予定を過ぎて働いた分の合計 ÷ （職員数 × 日数）（シミュレーション）。",
+        "Σ minutes worked past the end of shift ÷ (staff members × days).",
+        computed_by=_SIM_DUTY,
+    ),
+    KPI(
+        "overtime_min_per_day", "残業時間（1日あたり合計）", "Overtime per day (all staff)",
+        "分", "min", "day", "lower", 0,
+        "勤務終了予定を過ぎて働いた分の全職員合計 ÷ 日数。",
+        "Σ minutes all staff worked past the end of shift ÷ days.",
+        computed_by=_SIM_DUTY,
     ),
     KPI(
         "walking_m_per_visit", "1来庁あたりの歩行距離", "Walking per visit", "m", "m", "visit",

@@ -37,6 +37,7 @@ from journeys.errors import InputError
 from simulation.engine import default_days, raw_to_output, simulate_replication
 from simulation.model import Study
 from simulation.parallel import ProgressCallback, run_tasks
+from simulation.staff_kpis import duty_schedule, staff_kpis
 
 __all__ = [
     "ExperimentResult",
@@ -91,7 +92,9 @@ def _replication_task(
 ) -> tuple[list[tuple[Any, Any, Any]], list[tuple[str, int, str, float]]]:
     """One replication of every scenario on the same residents: frames (when kept) and KPIs.
 
-    KPIs come from :func:`journeys.metrics.kpis`, the code that measures observed logs. With
+    KPIs come from :func:`journeys.metrics.kpis`, the code that measures observed logs, and
+    the staff KPIs (utilisation of the time on duty, overtime) from
+    :func:`simulation.staff_kpis.staff_kpis`. With
     ``spill_dir`` large frames (a counter log of ``spill_bytes`` or more) are written there as
     Arrow IPC files and their paths returned instead (a year of logs is hundreds of MB per
     replication: a file is far cheaper to hand back to the parent process than a pickle through
@@ -107,6 +110,8 @@ def _replication_task(
     for s_idx, raw in enumerate(raws):
         out = raw_to_output(raw)
         values = kpis(out.log, service_target_min=service_target_min)
+        schedule = duty_schedule(study, study.scenario(raw.scenario))
+        values.update(staff_kpis(out.staff_log, schedule, len(days)))
         rows.extend((raw.scenario, raw.replication, name, _tidy(v)) for name, v in values.items())
         if keep_logs:
             three = (out.log, out.staff_log, out.visits)

@@ -36,7 +36,7 @@ scenario = study.scenario(scenario_id)
 name = (scenario.name_en if LANG == "en" else scenario.name_ja) or scenario_id
 counters, landmarks = floor_frames(study, scenario_id, LANG)
 log = result.log.filter(pl.col("scenario") == scenario_id)
-util = utilisation_by_counter(study, scenario_id, log)
+util = utilisation_by_counter(study, scenario_id, log, result.staff_log)
 counters = counters.join(util, on="counter_id", how="left")
 reps = max(1, log["replication"].n_unique())
 walk = flows(log, by=()).with_columns(pl.col("count") / reps)

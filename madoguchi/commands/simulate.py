@@ -35,7 +35,9 @@ SHOWN_KPIS: tuple[str, ...] = (
     "forms_written_per_visit",
     "walking_m_per_visit",
     "writing_min_per_visit",
-    "staff_busy_min",
+    "staff_busy_min_per_day",
+    "utilisation",
+    "overtime_min_per_day",
 )
 
 
