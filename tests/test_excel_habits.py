@@ -39,9 +39,18 @@ def sample() -> Study:
     return load_study(SAMPLE_DIR / "study.toml")
 
 
+def with_grid_paper(folder: Path) -> Path:
+    """``folder`` with the sample's grid-paper floors beside the study (its grid_xlsx)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if (SAMPLE_DIR / "floors.xlsx").exists():
+        shutil.copy(SAMPLE_DIR / "floors.xlsx", folder / "floors.xlsx")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def workbook(sample: Study, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_study_xlsx(sample, tmp_path_factory.mktemp("xlsx") / "study.xlsx")
+    folder = with_grid_paper(tmp_path_factory.mktemp("xlsx"))
+    return write_study_xlsx(sample, folder / "study.xlsx")
 
 
 def start_date_cell(path: Path) -> str:
@@ -51,6 +60,7 @@ def start_date_cell(path: Path) -> str:
 
 
 def with_start_date(path: Path, out: Path, value: object, number_format: str = "General") -> Path:
+    with_grid_paper(out.parent)
     book = openpyxl.load_workbook(path)
     cell = book[SHEETS["study"]][start_date_cell(path)]
     cell.value = value
@@ -151,7 +161,7 @@ def test_libreoffice_round_trip_gives_the_same_simulation(
 ) -> None:
     from simulation.experiments import run_experiment
 
-    out = tmp_path / "lo"
+    out = with_grid_paper(tmp_path / "lo")
     assert SOFFICE is not None
     subprocess.run(
         [
