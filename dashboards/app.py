@@ -56,6 +56,18 @@ def _choose_language() -> str:
     return lang
 
 
+def _uploaded_name(path: Path, lang: str) -> str:
+    """The uploaded study's own name (its file name if it can no longer be read)."""
+    from dashboards.data import load_study_cached
+    from dashboards.ui import study_name
+    from journeys.errors import InputError
+
+    try:
+        return study_name(load_study_cached(path), lang)
+    except InputError:
+        return path.name
+
+
 def main() -> None:
     """Page config, language switch in the sidebar, then run the chosen page.
 
@@ -76,7 +88,7 @@ def main() -> None:
     )
     upload = st.session_state.get("uploaded_study")
     if upload:
-        st.sidebar.caption(f"{t('uploaded_data', lang)}: {Path(upload).name}")
+        st.sidebar.caption(f"{t('uploaded_data', lang)}: {_uploaded_name(Path(upload), lang)}")
         if st.sidebar.button(t("back_to_sample", lang), key="back_to_sample"):
             del st.session_state["uploaded_study"]
     else:

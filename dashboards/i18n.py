@@ -239,6 +239,10 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
         "Showing the uploaded study: the bundled observed logs describe the sample city, so they are not compared.",
     ),
     "back_to_sample": ("同梱サンプルに戻す", "Back to the bundled sample"),
+    "sample_only_page": (
+        "このページは同梱サンプル市の実測データ（{what}）だけを表示します。アップロードした調査「{study}」のものではありません。",
+        "This page shows only the bundled sample city's observed data ({what}), not the uploaded study “{study}”.",
+    ),
     "surveyed_journeys": ("調査した来庁（件）", "Surveyed journeys"),
     "personas": ("ペルソナ", "Personas"),
     "persona": ("ペルソナ", "Persona"),

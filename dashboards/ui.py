@@ -27,6 +27,7 @@ __all__ = [
     "lang",
     "plot",
     "show_cards",
+    "study_name",
     "uploaded_study_path",
     "using_upload",
     "wait_target",
@@ -72,6 +73,12 @@ def active_study() -> Study | None:
 
         return load_study_cached(path)
     return active_dataset().study
+
+
+def study_name(study: Study, language: str) -> str:
+    """The study's own name in the language (its id when it has none)."""
+    info = study.study
+    return (info.name_en if language == "en" else info.name_ja) or info.name_ja or info.id
 
 
 class SessionResults:
