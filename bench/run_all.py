@@ -27,6 +27,7 @@ BENCHMARKS: tuple[tuple[str, list[str], list[str]], ...] = (
     ("bench_year.py", [], ["--days", "20", "--replications", "2"]),
     ("bench_kpis.py", [], ["--rows", "1000000"]),
     ("bench_dashboard.py", [], ["--replications", "4"]),
+    ("bench_staffing.py", [], ["--replications", "2"]),
 )
 
 

@@ -26,6 +26,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("counter_logs.py", "page_counter_logs", "counter-logs", ":material/confirmation_number:"),
     ("floor.py", "page_floor", "floor", ":material/map:"),
     ("scenario_lab.py", "page_lab", "scenario-lab", ":material/science:"),
+    ("staffing_plan.py", "page_staffing", "staffing-plan", ":material/groups:"),
 )
 
 

@@ -55,7 +55,7 @@ from journeys.errors import InputError
 from simulation.arrivals import is_working_day
 from simulation.experiments import run_experiment
 from simulation.model import Counter, Scenario, Shift, Study, minutes_to_time
-from simulation.queueing import erlang_c_service_level
+from simulation.queueing import erlang_c_service_level, square_root_staffing
 
 __all__ = [
     "Block",
@@ -64,9 +64,12 @@ __all__ = [
     "blocks_of_day",
     "evaluate_staffing",
     "levels_to_shifts",
+    "overall_service_level",
     "plan_staffing",
     "planned_study",
+    "staff_hours",
     "staff_limits",
+    "textbook_staffing",
 ]
 
 Levels = dict[str, list[int]]
@@ -471,8 +474,15 @@ def erlang_start(
     blocks: Sequence[Block],
     target: PlanTarget,
     service_min: dict[str, float],
+    *,
+    rule: str = "erlang_c",
 ) -> dict[str, list[int]]:
-    """Erlang C staffing per block from a pilot's arrival rates, clipped to the counter's limits."""
+    """Textbook staffing per block from a pilot's arrival rates, clipped to the counter's limits.
+
+    ``rule = "erlang_c"``: the smallest c whose M/M/c service level meets the share;
+    ``"square_root"``: the square-root staffing rule
+    (:func:`simulation.queueing.square_root_staffing`).
+    """
     rates = {
         (cid, b): n
         for cid, b, n in cells.table.select("counter_id", "block", "tickets_per_day").iter_rows()
@@ -484,10 +494,47 @@ def erlang_start(
         row = []
         for b, block in enumerate(blocks):
             lam = (rates.get((counter.id, b)) or 0.0) / (block.end_min - block.start_min)
-            c = erlang_c_staff(lam, mean, target) if math.isfinite(mean) else low
+            if not math.isfinite(mean) or lam <= 0:
+                c = low
+            elif rule == "square_root":
+                c = square_root_staffing(lam, 1.0 / mean, target.share, target.within_min)
+            else:
+                c = erlang_c_staff(lam, mean, target)
             row.append(min(max(c, low), high))
         out[counter.id] = row
     return out
+
+
+def textbook_staffing(
+    study: Study,
+    scenario_id: str,
+    days: Sequence[dt.date],
+    *,
+    target: PlanTarget,
+    replications: int,
+    seed: int,
+    block_min: int = 60,
+    rule: str = "square_root",
+) -> tuple[Levels, CellStats]:
+    """The rule-of-thumb staffing of every block (same arrival rates and service times as the
+    planner's start) and what it really reaches when simulated on the same residents."""
+    blocks = blocks_of_day(study, block_min)
+    day_list = plan_days(study, days)
+    evaluate = _Evaluator(study, scenario_id, day_list, blocks, replications, seed, target)
+    pilot = evaluate(None)
+    levels = erlang_start(
+        pilot, study.scenario(scenario_id), blocks, target, evaluate.service_min, rule=rule
+    )
+    return levels, evaluate(levels)
+
+
+def overall_service_level(cells: CellStats) -> float:
+    """The service level of the whole day over every counter and block (ticket-weighted)."""
+    frame = cells.table.drop_nulls("service_level")
+    weights = frame["tickets_per_day"].to_numpy()
+    levels = frame["service_level"].to_numpy()
+    total = float(weights.sum())
+    return float((levels * weights).sum()) / total if total else math.nan
 
 
 def erlang_c_staff(lam_per_min: float, mean_service_min: float, target: PlanTarget) -> int:
@@ -538,10 +585,10 @@ def plan_staffing(
     current = {c.id: current_levels(c, blocks) for c in scenario.counters}
     pilot = evaluate(None)
     levels = erlang_start(pilot, scenario, blocks, target, evaluate.service_min)
-    say(f"start (Erlang C per block): {_staff_hours(levels, blocks):.1f} staff-hours")
+    say(f"start (Erlang C per block): {staff_hours(levels, blocks):.1f} staff-hours")
     cells, levels = _raise(evaluate, levels, limits, target, say)
     cells, levels = _lower(evaluate, cells, levels, limits, target)
-    say(f"after lowering: {_staff_hours(levels, blocks):.1f} staff-hours")
+    say(f"after lowering: {staff_hours(levels, blocks):.1f} staff-hours")
     cells, levels, one_fewer = _verify_removals(evaluate, cells, levels, limits, target)
     verify_seed = seed + 7919 if verify_seed is None else verify_seed
     check = evaluate(levels, seed=verify_seed)
@@ -564,7 +611,7 @@ def plan_staffing(
         target=target,
         levels=levels,
         table=table,
-        planned_staff_hours=_staff_hours(levels, blocks),
+        planned_staff_hours=staff_hours(levels, blocks),
         current_staff_hours=current_hours,
         evaluations=evaluate.count,
         seed=seed,
@@ -573,7 +620,8 @@ def plan_staffing(
     )
 
 
-def _staff_hours(levels: dict[str, list[int]], blocks: Sequence[Block]) -> float:
+def staff_hours(levels: dict[str, list[int]], blocks: Sequence[Block]) -> float:
+    """Staff-hours of a staffing per block (servers × block hours, summed)."""
     return sum(n * blocks[b].hours for row in levels.values() for b, n in enumerate(row))
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "erlang_c_probability",
     "erlang_c_service_level",
     "erlang_c_wait",
+    "mmc_day_study",
     "mmc_study",
     "square_root_staffing",
 ]
@@ -141,3 +142,31 @@ def square_root_staffing(lam: float, mu: float, share: float, within: float) -> 
         mid = (low + high) / 2.0
         low, high = (low, mid) if late(mid) <= 1.0 - share else (mid, high)
     return max(1, math.ceil(a + high * root - 1e-9))
+
+
+def mmc_day_study(
+    lam_per_min: float,
+    mean_service_min: float,
+    servers: int,
+    *,
+    open_at: str = "09:00",
+    close_at: str = "13:00",
+) -> Study:
+    """:func:`mmc_study` with opening hours: whole hours from ``open_at`` to ``close_at`` at a
+    constant Poisson rate, one shift of ``servers`` over them. The staffing planner's answer on
+    it follows from Erlang C block by block (tests and the planner's documentation use it)."""
+    from simulation.model import time_to_minutes
+    from simulation.study_io import study_to_dict
+
+    start, end = time_to_minutes(open_at), time_to_minutes(close_at)
+    hours = (end - start) // 60
+    data = study_to_dict(mmc_study(lam_per_min, mean_service_min, servers))
+    data["arrivals"].update(
+        open=open_at,
+        close=close_at,
+        hour_profile=[1.0 / hours] * hours,
+        residents_per_day=lam_per_min * (end - start),
+    )
+    for scenario in data["scenarios"]:
+        scenario["counters"][0]["shifts"] = [{"start": open_at, "end": close_at, "staff": servers}]
+    return study_from_dict(data)

@@ -144,6 +144,7 @@ PAGE_PATHS = (
     ("counter-logs", "page_counter_logs"),
     ("floor", "page_floor"),
     ("scenario-lab", "page_lab"),
+    ("staffing-plan", "page_staffing"),
 )
 
 

@@ -26,6 +26,7 @@ PAGES = (
     "pages/counter_logs.py",
     "pages/floor.py",
     "pages/scenario_lab.py",
+    "pages/staffing_plan.py",
 )
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_]+")

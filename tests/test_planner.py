@@ -25,7 +25,7 @@ from simulation.planner import (
 from simulation.queueing import (
     erlang_c_probability,
     erlang_c_service_level,
-    mmc_study,
+    mmc_day_study,
     square_root_staffing,
 )
 from simulation.study_io import study_to_dict
@@ -34,17 +34,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "study.toml"
 
 
 def one_counter_study(lam_per_min: float, mean_service_min: float, staff: int) -> dict[str, Any]:
-    """An M/M/c hall open 09:00–13:00 at a constant rate: the planner's answer is Erlang C's."""
-    data = study_to_dict(mmc_study(lam_per_min, mean_service_min, staff))
-    data["arrivals"].update(
-        open="09:00",
-        close="13:00",
-        hour_profile=[0.25] * 4,
-        residents_per_day=lam_per_min * 240.0,
-    )
-    for scenario in data["scenarios"]:
-        scenario["counters"][0]["shifts"] = [{"start": "09:00", "end": "13:00", "staff": staff}]
-    return data
+    """The M/M/c hall open 09:00–13:00 (:func:`mmc_day_study`) as plain data, to edit."""
+    return study_to_dict(mmc_day_study(lam_per_min, mean_service_min, staff))
 
 
 def test_erlang_c_formulas_match_hand_values() -> None:
@@ -81,7 +72,7 @@ def test_levels_become_shifts_that_reproduce_them() -> None:
         ("10:00", "11:00", 1),
         ("10:00", "12:00", 1),
     ]
-    study = study_from_dict(one_counter_study(0.4, 5.0, 2))
+    study = mmc_day_study(0.4, 5.0, 2)
     counter = (
         planned_study(study, "copy", {"C1": [1, 3, 2, 1]}, blocks).scenario("copy").counter("C1")
     )
@@ -92,7 +83,7 @@ def test_levels_become_shifts_that_reproduce_them() -> None:
 def test_one_counter_plan_is_the_erlang_c_staffing_within_one() -> None:
     lam, mean = 0.6, 5.0  # offered load 3 Erlang
     target = PlanTarget(within_min=2.0, share=0.8)
-    study = study_from_dict(one_counter_study(lam, mean, 3))
+    study = mmc_day_study(lam, mean, 3)
     expected = erlang_c_staff(lam, mean, target)
     plan = plan_staffing(
         study, "copy", [dt.date(2025, 1, 7)], target=target, replications=8, seed=11
