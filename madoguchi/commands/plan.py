@@ -91,8 +91,9 @@ def run_plan(
         f"(lower end of the {confidence:.0%} interval), {replications} replications, seed {seed}.\n"
         "Only the shifts and staff of that scenario's counters differ from the original."
     )
+    planned = relocated(result.study, Path(out).resolve().parent)
     with output_file(out, inputs) as partial:
-        dump_study(result.study, partial, header=header)
+        dump_study(planned, partial, header=header)
         load_study(partial)  # the planned study reads back and passes every check
     console.print(f"planned study → {out}")
     if table is not None:
@@ -101,6 +102,23 @@ def run_plan(
         console.print(f"plan per counter and hour → {table}")
     _report(console, result)
     return result
+
+
+def relocated(study: Any, folder: Path) -> Any:
+    """A copy of ``study`` whose ``grid_xlsx`` paths are relative to ``folder`` (where the
+    planned study is written), so the floors still read from there."""
+    import copy
+    import os
+
+    new = copy.deepcopy(study)
+    for scenario in new.scenarios:
+        grid = scenario.floor.grid_xlsx
+        if not grid:
+            continue
+        name, sep, sheet = grid.partition("#")
+        source = (study.source_dir / name).resolve()
+        scenario.floor.grid_xlsx = Path(os.path.relpath(source, folder)).as_posix() + sep + sheet
+    return new.with_source(study.source)
 
 
 def _report(console: Any, result: Any) -> None:
