@@ -136,7 +136,9 @@ def test_plan_command_writes_a_valid_study_and_table(tmp_path: Path) -> None:
     original = load_study(SAMPLE).scenario("as_is")
     assert planned.scenario("as_is").counters == original.counters
     # the floors' grid-paper workbook is named relative to the planned study's folder
-    assert planned.scenario("as_is").floor.grid_xlsx.startswith("../") or not original.floor.grid_xlsx
+    assert (
+        planned.scenario("as_is").floor.grid_xlsx.startswith("../") or not original.floor.grid_xlsx
+    )
     assert {"sl_low", "sl_high", "utilisation", "verify_meets", "one_fewer_misses"} <= set(
         frame.columns
     )
