@@ -185,10 +185,11 @@ def normal_key(text: str) -> str:
 
 
 def required_roles(kind: FrameKind, found: Iterable[str] = ()) -> tuple[str, ...]:
-    """Columns a file must have (a counter log without a visit column is accepted; a survey
-    may give ``started_at`` and ``ended_at`` instead of ``minutes``)."""
+    """Columns a file must have (a counter log without a visit column is accepted, and one
+    without an outcome column has it inferred from its times; a survey may give
+    ``started_at`` and ``ended_at`` instead of ``minutes``)."""
     if kind == "counter-log":
-        return ("ticket_id", "counter_id", "issued_at", "outcome")
+        return ("ticket_id", "counter_id", "issued_at")
     have = set(found)
     if "minutes" not in have and {"started_at", "ended_at"} <= have:
         return ("journey_id", "step", "action", "started_at", "ended_at")

@@ -43,10 +43,12 @@ from journeys.privacy import mask_text_column, pseudonymise
 from journeys.schema import FrameSchema
 
 __all__ = [
+    "OUTCOME_INFERRED_NOTE",
     "REASONS",
     "REJECTED_LEAD_COLUMNS",
     "IngestResult",
     "Rule",
+    "inferred_outcome",
     "reasons_table",
     "validate_counter_log",
     "validate_frame",
@@ -680,6 +682,27 @@ def validate_frame(
         hashing.shutdown(wait=True, cancel_futures=True)
 
 
+#: The note every output of a log without an outcome column carries.
+OUTCOME_INFERRED_NOTE = (
+    "no outcome column: outcome inferred from the times — no call → abandoned; called but no "
+    "end time → no_show; otherwise served (結果欄なし：時刻から推定)"
+)
+
+
+def inferred_outcome() -> pl.Expr:
+    """The outcome of a ticket from its times: never called → ``abandoned``; called but never
+    ended → ``no_show``; otherwise ``served``."""
+    called, ended = pl.col("called_at").is_not_null(), pl.col("ended_at").is_not_null()
+    return (
+        pl.when(~called)
+        .then(pl.lit("abandoned"))
+        .when(~ended)
+        .then(pl.lit("no_show"))
+        .otherwise(pl.lit("served"))
+        .alias("outcome")
+    )
+
+
 def _validate_parts(
     data: pl.DataFrame,
     kind: FrameKind,
@@ -713,6 +736,9 @@ def _validate_parts(
     ).alias("__called_raw_empty")
     data = data.with_columns(called_raw_empty)
     parsed = _parse_columns(data, schema, kind, mapping, all_notes)
+    if kind == "counter-log" and "outcome" not in present:
+        parsed = parsed.with_columns(inferred_outcome())
+        all_notes.append(OUTCOME_INFERRED_NOTE)
     if pseudonyms is not None:
         visit = pseudonyms.result()  # never empty text: null or 16 hex characters
         data = data.with_columns(visit)

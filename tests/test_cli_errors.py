@@ -54,9 +54,17 @@ def test_bad_kind_and_missing_map_are_exit_2(capsys: pytest.CaptureFixture[str])
 def test_missing_column_says_which_mapping_line_fixes_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, _, err = run(["validate", str(CORPUS / "missing_column.csv")], capsys)
+    code, _, err = run(["validate", str(CORPUS / "missing_counter_column.csv")], capsys)
     assert code == 2 and err.count("\n") == 1
-    assert 'add to your map file: [columns] outcome = "<your header>"' in err
+    assert 'add to your map file: [columns] counter_id = "<your header>"' in err
+
+
+def test_a_log_without_outcomes_is_validated_with_the_inference_rule_printed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(["validate", str(CORPUS / "missing_column.csv")], capsys)
+    assert code == 0
+    assert "no call → abandoned; called but no end time → no_show" in out
 
 
 def test_nothing_accepted_is_exit_1(capsys: pytest.CaptureFixture[str]) -> None:

@@ -159,3 +159,21 @@ def test_an_observed_log_with_whole_visit_columns_reads_and_links(tmp_path: Path
     assert k["visits_per_resident"] == pytest.approx(1.5)
     assert k["return_visit_share"] == pytest.approx(1 / 3)
     assert k["queue_min_mean"] == pytest.approx((10 + 30 + 2) / 3)
+
+
+def test_a_log_without_an_outcome_column_has_it_inferred_and_says_so(tmp_path: Path) -> None:
+    from journeys.validation import OUTCOME_INFERRED_NOTE
+
+    csv = tmp_path / "no_outcome.csv"
+    csv.write_text(
+        "受付番号,窓口,発券時刻,呼出時刻,終了時刻\n"
+        "1,A,2025-03-03 09:00,2025-03-03 09:10,2025-03-03 09:20\n"
+        "2,A,2025-03-03 09:05,2025-03-03 09:15,\n"
+        "3,A,2025-03-03 09:06,,\n",
+        encoding="utf-8",
+    )
+    result = read_counter_log(csv)
+    assert result.rejected.height == 0 and result.accepted.height == 3
+    assert result.accepted["outcome"].to_list() == ["served", "no_show", "abandoned"]
+    assert OUTCOME_INFERRED_NOTE in result.notes
+    assert "no call → abandoned" in OUTCOME_INFERRED_NOTE

@@ -154,7 +154,7 @@ def test_visit_ids_are_pseudonymised_the_same_way_as_the_privacy_module() -> Non
 
 
 def test_missing_required_column_is_an_input_error() -> None:
-    frame = pl.DataFrame([good_row(1)]).drop("outcome")
+    frame = pl.DataFrame([good_row(1)]).drop("counter_id")
     with pytest.raises(InputError, match="missing required column"):
         validate_counter_log(frame)
 

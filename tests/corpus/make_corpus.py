@@ -149,6 +149,14 @@ def main() -> None:
         "missing_column.csv",
         _csv([",".join(r.split(",")[:9]) for r in GOOD_ROWS], ",".join(header[:9])),
     )
+    no_counter = [i for i in range(len(header)) if i != 5]  # 窓口 dropped: cannot be inferred
+    _write(
+        "missing_counter_column.csv",
+        _csv(
+            [",".join(r.split(",")[i] for i in no_counter) for r in GOOD_ROWS],
+            ",".join(header[i] for i in no_counter),
+        ),
+    )
     _write(
         "duplicate_ids.csv",
         _csv(
