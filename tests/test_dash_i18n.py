@@ -3,7 +3,7 @@ with AppTest and reads every visible string (titles, text, metrics, widget label
 table headers and cells, figure titles, axes, legends, annotations and hover texts).
 
 English pages may not contain any Japanese character; Japanese pages may contain only the
-Latin words of the Japanese catalog (vs, CI, pt, file formats) and data identifiers (the
+Latin words of the Japanese catalog (vs, CI, pt, file formats such as zip) and data identifiers (the
 survey's journey ids)."""
 
 from __future__ import annotations
@@ -31,22 +31,26 @@ PAGES = (
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 #: Latin words the Japanese catalog itself uses.
-JA_LATIN = {"vs", "CI", "pt", "HTML", "CSV", "Excel", "TOML", "MB"}
+JA_LATIN = {"vs", "CI", "pt", "HTML", "CSV", "Excel", "TOML", "MB", "zip"}
 #: Keys of figure JSON whose strings a reader sees (on the figure or on hover).
 FIGURE_TEXT_KEYS = {"text", "name", "ticktext", "label", "prefix", "hovertemplate", "labels"}
+
+_UNNAMED = {"shapes", "annotations", "images"}
 
 pytestmark = pytest.mark.skipif(
     not (SAMPLE_DIR / "survey.parquet").exists(), reason="the bundled sample is not generated"
 )
 
 
-def _figure_strings(node: Any, out: list[str], *, visible: bool = False) -> None:
+def _figure_strings(node: Any, out: list[str], *, visible: bool = False, parent: str = "") -> None:
     if isinstance(node, dict):
         for key, value in node.items():
-            _figure_strings(value, out, visible=key in FIGURE_TEXT_KEYS)
+            # shapes and annotations carry a ``name`` only code refers to: never drawn
+            shown = key in FIGURE_TEXT_KEYS and not (key == "name" and parent in _UNNAMED)
+            _figure_strings(value, out, visible=shown, parent=key)
     elif isinstance(node, list):
         for value in node:
-            _figure_strings(value, out, visible=visible)
+            _figure_strings(value, out, visible=visible, parent=parent)
     elif isinstance(node, str) and visible:
         out.append(node)
 

@@ -24,6 +24,18 @@ CHILD_CARE = 'procedures = ["hoikuen", "boshi_techo"]'
 pytestmark = pytest.mark.skipif(not STUDY.exists(), reason="data/sample/study.toml not generated")
 
 
+def _zipped(text: str) -> bytes:
+    """A study text zipped with the sample's grid-paper workbook (how a city uploads both)."""
+    import io
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("study.toml", text)
+        archive.write(SAMPLE_DIR / "floors.xlsx", "floors.xlsx")
+    return packed.getvalue()
+
+
 def _variant_text() -> str:
     """The sample study with the child allowance also taken by a department counter of the
     reform floor (so it can leave the one-stop)."""
@@ -46,7 +58,7 @@ def test_choices_lock_what_only_the_one_stop_takes() -> None:
 
     sample = one_stop_choices(load_study(STUDY))
     assert set(sample.locked) == set(sample.chosen)  # the sample's reform floor: one-stop only
-    variant = one_stop_choices(study_from_dict(tomllib.loads(_variant_text())))
+    variant = one_stop_choices(study_from_dict(tomllib.loads(_variant_text()), source=STUDY))
     assert "jido_teate" not in variant.locked and "jido_teate" in variant.chosen
     assert set(variant.locked) == set(sample.locked) - {"jido_teate"}
 
@@ -54,7 +66,7 @@ def test_choices_lock_what_only_the_one_stop_takes() -> None:
 def test_narrowing_moves_the_procedure_to_its_department_counter() -> None:
     from simulation.model import study_from_dict
 
-    study = study_from_dict(tomllib.loads(_variant_text()))
+    study = study_from_dict(tomllib.loads(_variant_text()), source=STUDY)
     keep = [p for p in one_stop_choices(study).chosen if p != "jido_teate"]
     changed = lab_study(study, scenario_id="reform", one_stop=keep)  # no StudyError
     assert not changed.procedure("jido_teate").one_stop
@@ -77,7 +89,7 @@ def test_the_sample_explains_what_cannot_leave_the_one_stop(app: AppTest, lang: 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_a_narrowed_scope_runs_in_either_language(app: AppTest, lang: str) -> None:
     app.session_state["lang"] = lang
-    app.session_state["pending_upload"] = ("variant.toml", _variant_text().encode("utf-8"))
+    app.session_state["pending_upload"] = ("variant.zip", _zipped(_variant_text()))
     app.run()
     assert not app.exception
     scope = app.multiselect(key="lab_one_stop_reform")
@@ -101,7 +113,7 @@ def test_a_counter_with_60_staff_fits_the_widgets(app: AppTest) -> None:
         + f"\n  staff = 60\n  shifts = [ {{ {match.group(2)}staff = 60 }} ]"
         + text[match.end() :]
     )
-    app.session_state["pending_upload"] = ("big.toml", big.encode("utf-8"))
+    app.session_state["pending_upload"] = ("big.zip", _zipped(big))
     app.run()
     assert not app.exception and not app.error
     values = [w.value for w in app.number_input if (w.key or "").startswith("staff_reform_")]
