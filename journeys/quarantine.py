@@ -48,13 +48,17 @@ def quarantine_frame(result: IngestResult) -> pl.DataFrame:
     return frame.select(lead + [c for c in frame.columns if c not in lead])
 
 
-def write_quarantine(result: IngestResult, path: str | Path) -> Path:
+def write_quarantine(
+    result: IngestResult, path: str | Path, *, workbook: str | Path | None = None
+) -> Path:
     """Write the rejected rows to ``path`` (CSV, UTF-8 with BOM) and the same rows to the
-    workbook beside it (``path`` with ``.xlsx``); returns the CSV's path (the workbook's when
-    ``path`` itself ends in ``.xlsx``)."""
+    workbook ``workbook`` (default: beside it, ``path`` with ``.xlsx``); returns ``path``.
+    When ``path`` itself ends in ``.xlsx`` only the workbook is written."""
     out = Path(path)
     frame = quarantine_frame(result)
-    workbook = out if out.suffix.lower() == ".xlsx" else out.with_suffix(".xlsx")
+    if out.suffix.lower() == ".xlsx":
+        workbook = out
+    workbook = Path(workbook) if workbook is not None else out.with_suffix(".xlsx")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if workbook != out:

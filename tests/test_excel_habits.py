@@ -187,3 +187,12 @@ def test_libreoffice_round_trip_gives_the_same_simulation(
     after = run_experiment(again, replications=2, seed=11, days=days, progress=False)
     assert before.summary.equals(after.summary)
     assert before.log.height == after.log.height > 100
+
+
+def test_validate_writes_the_quarantine_csv_and_workbook(tmp_path: Path) -> None:
+    out = tmp_path / "q" / "quarantine.csv"
+    code = run(["validate", str(CORPUS / "row_failures.csv"), "--quarantine", str(out)])
+    assert code == 0
+    assert sorted(p.name for p in out.parent.iterdir()) == ["quarantine.csv", "quarantine.xlsx"]
+    rows = openpyxl.load_workbook(out.with_suffix(".xlsx"))[QUARANTINE_SHEET].max_row - 1
+    assert rows == pl.read_csv(out).height == 5

@@ -63,7 +63,10 @@ def register(app: typer.Typer) -> None:
             typer.Option("--kind", help="counter-log or survey (default: from the headers)."),
         ] = None,
         quarantine: Annotated[
-            Path | None, typer.Option("--quarantine", help="Write rejected rows here (CSV).")
+            Path | None,
+            typer.Option(
+                "--quarantine", help="Write rejected rows here (CSV, and .xlsx beside it)."
+            ),
         ] = None,
         encoding: Annotated[
             str | None, typer.Option("--encoding", help="Text encoding, e.g. cp932.")
@@ -103,8 +106,13 @@ def register(app: typer.Typer) -> None:
             )
             written = None
             if quarantine is not None:
+                book = quarantine.with_suffix(".xlsx")
                 with output_file(quarantine, inputs, flag="--quarantine") as partial:
-                    write_quarantine(result, partial)
+                    if book == quarantine:
+                        write_quarantine(result, partial)
+                    else:  # the CSV and, beside it, the workbook a clerk fixes rows in
+                        with output_file(book, inputs, flag="--quarantine") as partial_book:
+                            write_quarantine(result, partial, workbook=partial_book)
                 written = quarantine
         except InputError as exc:
             # printed here, plainly: the hint holds TOML like "[columns] x = ..." that a
