@@ -12,23 +12,33 @@ All three serve about 100,000 customers of an M/M/2 queue (λ = 0.9/min, mean se
 * **Ciw** — ``ciw.create_network`` with exponential arrivals and services, ``c`` servers,
   ``simulate_until_max_customers``, then ``get_all_records``.
 
+The engine runs every day in one ``simpy.Environment`` (SimPy's scheduler is its only event
+loop), with callbacks on ``simpy.Timeout`` events rather than a process per resident.
+
+It also prints what extension hooks cost: the same study with an extension that overrides no
+hook (``unused``: the engine only checks that each hook list is empty), and with one that
+overrides all five hooks and returns None from each (``called``).
+
 Run: ``.venv/bin/python bench/bench_engine.py [--customers 100000] [--repeat 5]``. It prints
-CPU seconds (best of ``--repeat`` rounds, the three contenders interleaved within each round so
-that load from other processes hits them alike), customers per second and the ratios.
-Targets: madoguchi ≥ 1.0× bare SimPy and ≥ 2× Ciw.
+CPU seconds (best of ``--repeat`` rounds, the contenders interleaved within each round so that
+load from other processes hits them alike), µs per customer and the ratios.
+Targets: madoguchi (+ frames) ≥ 2.5× bare SimPy and ≥ 5× Ciw; unused hooks < 5 %.
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import simpy
 
 from simulation.engine import default_days, raw_to_output, simulate_replication
+from simulation.model import Extension, Study
 from simulation.queueing import erlang_c_wait, mmc_study
 
 LAM, MEAN_SERVICE, SERVERS = 0.9, 2.0, 2
@@ -76,9 +86,39 @@ def ciw_model(customers: int, seed: int) -> list[Any]:
     return list(sim.get_all_records())
 
 
-def madoguchi_core(days: int, seed: int) -> Any:
-    """The engine on the M/M/c-equivalent study: flat records of every ticket."""
+NOOP_HOOKS = """
+from simulation.extensions import Extension
+
+
+class AllHooks(Extension):
+    def on_arrival(self, resident):
+        return None
+
+    def before_ticket(self, resident):
+        return None
+
+    def after_service(self, resident, counter):
+        return None
+
+    def on_leaving(self, resident):
+        return None
+
+    def into_back_office(self, resident, counter):
+        return None
+"""
+
+
+def _study(extension: str | None = None, folder: Path | None = None) -> Study:
     study = mmc_study(LAM, MEAN_SERVICE, SERVERS)
+    if extension is not None:
+        study.scenario("base").extensions = [Extension(use=extension)]
+        study.with_source((folder or Path.cwd()) / "study.toml")
+    return study
+
+
+def madoguchi_core(days: int, seed: int, study: Study | None = None) -> Any:
+    """The engine on the M/M/c-equivalent study: flat records of every ticket."""
+    study = study or _study()
     return simulate_replication(
         study, ["base"], days=default_days(study, days), replication=0, seed=seed
     )
@@ -122,15 +162,22 @@ def main() -> None:
     args = parser.parse_args()
     days = max(1, round(args.customers / (LAM * 1440)))
     madoguchi_frames(1, 0)  # warm up imports and polars
-
-    (t_core, raws), (t_frames, out), (t_bare, recs) = best_cpu_interleaved(
-        [
-            lambda: madoguchi_core(days, 1),
-            lambda: madoguchi_frames(days, 1),
-            lambda: bare_simpy(args.customers, 1),
-        ],
-        args.repeat,
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "hooks.py").write_text(NOOP_HOOKS, encoding="utf-8")
+        unused = _study("simulation.extensions:Extension")
+        called = _study("hooks.py:AllHooks", Path(tmp))
+        madoguchi_core(1, 0, called)  # import the extension once
+        timed = best_cpu_interleaved(
+            [
+                lambda: madoguchi_core(days, 1),
+                lambda: madoguchi_frames(days, 1),
+                lambda: bare_simpy(args.customers, 1),
+                lambda: madoguchi_core(days, 1, unused),
+                lambda: madoguchi_core(days, 1, called),
+            ],
+            args.repeat,
+        )
+    (t_core, raws), (t_frames, out), (t_bare, recs), (t_unused, _), (t_called, _) = timed
     n_mado = int(raws[0].tickets["seq"].size)
     rows = [
         ("madoguchi (core)", t_core, n_mado),
@@ -147,7 +194,7 @@ def main() -> None:
     log = out.log
     waits = ((log["called_at"] - log["issued_at"]).dt.total_seconds() / 60).to_numpy()
     print(
-        f"madoguchi mean wait {np.mean(waits):.3f} min over {log.height} customers "
+        f"madoguchi mean wait {np.nanmean(waits):.3f} min over {log.height} customers "
         "(every 24-hour day starts empty, no warm-up deleted here: below Erlang C; "
         "tests/test_sim_queueing.py deletes the warm-up and matches it)"
     )
@@ -160,6 +207,11 @@ def main() -> None:
         if "Ciw" in per:
             line += f", {per['Ciw'] / per[mine]:.2f}× Ciw"
         print(line + " (speed per customer; > 1 = faster)")
+    print(
+        f"extension hooks (core): unused {100 * (t_unused / t_core - 1):+.1f} %, "
+        f"all five called and returning None {100 * (t_called / t_core - 1):+.1f} % "
+        "(CPU time against the core run without extensions)"
+    )
 
 
 if __name__ == "__main__":

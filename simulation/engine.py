@@ -884,11 +884,9 @@ def raw_to_output(raw: RawRun) -> SimOutput:
         {
             "_vprefix": _day_prefixes(t["day"], prefix, "-V"),
             "_tprefix": _day_prefixes(t["day"], prefix, "-T"),
-            "_rprefix": _day_prefixes(t["first_day"], prefix, "-R"),
-            "_oprefix": _day_prefixes(t["first_day"], prefix, "-V"),
             "_visit": t["visit"],
-            "_first": t["first_visit"],
             "_return": t["is_return"],
+            "return_of": _first_visits(t, prefix),
             "_seq": t["seq"],
             "_server": t["server"],
             "issued_at": _stamps(t["day"], t["issued"]),
@@ -922,8 +920,17 @@ def raw_to_output(raw: RawRun) -> SimOutput:
         arrived_at=pl.col("arrived_at"),
         left_at=pl.when(pl.col("_left_ok")).then(pl.col("left_at")),
         abandon_reason=reasons.gather(t["reason"].astype(np.int32)),
-        resident_id=_numbered("_rprefix", "_first"),
-        return_of=pl.when(pl.col("_return")).then(_numbered("_oprefix", "_first")),
+        resident=pl.col("return_of"),
+        return_of=pl.col("return_of"),
+    ).with_columns(  # a resident is named by their first visit
+        resident_id=pl.when(pl.col("return_of").is_null())
+        .then(pl.col("visit_id"))
+        .otherwise(pl.col("resident"))
+    )
+    log = log.drop("resident").select(
+        *[c for c in log.columns if c not in ("resident", "resident_id", "return_of")],
+        "resident_id",
+        "return_of",
     )
     schema = {**COUNTER_LOG_COLUMNS, **COUNTER_LOG_OPTIONAL, **COUNTER_LOG_WHOLE_VISIT}
     log = log.cast({k: v for k, v in schema.items() if k in log.columns})
@@ -937,6 +944,27 @@ def _stamps(days: np.ndarray, seconds: np.ndarray) -> Any:
     day_us = (days.astype(np.int64) - _EPOCH) * 86_400_000_000
     values = day_us + seconds.astype(np.int64) * 1_000_000
     return pl.Series(values, dtype=pl.Int64).cast(pl.Datetime("us"))
+
+
+def _first_visits(rows: dict[str, np.ndarray], prefix: str) -> Any:
+    """The visit id of the first visit of each return visit's resident (null for first visits).
+
+    Only the few return rows are formatted (in Python); the rest stay null.
+    """
+    import polars as pl
+
+    n = rows["is_return"].size
+    out = pl.repeat(None, n, dtype=pl.String, eager=True)
+    where = np.flatnonzero(rows["is_return"])
+    if where.size:
+        days = rows["first_day"][where].tolist()
+        firsts = rows["first_visit"][where].tolist()
+        text = [
+            f"{prefix}{dt.date.fromordinal(d):%Y%m%d}-V{v:05d}"
+            for d, v in zip(days, firsts, strict=True)
+        ]
+        out = out.scatter(where, pl.Series(text, dtype=pl.String))
+    return out
 
 
 def _numbered(prefix: str, number: str) -> Any:
@@ -982,10 +1010,8 @@ def _visit_frame(raw: RawRun, prefix: str) -> Any:
     frame = pl.DataFrame(
         {
             "_vprefix": _day_prefixes(v["day"], prefix, "-V"),
-            "_rprefix": _day_prefixes(v["first_day"], prefix, "-R"),
-            "_oprefix": _day_prefixes(v["first_day"], prefix, "-V"),
             "_visit": v["visit"],
-            "_first": v["first_visit"],
+            "return_of": _first_visits(v, prefix),
             "_left_ok": v["left"] >= 0,
             "arrived_at": _stamps(v["day"], v["arrival"]),
             "left_at": _stamps(v["day"], v["left"]),
@@ -1006,7 +1032,9 @@ def _visit_frame(raw: RawRun, prefix: str) -> Any:
         procedures=pl.col("procedures"),
         return_visit=pl.col("return_visit"),
         persona=pl.col("persona"),
-        resident_id=_numbered("_rprefix", "_first"),
-        return_of=pl.when(pl.col("return_visit")).then(_numbered("_oprefix", "_first")),
+        resident_id=pl.when(pl.col("return_of").is_null())
+        .then(_numbered("_vprefix", "_visit"))
+        .otherwise(pl.col("return_of")),
+        return_of=pl.col("return_of"),
         **extra,
     )

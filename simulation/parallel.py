@@ -13,6 +13,7 @@ running Dask scheduler.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Sequence
@@ -104,13 +105,32 @@ def run_tasks(
         ctx.set_forkserver_preload(list(PRELOAD))
         results: dict[int, R] = {}
         with ProcessPoolExecutor(max_workers=min(workers, n), mp_context=ctx) as pool:
-            pending: dict[Future[T], int] = {pool.submit(func, *a): k for k, a in enumerate(args)}
+            pending: dict[Future[T], int] = {
+                pool.submit(_in_worker, func, *a): k for k, a in enumerate(args)
+            }
             while pending:
                 finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
                 for fut in finished:
                     results[pending.pop(fut)] = then(fut.result())
                     tick()
         return [results[k] for k in range(n)]
+
+
+def _in_worker(func: Callable[..., T], *args: Any) -> T:
+    """Run one task in a worker process of this pool, the cyclic garbage collector paused.
+
+    The pool's processes run nothing but these tasks, so the pause never reaches a caller's
+    process (a dashboard server, a notebook): a simulated day breaks its own reference
+    cycles (``Hall.release``) and reference counting frees it; the collector is on again
+    between tasks.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return func(*args)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _run_dask(

@@ -318,3 +318,13 @@ def test_concierge_example_writes_concierge_rows_and_its_wait_is_in_the_hall() -
     assert courier.height > 10 and math.isclose(courier["minutes"].mean(), 6.0)  # type: ignore[arg-type]
     as_is = simulate_days(study, "as_is", days=[dt.date(2026, 3, 30)], replication=0, seed=7)
     assert "concierge" not in set(as_is.staff_log["activity"])
+
+
+def test_madoguchi_simulate_runs_the_concierge_example(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "madoguchi", "simulate", "data/examples/concierge/study.toml"]
+    cmd += ["--days", "1", "-r", "2", "--workers", "2", "--quiet", "--out", str(tmp_path)]
+    subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True)
+    staff = pl.read_parquet(tmp_path / "staff_log.parquet")
+    rows = staff.filter(pl.col("activity") == "concierge")
+    assert rows.height > 0 and set(rows["scenario"]) == {"reform"}
+    assert set(rows["replication"]) == {0, 1}  # loaded in both worker processes
