@@ -63,8 +63,10 @@ __all__ = [
     "StaffingPlan",
     "blocks_of_day",
     "evaluate_staffing",
+    "kinds_of_days",
     "levels_to_shifts",
     "overall_service_level",
+    "plan_by_kind",
     "plan_staffing",
     "planned_study",
     "staff_hours",
@@ -740,3 +742,73 @@ def _plan_table(
     table = pl.concat([cells.table, extra], how="horizontal")
     first = ["counter_id", "block", "hours", "staff", "current_staff"]
     return table.select(*first, pl.exclude(first))
+
+
+# --------------------------------------------------------------------------- kinds of day
+
+_WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def kinds_of_days(study: Study, days: Sequence[dt.date]) -> dict[str, list[dt.date]]:
+    """The open days among ``days`` grouped by kind: month × weekday, and the first open day
+    after a holiday of the study as a kind of its own (``"03-mon"``, ``"03-tue-after-holiday"``)."""
+    from simulation.forecast import HallCalendar
+
+    calendar = HallCalendar(frozenset(study.arrivals.holidays))
+    kinds: dict[str, list[dt.date]] = {}
+    for day in plan_days(study, days):
+        key = f"{day.month:02d}-{_WEEKDAY_KEYS[day.weekday()]}"
+        if calendar.flags(day)["after_holiday"]:
+            key += "-after-holiday"
+        kinds.setdefault(key, []).append(day)
+    return dict(sorted(kinds.items()))
+
+
+def plan_by_kind(
+    study: Study,
+    scenario_id: str,
+    days: Sequence[dt.date],
+    *,
+    target: PlanTarget | None = None,
+    replications: int = 20,
+    seed: int = 20260401,
+    block_min: int = 60,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Study, pl.DataFrame, dict[str, StaffingPlan]]:
+    """One plan per kind of day (:func:`kinds_of_days`), its days simulated together.
+
+    Returns the study with one more scenario per kind (``<scenario>_<kind>``, the planned
+    shifts; the original scenarios unchanged), the tables of every plan with ``kind`` and
+    ``days`` columns first, and the plans by kind.
+    """
+    say = progress or (lambda _text: None)
+    plans: dict[str, StaffingPlan] = {}
+    for kind, kind_days in kinds_of_days(study, days).items():
+        say(f"kind of day {kind}: {len(kind_days)} day(s)")
+        plans[kind] = plan_staffing(
+            study,
+            scenario_id,
+            kind_days,
+            target=target,
+            replications=replications,
+            seed=seed,
+            block_min=block_min,
+            progress=progress,
+        )
+    new = copy.deepcopy(study)
+    for kind, plan in plans.items():
+        scenario = copy.deepcopy(plan.study.scenario(scenario_id))
+        scenario.id = f"{scenario_id}_{kind}"
+        scenario.name_ja = f"{scenario.name_ja}（計画 {kind}）" if scenario.name_ja else ""
+        scenario.name_en = f"{scenario.name_en} (plan {kind})" if scenario.name_en else ""
+        new.scenarios.append(scenario)
+    new.model_post_init(None)
+    tables = [
+        plan.table.select(
+            pl.lit(kind).alias("kind"),
+            pl.lit(" ".join(d.isoformat() for d in plan.days)).alias("days"),
+            pl.all(),
+        )
+        for kind, plan in plans.items()
+    ]
+    return new.with_source(study.source), pl.concat(tables), plans

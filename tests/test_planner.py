@@ -28,7 +28,7 @@ from simulation.queueing import (
     mmc_day_study,
     square_root_staffing,
 )
-from simulation.study_io import study_to_dict
+from simulation.study_io import dump_study, study_to_dict
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "study.toml"
 
@@ -172,3 +172,28 @@ def test_max_below_min_staff_is_a_study_problem() -> None:
     data["scenarios"][0]["counters"][0].update(min_staff=3, max_staff=2)
     with pytest.raises(StudyError, match="max_staff"):
         study_from_dict(data)
+
+
+def test_a_range_is_planned_per_kind_of_day(tmp_path: Path) -> None:
+    data = one_counter_study(0.3, 5.0, 2)
+    data["arrivals"]["holidays"] = ["2025-01-08"]
+    study_path = dump_study(study_from_dict(data), tmp_path / "hall.toml")
+    out, table = tmp_path / "planned.toml", tmp_path / "plan.csv"
+    args = ["plan", str(study_path), "--scenario", "copy", "--from", "2025-01-06"]
+    args += ["--to", "2025-01-14", "--replications", "2", "--within", "5", "--share", "0.8"]
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--out", str(out), "--table", str(table)])
+    assert done.value.code == 0
+    planned = load_study(out)
+    kinds = ["01-fri", "01-mon", "01-thu-after-holiday", "01-tue"]
+    assert planned.scenario_ids == ["base", "copy", *(f"copy_{k}" for k in kinds)]
+    frame = pl.read_csv(table)
+    assert frame["kind"].unique().sort().to_list() == kinds
+    days = dict(frame.select("kind", "days").unique().iter_rows())
+    assert (
+        days["01-mon"] == "2025-01-06 2025-01-13" and days["01-thu-after-holiday"] == "2025-01-09"
+    )
+    for kind in kinds:
+        counter = planned.scenario(f"copy_{kind}").counter("C1")
+        rows = frame.filter(pl.col("kind") == kind).sort("block")
+        assert [counter.staff_at(540 + 60 * b) for b in rows["block"]] == rows["staff"].to_list()

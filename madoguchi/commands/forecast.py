@@ -59,7 +59,7 @@ def run_forecast(
     from simulation.forecast import fit_forecast_model, forecast
     from simulation.model import load_study
 
-    console = Console(highlight=False, quiet=quiet)
+    console = Console(highlight=False, quiet=quiet, soft_wrap=True)
     study = load_study(study_path)
     log = _read_log(log_path, salt)
     model = fit_forecast_model(log, study)
@@ -100,7 +100,7 @@ def run_backtest(
     from simulation.forecast import backtest
     from simulation.model import load_study
 
-    console = Console(highlight=False, quiet=quiet)
+    console = Console(highlight=False, quiet=quiet, soft_wrap=True)
     study = load_study(study_path)
     log = _read_log(log_path, salt)
     result = backtest(

@@ -58,7 +58,8 @@ def run_plan(
     table: Path | None = None,
     quiet: bool = False,
 ) -> Any:
-    """Do the whole ``plan`` job; returns the :class:`simulation.planner.StaffingPlan`."""
+    """Do the whole ``plan`` job; returns the :class:`simulation.planner.StaffingPlan` (for a
+    range of days, the plans by kind of day)."""
     from rich.console import Console
 
     from journeys.excel_export import write_csv_safe
@@ -70,10 +71,25 @@ def run_plan(
     check_output(out, inputs, folder=False)
     if table is not None:
         check_output(table, [*inputs, out], folder=False, flag="--table")
-    console = Console(highlight=False, quiet=quiet)
+    console = Console(highlight=False, quiet=quiet, soft_wrap=True)
     study = load_study(study_path)
     scenario_id = scenario or study.scenario_ids[-1]
     target = PlanTarget(within_min=within, share=share, confidence=confidence)
+    if len(days) > 1:
+        return _plan_range(
+            console,
+            study,
+            study_path,
+            out,
+            table,
+            inputs,
+            scenario_id,
+            days,
+            target,
+            replications,
+            seed,
+            block,
+        )
     result = plan_staffing(
         study,
         scenario_id,
@@ -102,6 +118,57 @@ def run_plan(
         console.print(f"plan per counter and hour → {table}")
     _report(console, result)
     return result
+
+
+def _plan_range(
+    console: Any,
+    study: Any,
+    study_path: Path,
+    out: Path,
+    table: Path | None,
+    inputs: list[Path],
+    scenario_id: str,
+    days: list[dt.date],
+    target: Any,
+    replications: int,
+    seed: int,
+    block: int,
+) -> Any:
+    """A date range: one plan per kind of day, each a scenario of its own in the planned study."""
+    from journeys.excel_export import write_csv_safe
+    from simulation.model import load_study
+    from simulation.planner import plan_by_kind
+    from simulation.study_io import dump_study
+
+    new, frame, plans = plan_by_kind(
+        study,
+        scenario_id,
+        days,
+        target=target,
+        replications=replications,
+        seed=seed,
+        block_min=block,
+        progress=lambda text: console.print(f"  · {text}"),
+    )
+    header = (
+        f"Planned by `madoguchi plan` from {study_path.name}: scenario {scenario_id!r} from "
+        f"{days[0]} to {days[-1]}, one scenario per kind of day ({', '.join(plans)}),\n"
+        f"target {target.share:.0%} of tickets called within {target.within_min:g} min "
+        f"(lower end of the {target.confidence:.0%} interval), {replications} replications, "
+        f"seed {seed}."
+    )
+    with output_file(out, inputs) as partial:
+        dump_study(relocated(new, Path(out).resolve().parent), partial, header=header)
+        load_study(partial)
+    console.print(f"planned study ({len(plans)} kinds of day as scenarios) → {out}")
+    if table is not None:
+        with output_file(table, [*inputs, out], flag="--table") as partial:
+            write_csv_safe(frame, partial, float_precision=4)
+        console.print(f"plan per kind of day, counter and hour → {table}")
+    for kind, plan in plans.items():
+        console.print(f"[{kind}] {', '.join(d.isoformat() for d in plan.days)}")
+        _report(console, plan)
+    return plans
 
 
 def relocated(study: Any, folder: Path) -> Any:
