@@ -169,13 +169,19 @@ class DayPopulation:
 
 
 def _arrival_times(study: Study, total_rate: float, rng: np.random.Generator) -> np.ndarray:
+    """Arrival minutes of one day: ``hour_profile[h]`` of the residents in hour ``h``, spread
+    evenly over the part of that hour the hall is open (:meth:`hour_window`), so an hour that
+    opening or closing cuts short keeps its whole share (08:45–09:00, 17:00–17:15)."""
     arr = study.arrivals
     profile = np.asarray(arr.hour_profile, dtype=float)
     counts = rng.poisson(total_rate * profile)
-    starts = (arr.first_hour + np.arange(profile.size)) * 60.0
-    times = np.repeat(starts, counts) + 60.0 * rng.random(int(counts.sum()))
-    times = np.maximum(times, float(arr.open_min))
-    times = times[times < float(arr.close_min)]
+    windows = np.array([arr.hour_window(h) for h in range(profile.size)], dtype=float)
+    start, end = windows[:, 0], windows[:, 1]
+    closed = end <= start  # an hour outside opening hours: its share has nowhere to go
+    start = np.where(closed, float(arr.open_min), start)
+    end = np.where(closed, float(arr.close_min), end)
+    width = np.repeat(end - start, counts)
+    times = np.repeat(start, counts) + width * rng.random(int(counts.sum()))
     times.sort(kind="stable")
     return times
 

@@ -2,9 +2,11 @@
 
 What is fitted (the rest of the study is kept as given):
 
-* **arrivals** — a visit arrives at its first ticket's ``issued_at`` (minus the writing minutes
-  and the walk to the ticket machine when the log has ``writing_min``/``walking_m``, as the
-  simulator's does). ``hour_profile`` is the share of visits per hour from the opening hour;
+* **arrivals** — a visit arrives at its ``arrived_at`` when the log has one, else at its first
+  ticket's ``issued_at`` (minus the writing minutes and the walk to the ticket machine when the
+  log has ``writing_min``/``walking_m``). ``hour_profile`` is the share of visits per hour from
+  the opening hour, a part hour (17:00–17:15) included as observed — the arrival model spreads
+  each hour's share over the part of it the hall is open;
   ``weekday_factor`` and ``residents_per_day`` come from the visits per day once the study's
   month factors and peaks are divided out (eight weeks cannot separate those, so they are
   kept), and the return visits that omissions cause are removed (÷ (1 + omission_rate)).
@@ -132,7 +134,19 @@ def _pick_scenario(log: pl.DataFrame, study: Study, scenario_id: str | None) -> 
 
 
 def _visit_arrivals(log: pl.DataFrame, scenario: Scenario) -> pl.DataFrame:
-    """One row per visit: its arrival time (first ticket, minus writing and walking when known)."""
+    """One row per visit: its arrival time — ``arrived_at`` when the log has it, else the first
+    ticket minus writing and walking when known."""
+    if "arrived_at" in log.columns and log.get_column("arrived_at").null_count() < log.height:
+        first = log.group_by("visit_id", maintain_order=True).agg(
+            pl.coalesce(pl.col("arrived_at").min(), pl.col("issued_at").min()).alias("arrived_at")
+        )
+        return first.with_columns(
+            pl.col("arrived_at").dt.date().alias("day"),
+            (
+                pl.col("arrived_at").dt.hour().cast(pl.Int64) * 60
+                + pl.col("arrived_at").dt.minute().cast(pl.Int64)
+            ).alias("minute"),
+        )
     first = log.sort("issued_at").group_by("visit_id", maintain_order=True).first()
     shift = pl.lit(0.0)
     if "writing_min" in first.columns:
@@ -180,7 +194,13 @@ def fit_arrivals(
     counts = per_day.get_column("len").to_numpy().astype(float)
     omission = scenario.omission_rate
     counts_new = counts / (1.0 + omission)
-    if omission > 0:
+    if "return_of" in frame.columns:  # the log links its return trips: count first trips only
+        firsts = frame.filter(pl.col("return_of").is_null()).get_column("visit_id").unique()
+        new = visits.filter(pl.col("visit_id").is_in(firsts.implode())).group_by("day").len()
+        by_day = dict(new.iter_rows())
+        counts_new = np.array([float(by_day.get(d, 0)) for d in days])
+        notes.append("return visits (return_of) are not new arrivals: first trips counted")
+    elif omission > 0:
         notes.append(
             f"visits per day divided by 1 + omission_rate = {1 + omission:.3f} "
             f"(return visits of scenario {scenario.id!r} are not new arrivals)"
@@ -211,22 +231,15 @@ def fit_arrivals(
     weekday = np.where(seen, level / scale, base_wf)
     if not seen.all():
         notes.append("weekdays without data keep the study's weekday factor")
-    # hour profile: share of arrivals per hour from the opening hour. Arrivals of an hour that
-    # the closing time cuts short are lost (no arrival after close; those before open move to
-    # open), so a cut hour's count is divided by its open fraction, and residents_per_day by
-    # the share of the profile that can arrive.
+    # hour profile: share of arrivals per hour from the opening hour. The arrival model spreads
+    # an hour's share over the part of it the hall is open (simulation.arrivals), so a part
+    # hour (17:00–17:15) keeps its observed share as it is: no division by its open fraction.
     n_hours = len(arr.hour_profile)
     hours = (visits.get_column("minute").to_numpy() // 60) - arr.first_hour
     hours = np.clip(hours, 0, n_hours - 1)
     counts_h = np.bincount(hours, minlength=n_hours).astype(float)
-    starts = (arr.first_hour + np.arange(n_hours)) * 60.0
-    open_fraction = np.clip((arr.close_min - starts) / 60.0, 0.0, 1.0)
-    rates = np.where(
-        open_fraction > 0, counts_h / np.where(open_fraction > 0, open_fraction, 1.0), 0.0
-    )
-    profile = rates / rates.sum()
-    arriving = float(np.sum(profile * open_fraction))
-    residents = scale / arriving if arriving > 0 else scale
+    profile = counts_h / counts_h.sum() if counts_h.sum() > 0 else counts_h
+    residents = scale
     table = pl.DataFrame(
         {
             "weekday": [["Mon", "Tue", "Wed", "Thu", "Fri"][w] for w, _, _ in weekday_rows],
