@@ -148,9 +148,10 @@ def pandas_kpis(path: Path, target: float = 15.0) -> dict[str, Any]:
     )
     tih = (visits["last"] - visits["first"]).dt.total_seconds() / 60
     called = df["called"].sum()
+    service_days = visits["first"].dt.date.nunique()  # a visit's day: that of its first ticket
     kpis = {
         "visits": len(visits),
-        "visits_per_day": len(visits) / df["date"].nunique(),
+        "visits_per_day": len(visits) / service_days,
         "tickets": len(df),
         "tickets_per_visit": len(df) / len(visits),
         "counters_per_visit_mean": visits["counters"].mean(),
@@ -165,6 +166,7 @@ def pandas_kpis(path: Path, target: float = 15.0) -> dict[str, Any]:
         "forms_written_per_visit": visits["forms"].sum() / len(visits),
         "service_min_mean": df.loc[df["served"], "service_min"].mean(),
         "staff_busy_min": df["service_min"].sum(),
+        "staff_busy_min_per_day": df["service_min"].sum() / service_days,
     }
 
     def stats(g: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:  # type: ignore[name-defined]

@@ -38,6 +38,7 @@ __all__ = [
     "kpi",
     "label",
     "lower_is_better",
+    "markdown_table",
     "table",
     "unit",
 ]
@@ -374,3 +375,24 @@ def table(values: Mapping[str, float], lang: str = "ja") -> pl.DataFrame:
         },
         schema={c: pl.String for c in ("kpi", "label", "value", "basis")},
     )
+
+
+#: Direction as written in the documentation.
+_DIRECTION_TEXT: Final[dict[str, str]] = {
+    "lower": "lower is better",
+    "higher": "higher is better",
+    "neutral": "—",
+}
+
+
+def markdown_table() -> str:
+    """Every KPI as a Markdown table (the KPI section of ``docs/study-format.md`` is exactly
+    this text, checked by a test)."""
+    head = "| key | 指標 | KPI | unit | basis | direction | definition |\n"
+    head += "| --- | --- | --- | --- | --- | --- | --- |\n"
+    rows = [
+        f"| `{k.key}` | {k.label_ja} | {k.label_en} | {k.unit_en} | {BASES[k.basis][1]} | "
+        f"{_DIRECTION_TEXT[k.direction]} | {k.definition_en} |"
+        for k in KPIS.values()
+    ]
+    return head + "\n".join(rows) + "\n"
