@@ -631,6 +631,9 @@ def _write_grid(
     counter_cells = [
         (cells[0], zone_of[pid]) for pid, cells in grid.points.items() if pid in zone_of
     ]
+    if grid.fills:  # grid paper read from a workbook: copy its colours as they are
+        _copy_grid(w, ws, grid, scenario, zones)
+        return
     for r in range(1, height):
         for c in range(width):
             if (r, c) in grid.labels or not grid.walls[r, c]:
@@ -660,6 +663,22 @@ def _write_grid(
         else:
             fg = "#000000"
         ws.write_string(r, c, label, w.fill("", fg, bold=True))
+
+
+def _copy_grid(
+    w: _Writer, ws: Any, grid: FloorGrid, scenario: Scenario, zones: Mapping[str, tuple[str, str]]
+) -> None:
+    """Write a grid read from a workbook: walls and rooms in their own fill, labels as drawn."""
+    height, width = grid.walls.shape
+    for r in range(1, height):
+        for c in range(width):
+            if grid.walls[r, c] and (r, c) not in grid.labels:
+                ws.write_blank(r, c, None, w.fill(grid.fills.get((r, c), _WALL)))
+    zone_of = {c.id: c.zone for c in scenario.counters}
+    for (r, c), label in sorted(grid.labels.items()):
+        fill = grid.fills.get((r, c), "")
+        font = zones.get(zone_of.get(label, ""), ("", "#000000"))[1]
+        ws.write_string(r, c, label, w.fill(fill, font, bold=label in zone_of))
 
 
 # --------------------------------------------------------------------------- reading
@@ -1178,10 +1197,10 @@ def generate_sample_workbooks(
 
     Writes ``<sample>/study.xlsx`` (with its grid sheets inside, so that the workbook alone is
     the whole study) and ``<sample>/floors.xlsx`` from ``data/sample/study.toml``;
-    ``<templates>/study_template.xlsx`` from the skeleton ``study_template.toml``;
-    ``<templates>/example_town_floors.xlsx`` (the worked example's grid paper) and
-    ``<templates>/example_town.xlsx`` (the worked example with its grid sheets inside, as a
-    visiting municipality would upload it). Returns the paths written.
+    ``<templates>/study_template.xlsx`` from the skeleton ``study_template.toml``; and
+    ``<templates>/example_town.xlsx``: the worked example with its hand-drawn grid paper
+    (``example_town_floors.xlsx``, not generated) copied inside, as a visiting municipality
+    would upload it. Returns the paths written.
     """
     from journeys.paths import SAMPLE_DIR, TEMPLATES_DIR
     from simulation.model import load_study
@@ -1192,16 +1211,20 @@ def generate_sample_workbooks(
     study = load_study(
         Path(study_path) if study_path is not None else SAMPLE_DIR / "study.toml", check=False
     )
+    from simulation.floorplan import floor_cells
+
     skeleton = load_study(TEMPLATES_DIR / "study_template.toml")
-    example = load_study(TEMPLATES_DIR / "example_town.toml", check=False)
-    floors = write_floor_workbook(example, templates / "example_town_floors.xlsx")
+    example = load_study(TEMPLATES_DIR / "example_town.toml")  # its grid paper is drawn by hand
+    drawn = {s: floor_cells(example, s) for s in example.scenario_ids}
     return [
         write_study_xlsx(_grids_inside(study), sample / "study.xlsx", instructions=True),
         write_floor_workbook(study, sample / "floors.xlsx"),
         write_study_xlsx(skeleton, templates / "study_template.xlsx", instructions=True),
-        floors,
         write_study_xlsx(
-            _grids_inside(example), templates / "example_town.xlsx", instructions=True
+            _grids_inside(example),
+            templates / "example_town.xlsx",
+            instructions=True,
+            grids=drawn,
         ),
     ]
 

@@ -8,8 +8,9 @@ Two ways to describe a floor (docs/study-format.md):
   an Excel sheet where one cell is ``cell_m`` metres (A1 may hold ``cell_m=0.5``; default 1),
   a cell holding a counter id, a desk id, ``ENT`` (entrance), ``TKT`` (ticket machine) or
   ``STAIRS`` places that point, and a filled cell (any colour but white) or a cell holding
-  ``#`` is a wall or partition. Distances are shortest 8-connected paths around the walls
-  (a diagonal step may not cut the corner of a wall). Sheets ``<scenario>_<n>F`` of the same
+  ``#`` is a wall or partition; a text that cannot be an id (``待合 / Waiting``) names a room.
+  Distances are shortest 8-connected paths around the walls (a diagonal step may not cut the
+  corner of a wall). Sheets ``<scenario>_<n>F`` of the same
   workbook describe building floor ``n``; each ``STAIRS`` cell joins the nearest ``STAIRS``
   cell of the floor above at a cost of ``floor_change_m``.
 
@@ -49,6 +50,7 @@ __all__ = [
     "floor_cells",
     "grid_distances",
     "grid_problems",
+    "is_room_name",
     "load_grids",
     "read_grid_sheet",
     "scenario_points",
@@ -59,6 +61,7 @@ ENTRANCE = "ENT"
 TICKET_MACHINE = "TKT"
 STAIRS = "STAIRS"
 _ALIASES = {"entrance": ENTRANCE, "ticket_machine": TICKET_MACHINE}
+_ID_LIKE = re.compile(r"^[A-Za-z0-9_.-]+$")
 _CELL_M_RE = re.compile(r"^\s*cell_m\s*=\s*([0-9]*\.?[0-9]+)\s*$", re.IGNORECASE)
 _FLOOR_SHEET_RE = re.compile(r"^(?P<scenario>.+)_(?P<floor>\d+)F$")
 
@@ -140,6 +143,12 @@ class FloorGrid:
         """(x, y) metres of a cell's centre, x along columns from A, y down rows from 1."""
         row, col = cell
         return (col + 0.5) * self.cell_m, (row + 0.5) * self.cell_m
+
+
+def is_room_name(text: str) -> bool:
+    """A text on grid paper that cannot be a point id (a space, a Japanese character…): the
+    name of a room, drawn on the floor figure and ignored by walking."""
+    return _ID_LIKE.match(text) is None
 
 
 def cell_ref(cell: tuple[int, int]) -> str:
@@ -270,6 +279,10 @@ def _grid_from_sheet(ws: Any, path: Path, sheet: str, scenario: str, floor: int)
                 continue
             if text == "#":
                 walls[r, c] = True
+                continue
+            if text and is_room_name(text):  # a room's name: the cell stays what its fill says
+                labels[(r, c)] = text
+                walls[r, c] = colour is not None
                 continue
             if text:
                 key = text.upper() if text.upper() in (ENTRANCE, TICKET_MACHINE, STAIRS) else text

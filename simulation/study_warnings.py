@@ -6,8 +6,9 @@ with a warning, but the result is probably not what its author meant:
 * a counter whose procedures no life event uses (staffed, never gets a ticket);
 * a lunch window outside the counter's shifts (nobody on duty to take it);
 * a department on one floor with its counter on another;
-* on grid paper: walls typed as full-width ``＃``, a label that names no point of the scenario
-  (``a5`` when the counter is ``A5``), a label written in a filled (wall) cell, STAIRS drawn at
+* on grid paper: walls typed as full-width ``＃``, a label like an id that names no point of
+  the scenario (``a5`` when the counter is ``A5``; a text with spaces or Japanese is a room's
+  name), a label written in a filled (wall) cell, STAIRS drawn at
   different cells on consecutive floors, and study x/y that disagree with where the grid
   draws the point.
 
@@ -29,6 +30,7 @@ from simulation.floorplan import (
     STAIRS,
     TICKET_MACHINE,
     FloorGrid,
+    is_room_name,
     load_grids,
     scenario_points,
 )
@@ -136,7 +138,11 @@ def grid_warnings(scenario: Scenario, index: int, grids: list[FloorGrid]) -> lis
         for cell, label in sorted(grid.labels.items()):
             typed = grid.typed.get(cell)
             shown = f"{typed!r} (read as {label!r})" if typed else repr(label)
-            if label not in known and label not in (ENTRANCE, TICKET_MACHINE, STAIRS):
+            if (
+                label not in known
+                and label not in (ENTRANCE, TICKET_MACHINE, STAIRS)
+                and not is_room_name(label)
+            ):
                 close = _close(label, known)
                 out.append(
                     _warn(
@@ -149,7 +155,7 @@ def grid_warnings(scenario: Scenario, index: int, grids: list[FloorGrid]) -> lis
                         place=grid.cell_name(cell),
                     )
                 )
-            if cell in grid.fills:
+            if cell in grid.fills and not is_room_name(label):
                 out.append(
                     _warn(
                         loc,

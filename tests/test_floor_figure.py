@@ -67,6 +67,10 @@ def test_walls_and_stairs_are_drawn_as_on_the_sheet(study: Study) -> None:
     (sr, sc) = first.points["STAIRS"][0]
     assert (stairs[0].x0, stairs[0].y0) == (sc * first.cell_m, sr * first.cell_m)
     assert not [a for a in fig.layout.annotations if a.name == "straight lines"]
+    # a room's name written on the sheet is drawn where it stands (and is no point)
+    rooms = [(a.text, a.x, a.y) for a in fig.layout.annotations if a.name == "room label"]
+    assert ("待合 / Waiting", 8.5, 9.5) in rooms  # 1F, cell I10
+    assert any(text == "相談室 / Consultation" for text, _x, _y in rooms)  # 2F
 
 
 def test_counters_stand_where_their_labels_are(study: Study) -> None:
@@ -77,10 +81,11 @@ def test_counters_stand_where_their_labels_are(study: Study) -> None:
     for cid in ("J1", "H1", "K1", "Z1"):
         point = paper.point_xy(cid)
         assert point is not None and drawn[cid] == pytest.approx(point[1:])
-    # floor 2 to the right of floor 1; entrance (row 3) above the counters (row 12)
+    # floor 2 to the right of floor 1; the counters (row 7) above the entrance (row 18), as
+    # the sheet shows them (the y axis is reversed: row 1 at the top)
     assert drawn["K1"][0] > max(drawn["J1"][0], drawn["H1"][0])
     ent = next(tr for tr in fig.data if tr.name == "Entrance")
-    assert ent.y[0] < drawn["J1"][1]
+    assert (ent.y[0], drawn["J1"][1]) == (17.5, 6.5)
 
 
 def test_flows_follow_the_engines_paths(study: Study) -> None:

@@ -118,8 +118,8 @@ def _full_width_hash(book: Workbook) -> None:
 
 
 def _lower_case_label(book: Workbook) -> None:
-    book["as_is_1F"]["P5"] = "j1"
-    book["as_is_1F"]["Q5"] = "Ｘ５"
+    book["as_is_1F"]["P12"] = "j1"
+    book["as_is_1F"]["Q12"] = "Ｘ５"
 
 
 def _label_in_filled_cell(book: Workbook) -> None:
@@ -129,7 +129,7 @@ def _label_in_filled_cell(book: Workbook) -> None:
 def _stairs_moved_upstairs(book: Workbook) -> None:
     stairs = _find(book, "as_is_2F", "STAIRS")
     stairs.value = None
-    book["as_is_2F"]["P4"] = "STAIRS"
+    book["as_is_2F"]["P12"] = "STAIRS"
 
 
 WARNINGS: list[tuple[str, Edit | None, GridEdit | None, str, str]] = [
@@ -159,7 +159,7 @@ WARNINGS: list[tuple[str, Edit | None, GridEdit | None, str, str]] = [
         _xy_far_from_grid,
         None,
         "scenarios[1].counters[1]",
-        "J1 is drawn at as_is_1F!I12",
+        "J1 is drawn at as_is_1F!J7",
     ),
     (
         "full-width hash walls",
@@ -172,29 +172,29 @@ WARNINGS: list[tuple[str, Edit | None, GridEdit | None, str, str]] = [
         "label matches no counter",
         None,
         _lower_case_label,
-        "as_is_1F!P5",
+        "as_is_1F!P12",
         "the cell holds 'j1', which is no counter",
     ),
     (
         "full-width label matches no counter",
         None,
         _lower_case_label,
-        "as_is_1F!Q5",
+        "as_is_1F!Q12",
         "'Ｘ５' (read as 'X5')",
     ),
     (
         "label inside a filled cell",
         None,
         _label_in_filled_cell,
-        "as_is_1F!I12",
+        "as_is_1F!F7",
         "label 'J1' stands in a filled cell (#595959)",
     ),
     (
         "stairs at different places",
         None,
         _stairs_moved_upstairs,
-        "as_is_1F!J9",
-        "STAIRS at as_is_1F!J9 but at as_is_2F!P4",
+        "as_is_1F!AA16",
+        "STAIRS at as_is_1F!AA16 but at as_is_2F!P12",
     ),
 ]
 
@@ -234,14 +234,19 @@ def test_check_prints_warnings_and_exits_0(
 # --------------------------------------------------------------------------- errors
 
 
+def _all(book: Workbook, sheet: str, text: str) -> list[Any]:
+    return [c for row in book[sheet].iter_rows() for c in row if c.value == text]
+
+
 def _label_only_lower_case(book: Workbook) -> None:
-    _find(book, "as_is_1F", "J1").value = "j1"
+    for cell in _all(book, "as_is_1F", "J1"):  # the long counter J1 is drawn in two cells
+        cell.value = "j1"
 
 
 def _label_inside_wall_block(book: Workbook) -> None:
-    _find(book, "as_is_1F", "J1").value = None
-    cell = book["as_is_1F"]["I15"]
-    cell.value, cell.fill = "J1", GREY
+    for cell in _all(book, "as_is_1F", "J1"):
+        cell.value = None
+    book["as_is_1F"]["H3"] = "J1"  # inside the residents section's staff area (filled)
 
 
 def _no_staff(data: dict[str, Any]) -> None:
@@ -254,14 +259,14 @@ ERRORS: list[tuple[str, Edit | None, GridEdit | None, str, str]] = [
         None,
         _label_only_lower_case,
         "scenarios[1].floor.grid_xlsx",
-        "J1 is not drawn on any grid-paper sheet (as_is_1F, as_is_2F); found 'j1' at as_is_1F!I12",
+        "J1 is not drawn on any grid-paper sheet (as_is_1F, as_is_2F); found 'j1' at as_is_1F!F7",
     ),
     (
         "label inside a wall",
         None,
         _label_inside_wall_block,
         "scenarios[1].floor.grid_xlsx",
-        "J1 is written inside a wall: as_is_1F!I15 is filled",
+        "J1 is written inside a wall: as_is_1F!H3 is filled",
     ),
     ("staff 0", _no_staff, None, "scenarios[1].counters[2].staff", "staff must be ≥ 1"),
 ]

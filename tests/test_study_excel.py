@@ -131,7 +131,6 @@ def test_bundled_workbooks_are_up_to_date(tmp_path: Path) -> None:
         "study.xlsx": SAMPLE_DIR / "study.xlsx",
         "floors.xlsx": SAMPLE_DIR / "floors.xlsx",
         "study_template.xlsx": TEMPLATES_DIR / "study_template.xlsx",
-        "example_town_floors.xlsx": TEMPLATES_DIR / "example_town_floors.xlsx",
         "example_town.xlsx": TEMPLATES_DIR / "example_town.xlsx",
     }
     assert sorted(p.name for p in written) == sorted(committed)
@@ -154,6 +153,11 @@ def test_bundled_workbooks_are_up_to_date(tmp_path: Path) -> None:
     inside = load_study(TEMPLATES_DIR / "example_town.xlsx")
     assert [s.floor.grid_xlsx for s in inside.scenarios] == ["#as_is_1F", "#reform_1F"]
     assert inside.procedures == example.procedures and inside.life_events == example.life_events
+    # the grid sheets inside are the hand-drawn grid paper: the same walks
+    from simulation.floorplan import distance_table
+
+    for sid in example.scenario_ids:
+        assert np.allclose(distance_table(inside, sid).matrix, distance_table(example, sid).matrix)
 
 
 def test_grid_sheet_inside_the_study_workbook(sample: Study, tmp_path: Path) -> None:
