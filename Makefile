@@ -38,12 +38,14 @@ demo: $(STAMP)
 	$(BIN)/madoguchi forecast --log data/sample/counter_log_as_is.parquet --study data/sample/study.toml --backtest --replications 3 --seed $(SEED)
 	@echo ""
 	@echo "出力先 / outputs: $(OUT)/"
-	@echo "  analysis_as_is/  analysis_reform/  (KPIs, tables, analysis.xlsx)"
+	@echo "  quarantine_*.csv / .xlsx  (rejected rows: fix in Excel, re-import with validate)"
+	@echo "  analysis_as_is/  analysis_reform/  (KPIs, tables, analysis.xlsx, event_log.xes.gz for ProM/PM4Py)"
 	@echo "  calibrated_study.toml  fit_table.csv"
 	@echo "  simulation/  (log.parquet, kpi_summary.csv, comparison.csv)"
 	@echo "  report.html  (offline, self-contained)"
 	@echo "  planned_study.toml  plan.csv  (staff per counter and hour, verified)"
 	@echo "  calendar.html  forecast.csv  (窓口混雑予想カレンダー, offline)"
+	@echo "  README の出力一覧 / every file and the program that opens it: README.md, 'Outputs'"
 
 test: $(STAMP) lint typecheck pytest
 
