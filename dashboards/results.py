@@ -297,8 +297,9 @@ def model_check(
     seed: int = 0,
 ) -> tuple[pl.DataFrame, list[dt.date]]:
     """Simulated as-is vs observed as-is on matched days (``journeys.compare.compare_logs``):
-    baseline = observed, alternative = simulated. Returns the comparison and the observed days
-    used (all observed days when none match)."""
+    baseline = observed, alternative = simulated, both measured with the columns the observed
+    log has (time in hall from the first ticket when it has no arrival times). Returns the
+    comparison and the observed days used (all observed days when none match)."""
     from journeys.compare import compare_logs
 
     matched = matched_observed_days(study, observed_as_is, days)
@@ -308,6 +309,11 @@ def model_check(
         else observed_as_is
     )
     sim = simulated_log.filter(pl.col("scenario") == scenario)
+    # like with like: a whole-visit column the observed log lacks is dropped from the simulated
+    # one too (without arrived_at, time in hall counts from the first ticket on both sides)
+    unmatched = [c for c in ("arrived_at", "left_at", "resident_id", "return_of")
+                 if c in sim.columns and c not in obs.columns]  # fmt: skip
+    sim = sim.drop(unmatched)
     key = ("model_check", frame_digest(obs), frame_digest(sim), n_boot, seed)
     comp = cached(key, lambda: compare_logs(obs, sim, n_boot=n_boot, seed=seed), persist=True)
     return comp, matched
