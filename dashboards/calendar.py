@@ -51,8 +51,8 @@ table.cal td { border: 1px solid #999; vertical-align: top; height: 92px; paddin
 td.other { background: #fafafa; }
 td.closed { background: #e6e6e6; color: #444; }
 .day { font-weight: bold; font-size: 1.05rem; }
-.half { display: block; margin-top: 3px; padding: 2px 3px; border-radius: 4px; font-size: 0.8rem;
-  white-space: nowrap; overflow: hidden;
+.half { display: block; margin-top: 3px; padding: 1px 3px; border-radius: 4px; font-size: 0.78rem;
+  line-height: 1.25;
   border: 1px solid #555; }
 .note { font-size: 0.85rem; color: #333; margin-top: 8px; }
 details.hours { margin: 6px 0; }

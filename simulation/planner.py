@@ -77,7 +77,7 @@ __all__ = [
 Levels = dict[str, list[int]]
 Limits = dict[str, tuple[int, int]]
 
-#: Blocks evaluated at most while raising (each raise adds a server to every missing block).
+#: Raising rounds at most (each round adds a server to every block that misses the target).
 _MAX_RAISES = 30
 
 
