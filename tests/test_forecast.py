@@ -123,3 +123,13 @@ def test_forecast_without_period_is_one_clear_line(
         )
     assert done.value.code == 2
     assert "needs --from, --to and --out" in capsys.readouterr().err
+
+
+def test_same_seed_same_calendar_bytes(peak_forecast: Forecast) -> None:
+    study = load_study(STUDY)
+    model = fit_forecast_model(pl.read_parquet(LOG), study)
+    again = forecast(
+        model, study, dt.date(2027, 3, 1), dt.date(2027, 4, 30), replications=1, seed=3
+    )
+    assert calendar_html(again) == calendar_html(peak_forecast)
+    assert forecast_csv(again).equals(forecast_csv(peak_forecast))

@@ -197,3 +197,14 @@ def test_a_range_is_planned_per_kind_of_day(tmp_path: Path) -> None:
         counter = planned.scenario(f"copy_{kind}").counter("C1")
         rows = frame.filter(pl.col("kind") == kind).sort("block")
         assert [counter.staff_at(540 + 60 * b) for b in rows["block"]] == rows["staff"].to_list()
+
+
+def test_same_seed_same_plan() -> None:
+    study = mmc_day_study(0.5, 5.0, 3)
+    target = PlanTarget(within_min=2.0, share=0.8)
+    runs = [
+        plan_staffing(study, "copy", [dt.date(2025, 1, 7)], target=target, replications=2, seed=9)
+        for _ in range(2)
+    ]
+    assert runs[0].table.equals(runs[1].table, null_equal=True)
+    assert runs[0].levels == runs[1].levels
