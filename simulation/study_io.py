@@ -9,9 +9,11 @@ is a ``[table]`` or ``[[array of tables]]`` with scalar keys first (so that, for
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import math
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 
 from simulation.model import Study
 
-__all__ = ["dump_study", "study_to_dict", "study_to_toml"]
+__all__ = ["dump_study", "relocated", "study_to_dict", "study_to_toml"]
 
 #: Keys whose table values are written inline (``{ x = 1.0, y = 2.0, floor = 1 }``).
 _INLINE_TABLES = frozenset({"entrance", "ticket_machine", "lunch"})
@@ -62,6 +64,26 @@ def dump_study(study: Study, path: str | Path, *, header: str = "", annotate: bo
         study_to_toml(study, header=header, annotate=annotate), encoding="utf-8", newline="\n"
     )
     return path
+
+
+def relocated(study: Study, folder: Path) -> Study:
+    """A copy of ``study`` whose ``grid_xlsx`` paths are relative to ``folder``.
+
+    A study written to another folder than the one it was read from (the calibrated study of
+    ``madoguchi calibrate``, the planned study of ``madoguchi plan``) must still find its
+    grid-paper floors: each path is re-expressed from ``folder`` to the same workbook.
+    """
+    new = copy.deepcopy(study)
+    for scenario in new.scenarios:
+        grid = scenario.floor.grid_xlsx
+        if not grid:
+            continue
+        name, sep, sheet = grid.partition("#")
+        source = (study.source_dir / name).resolve()
+        scenario.floor.grid_xlsx = (
+            Path(os.path.relpath(source, folder.resolve())).as_posix() + sep + sheet
+        )
+    return new.with_source(study.source)
 
 
 #: Comments of the annotated template, by key path (tables joined with dots).

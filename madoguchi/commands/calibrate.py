@@ -51,7 +51,7 @@ def run_calibrate(
     from journeys.excel_export import write_csv_safe
     from simulation.calibrate import calibrate
     from simulation.model import load_study
-    from simulation.study_io import dump_study
+    from simulation.study_io import dump_study, relocated
 
     for path, what in ((log_path, "LOG"), (study_path, "--study"), (survey_path, "--survey")):
         if path is not None and not Path(path).exists():
@@ -76,7 +76,7 @@ def run_calibrate(
         "Fitted: arrivals (residents_per_day, weekday_factor, hour_profile), service times, no_show_rate."
     )
     with output_file(out, inputs) as partial:
-        dump_study(result.study, partial, header=header)
+        dump_study(relocated(result.study, Path(out).parent), partial, header=header)
     console.print(f"calibrated study → {out}")
     if fit_table is not None:
         with output_file(fit_table, [*inputs, out], flag="--fit-table") as partial:

@@ -65,7 +65,7 @@ def run_plan(
     from journeys.excel_export import write_csv_safe
     from simulation.model import load_study
     from simulation.planner import PlanTarget, plan_staffing
-    from simulation.study_io import dump_study
+    from simulation.study_io import dump_study, relocated
 
     inputs = study_inputs(study_path)
     check_output(out, inputs, folder=False)
@@ -138,7 +138,7 @@ def _plan_range(
     from journeys.excel_export import write_csv_safe
     from simulation.model import load_study
     from simulation.planner import plan_by_kind
-    from simulation.study_io import dump_study
+    from simulation.study_io import dump_study, relocated
 
     new, frame, plans = plan_by_kind(
         study,
@@ -169,23 +169,6 @@ def _plan_range(
         console.print(f"[{kind}] {', '.join(d.isoformat() for d in plan.days)}")
         _report(console, plan)
     return plans
-
-
-def relocated(study: Any, folder: Path) -> Any:
-    """A copy of ``study`` whose ``grid_xlsx`` paths are relative to ``folder`` (where the
-    planned study is written), so the floors still read from there."""
-    import copy
-    import os
-
-    new = copy.deepcopy(study)
-    for scenario in new.scenarios:
-        grid = scenario.floor.grid_xlsx
-        if not grid:
-            continue
-        name, sep, sheet = grid.partition("#")
-        source = (study.source_dir / name).resolve()
-        scenario.floor.grid_xlsx = Path(os.path.relpath(source, folder)).as_posix() + sep + sheet
-    return new.with_source(study.source)
 
 
 def _report(console: Any, result: Any) -> None:
