@@ -32,7 +32,6 @@ journey-survey sheet (調査ID, 段階, ペルソナ, ライフイベント, 手
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from typing import Any, Literal
 import polars as pl
 
 from journeys.errors import InputError
+from journeys.safe_toml import loads_toml
 from journeys.schema import ACTIONS, OUTCOMES, CounterLogSchema, SurveySchema
 
 __all__ = [
@@ -236,11 +236,9 @@ def load_mapping(path: str | Path | None, *, kind: FrameKind = "counter-log") ->
     if not p.is_file():
         raise InputError("mapping file not found", file=p, hint="check the --map path")
     try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+        doc = loads_toml(p.read_text(encoding="utf-8-sig"), source=p, what="mapping file")
     except UnicodeDecodeError as exc:
         raise InputError("mapping file is not UTF-8 text", file=p) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=p) from exc
     unknown = sorted(set(doc) - _KNOWN_SECTIONS)
     if unknown:
         raise InputError(

@@ -31,8 +31,15 @@ _DATE_RE = (
     r"^(?:(\d{4})[/\-.年](\d{1,2})[/\-.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2}))"
     r"(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$"
 )
-_ERA_RE = r"^(令和|平成|R|H)\s*(\d{1,2}|元)[年/\-.](\d{1,2})[月/\-.](\d{1,2})日?$"
-_ERA_BASE = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}
+_ERA_RE = r"^(令和|平成|昭和|R|H|S)\s*(\d{1,2}|元)[年/\-.](\d{1,2})[月/\-.](\d{1,2})日?$"
+_ERA_BASE = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925}
+#: First and last day of each era: 令和0年, 令和元年4月30日 or 平成31年5月1日 are no real day.
+_ERA_DAYS = {
+    "令和": ("2019-05-01", "9999-12-31"),
+    "平成": ("1989-01-08", "2019-04-30"),
+    "昭和": ("1926-12-25", "1989-01-07"),
+}
+_ERA_DAYS.update({"R": _ERA_DAYS["令和"], "H": _ERA_DAYS["平成"], "S": _ERA_DAYS["昭和"]})
 _CLOCK_RE = r"^(\d{1,2})(?::|時)(\d{1,2})(?:(?::|分)(\d{1,2})(?:\.\d+)?秒?)?分?$"
 _DATETIME_RE = (
     r"^(\S+?)(?:[ T]+|日\s*)(\d{1,2}(?::|時)\d{1,2}(?:(?::|分)\d{1,2}(?:\.\d+)?秒?)?分?)$"
@@ -117,7 +124,15 @@ def parse_date(series: pl.Series, fmt: str | None = None) -> pl.Series:
         month.cast(pl.String).str.zfill(2),
         day.cast(pl.String).str.zfill(2),
     )
-    parsed = frame.select(iso.str.to_date("%Y-%m-%d", strict=False)).to_series()
+    era = pl.col("e").struct.field("1")
+    first = era.replace_strict({k: v[0] for k, v in _ERA_DAYS.items()}, default=None)
+    last = era.replace_strict({k: v[1] for k, v in _ERA_DAYS.items()}, default=None)
+    day_of = iso.str.to_date("%Y-%m-%d", strict=False)
+    in_era = ((e[1] == "元") | (e[1].cast(pl.Int64, strict=False) >= 1)) & day_of.is_between(
+        first.str.to_date("%Y-%m-%d"), last.str.to_date("%Y-%m-%d")
+    )
+    checked = pl.when(era.is_null() | in_era).then(day_of).otherwise(None)
+    parsed = frame.select(checked).to_series()
     return out.scatter(todo.arg_true(), parsed)
 
 

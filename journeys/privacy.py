@@ -124,7 +124,7 @@ _DIGITS_ONLY = re.compile(r"\d")
 _CANDIDATE_REGEX = r"(?:\d[^\d]{0,3}){9,}"
 # Second, tighter vectorised pre-filter on the view (a superset of what the detectors match).
 _VIEW_CANDIDATE_REGEX = (
-    r"\d{4}-{0,3}\d{4}-{0,3}\d{4}|0[1-9]\d{0,3}\)?-{0,3}\(?\d{1,4}\)?-{0,3}\d{3,4}"
+    r"\d{4}-{0,3}\d{4}-{0,3}\d{4}|0[1-9]\d{0,3}\)?-{0,3}\(?\d{1,4}\)?-{0,3}\d{3,4}|\+81-{0,3}\(?\d"
 )
 #: A ticket machine's number (letters, digits, one day-dash-number): not scanned in ticket_id.
 MACHINE_ID_REGEX = r"^[A-Za-z]*[0-9]+(?:-[0-9]+)?$"

@@ -6,9 +6,15 @@ Accepted files: CSV/TSV/TXT (UTF-8, UTF-8 with BOM, cp932/Shift_JIS — detected
 handled) and Parquet. Each read goes: raw table → personal columns dropped → columns mapped →
 lazy validation (:mod:`journeys.validation`) → :class:`IngestResult`.
 
-Row numbers in rejected rows are those the user sees: for CSV the header line is 1, so the
-first data line is 2 (a quoted field spanning lines shifts this only on the fast path); for
-Excel the sheet's own row number; for Parquet the 1-based row position.
+Row numbers in rejected rows are those the user sees: for CSV the line a record starts on
+(header line = 1, first data line = 2; a quoted field spanning lines pushes the later records
+down by its extra lines, as in a text editor); for Excel the sheet's own row number; for
+Parquet the 1-based row position.
+
+Hostile files get one clear line, never a traceback: a zip, .xlsx, .xls, PDF or gzip file
+renamed .csv is named as such; two encodings in one file give the line where the second
+starts; CR-only line ends (old Mac exports) are read as line breaks; an Excel sheet is read
+within its filled cells (styled empty rows down to row 1,048,576 cost nothing).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -53,6 +60,17 @@ ACCEPTED_EXTENSIONS: tuple[str, ...] = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm"
 _DELIMITERS = (",", ";", "\t", "|")
 _HEADER_SCAN_ROWS = 30
 _OPENPYXL_FULL_MAX_BYTES = 20_000_000  # below this, merged cells are read too
+_NAMES_SHOWN = 20  # column names listed in a note, at most
+
+#: First bytes of files that are not text: what they are and what to do.
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"PK\x03\x04", "a zip archive (an .xlsx workbook or a zipped export)",
+     "name an Excel workbook .xlsx, or unzip the export first"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls (or other Office) file",
+     "open it in Excel and save it as .xlsx or CSV"),
+    (b"%PDF", "a PDF document", "export the ticket log as CSV or .xlsx"),
+    (b"\x1f\x8b", "a gzip-compressed file", "decompress it first"),
+)  # fmt: skip
 
 
 @dataclass
@@ -79,7 +97,7 @@ def _known(header: str) -> bool:
 
 
 def _cell_text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    return "" if value is None else str(value).strip().strip("\ufeff\u200b").strip()
 
 
 def _header_row(rows: list[list[str]]) -> int:
@@ -174,8 +192,19 @@ def _decode(data: bytes, encoding: str | None, path: Path, notes: list[str]) -> 
             return text.encode("utf-8"), best.encoding
         except (UnicodeDecodeError, LookupError):
             pass
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        utf8_bad = exc.start
+    else:  # pragma: no cover - UTF-8 text is read before this point
+        utf8_bad = 0
+    if utf8_bad > 0 and b"\x00" not in data[:utf8_bad]:
+        # the start is UTF-8 and a later line is not: two encodings in one file
+        raise _bad_byte_error(data, utf8_bad, path, "mixed text encodings: not UTF-8 from here")
     raise InputError(
-        "cannot tell the text encoding", file=path, hint="give it with --encoding (e.g. cp932)"
+        "cannot tell the text encoding (not UTF-8, cp932 or UTF-16 text)",
+        file=path,
+        hint="give it with --encoding (e.g. cp932)",
     )
 
 
@@ -217,6 +246,9 @@ def _read_csv(
     blank = b"\xef\xbb\xbf \t\r\n"
     if not head.strip(blank) and (size <= len(head) or not path.read_bytes().strip(blank)):
         raise InputError("the file is empty", file=path, hint="export the ticket log again")
+    _refuse_binary(head, path)
+    if b"\r" in head and b"\n" not in head:
+        return _read_cr_only(path, encoding, delimiter, choose)
     utf8: bytes | None  # None: plain UTF-8 read by polars straight from the file
     if encoding is None and _utf8_head(
         head[3:] if head.startswith(_BOM) else head, size <= len(head)
@@ -236,7 +268,7 @@ def _read_csv(
     sep = delimiter or _sniff_delimiter("\n".join(head_lines[:5]))
     if sep != ",":
         notes.append(f"delimiter {sep!r} ({'given' if delimiter else 'detected'})")
-    head_rows = [[c.strip() for c in r] for r in csv.reader(head_lines, delimiter=sep)]
+    head_rows = [[_cell_text(c) for c in r] for r in csv.reader(head_lines, delimiter=sep)]
     at = _header_row(head_rows) if head_rows else 0
     names = _header_names(head_rows, at) if head_rows else []
     if at:
@@ -275,15 +307,64 @@ def _read_csv(
             utf8, _ = _decode_strict_fallback(path.read_bytes(), path, notes)
             frame = pl.read_csv(io.BytesIO(utf8), columns=index, **options)
         frame.columns = wanted
-        frame = frame.with_row_index("__row", offset=header_line + 1).with_columns(
-            pl.col("__row").cast(pl.Int64)
-        )
+        frame = _line_numbers(frame, header_line + 1)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
         if utf8 is None:
             utf8, _ = _decode_strict_fallback(path.read_bytes(), path, notes)
         frame = _read_csv_slowly(utf8, sep, at, names)
         notes.append("irregular lines (ragged rows or a broken quote): read line by line")
     return RawTable(frame=_drop_blank_rows(frame, notes), source=str(path), notes=notes)
+
+
+def _line_numbers(frame: pl.DataFrame, first: int) -> pl.DataFrame:
+    """``__row``: the line each record starts on (``first`` for the first record). A quoted
+    field spanning lines pushes every later record down by its extra lines, as the user sees
+    them in a text editor."""
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    if text:  # one fast scan first: most files have no field spanning lines
+        spanning = frame.select(pl.col(text).str.contains("\n", literal=True).any())
+        text = [c for c in text if spanning.get_column(c).item()]
+    breaks = [pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text]
+    spans = frame.select(pl.sum_horizontal(breaks).alias("b")).to_series() if breaks else None
+    rows = pl.int_range(0, pl.len(), dtype=pl.Int64) + first
+    if spans is not None and bool((spans > 0).any()):
+        before = spans.cast(pl.Int64).cum_sum().shift(1, fill_value=0)
+        return frame.with_columns((rows + before).alias("__row")).select("__row", *frame.columns)
+    return frame.with_columns(rows.alias("__row")).select("__row", *frame.columns)
+
+
+def _refuse_binary(head: bytes, path: Path) -> None:
+    """A clear line for a file that is not text at all (a renamed archive, PDF, .xls)."""
+    for magic, what, hint in _SIGNATURES:
+        if head.startswith(magic):
+            raise InputError(f"not a {path.suffix} text table but {what}", file=path, hint=hint)
+
+
+def _read_cr_only(
+    path: Path, encoding: str | None, delimiter: str | None, choose: ColumnChooser | None
+) -> RawTable:
+    """A file whose lines end in CR only (old Mac exports): read with LF line ends."""
+    import tempfile
+
+    data = path.read_bytes().replace(b"\r", b"\n")
+    with tempfile.TemporaryDirectory(prefix="madoguchi-cr-") as tmp:
+        copy = Path(tmp) / path.name
+        copy.write_bytes(data)
+        raw = _read_csv(copy, encoding, delimiter, choose)
+    raw.source = str(path)
+    raw.notes.append("line ends: CR only (old Mac format), read as line breaks")
+    return raw
+
+
+def _bad_byte_error(data: bytes, offset: int, path: Path, what: str) -> InputError:
+    """The line (as the user counts them, header = 1) of an undecodable byte."""
+    line = data.count(b"\n", 0, offset) + 1
+    return InputError(
+        f"{what} (bad byte 0x{data[offset]:02x} at offset {offset:,})",
+        file=path,
+        row=line,
+        hint="save the whole file in one encoding (UTF-8 or cp932), or give it with --encoding",
+    )
 
 
 def _decode_strict_fallback(data: bytes, path: Path, notes: list[str]) -> tuple[bytes, str]:
@@ -294,11 +375,7 @@ def _decode_strict_fallback(data: bytes, path: Path, notes: list[str]) -> tuple[
         try:
             text = data.decode("cp932")
         except UnicodeDecodeError as exc:
-            raise InputError(
-                f"mixed or unknown text encoding (bad byte at offset {exc.start})",
-                file=path,
-                hint="give it with --encoding",
-            ) from exc
+            raise _bad_byte_error(data, exc.start, path, "mixed or unknown text encoding") from exc
         notes[:] = [n for n in notes if not n.startswith("encoding:")]
         notes.insert(0, "encoding: cp932 / Shift_JIS (detected after the first megabyte)")
         return text.encode("utf-8"), "cp932"
@@ -364,18 +441,60 @@ def _excel_text(value: Any) -> str | None:
 
 
 def _read_excel(path: Path, sheet: str | None, prefer: str | None) -> RawTable:
+    """One sheet's rows, read in read-only mode within the cells that hold values: a sheet
+    styled down to row 1,048,576 or one cell at XFD1048576 costs its cells, not its area."""
+    import tempfile
+
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    full = path.stat().st_size <= _OPENPYXL_FULL_MAX_BYTES
-    try:
-        book = openpyxl.load_workbook(path, read_only=not full, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(
-            f"not a readable Excel workbook ({type(exc).__name__})", file=path
-        ) from exc
+    with tempfile.TemporaryDirectory(prefix="madoguchi-xlsx-") as tmp:
+        try:
+            compact = _without_empty_rows(path, Path(tmp))
+            book = openpyxl.load_workbook(compact or path, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+            raise InputError(
+                f"not a readable Excel workbook ({type(exc).__name__})", file=path
+            ) from exc
+        return _read_book(book, path, sheet, prefer)
+
+
+_EMPTY_ROW_RE = re.compile(rb"<row\b[^>]*/>|<row\b[^>]*>\s*</row>")
+_SHEET_PART_RE = re.compile(r"xl/worksheets/[^/]+\.xml")
+_EMPTY_ROWS_KEPT = 10_000  # fewer styled empty rows than this are simply read
+
+
+def _without_empty_rows(path: Path, folder: Path) -> Path | None:
+    """A copy of the workbook without its empty (styled only) rows, when it has many: a sheet
+    formatted down to row 1,048,576 is then read in the time of its filled rows. None when
+    the workbook is fine as it is."""
+    with zipfile.ZipFile(path) as book:
+        sheets = [i for i in book.infolist() if _SHEET_PART_RE.fullmatch(i.filename)]
+        if not any(i.file_size > 1_000_000 for i in sheets):
+            return None
+        changed: dict[str, bytes] = {}
+        for info in sheets:
+            if info.file_size <= 1_000_000:
+                continue
+            xml = book.read(info)
+            lean, n = _EMPTY_ROW_RE.subn(b"", xml)
+            if n > _EMPTY_ROWS_KEPT:
+                changed[info.filename] = lean
+        if not changed:
+            return None
+        target = folder / "compact.xlsx"
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in book.infolist():
+                out.writestr(info, changed.get(info.filename) or book.read(info))
+    return target
+
+
+def _read_book(book: Any, path: Path, sheet: str | None, prefer: str | None) -> RawTable:
+    """The chosen sheet of an open read-only workbook as a raw table."""
     try:
         names = book.sheetnames
+        if not names:
+            raise InputError("the workbook has no sheet", file=path)
         if sheet is not None:
             if sheet not in names:
                 raise InputError(
@@ -384,38 +503,93 @@ def _read_excel(path: Path, sheet: str | None, prefer: str | None) -> RawTable:
             ws = book[sheet]
         else:
             ws = book[prefer] if prefer in names else book[names[0]]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        if full:
-            for rng in ws.merged_cells.ranges:
-                value = (
-                    rows[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(rows) else None
-                )
-                for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
-                    for c in range(rng.min_col, rng.max_col + 1):
-                        if c - 1 < len(rows[r - 1]):
-                            rows[r - 1][c - 1] = value
+        title = ws.title or f"sheet 1 of {len(names)} (no name)"
+        numbers, rows = _sheet_rows(ws)
+        _fill_merged(numbers, rows, _merged_ranges(book, ws))
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise InputError(f"not a readable Excel sheet ({type(exc).__name__})", file=path) from exc
     finally:
         book.close()
-    if not any(any(_cell_text(v) for v in r) for r in rows):
+    if not rows:
         raise InputError("the sheet is empty", file=path)
-    width = max(len(r) for r in rows)
-    text_head = [
-        [_cell_text(v) for v in r] + [""] * (width - len(r)) for r in rows[:_HEADER_SCAN_ROWS]
-    ]
+    # each row as long as its own cells: a lone cell far to the right adds no columns
+    text_head = [[_cell_text(v) for v in r] for r in rows[:_HEADER_SCAN_ROWS]]
     at = _header_row(text_head)
     headers = _header_names(text_head, at)
-    notes: list[str] = [f"sheet: {ws.title}"]
-    if at:
-        notes.append(f"{at} row(s) above the header skipped (title or group header)")
+    notes: list[str] = [f"sheet: {title}"]
+    if numbers[at] > 1:
+        notes.append(f"{numbers[at] - 1} row(s) above the header skipped (title or group header)")
     body = rows[at + 1 :]
     columns = {
         h: [_excel_text(r[j]) if j < len(r) else None for r in body] for j, h in enumerate(headers)
     }
     frame = pl.DataFrame(columns, schema={h: pl.String for h in headers})
-    frame = frame.with_columns(
-        pl.Series("__row", list(range(at + 2, at + 2 + len(body))), dtype=pl.Int64)
-    )
+    frame = frame.with_columns(pl.Series("__row", numbers[at + 1 :], dtype=pl.Int64))
     return RawTable(frame=_drop_blank_rows(frame, notes), source=str(path), notes=notes)
+
+
+def _sheet_rows(ws: Any) -> tuple[list[int], list[list[Any]]]:
+    """The sheet's non-empty rows and their row numbers (trailing empty cells cut off)."""
+    ws.reset_dimensions()  # a <dimension> of A1:XFD1048576 must not set the area to read
+    numbers: list[int] = []
+    rows: list[list[Any]] = []
+    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if not values:
+            continue
+        cells = list(values)
+        while cells and (cells[-1] is None or _cell_text(cells[-1]) == ""):
+            cells.pop()
+        if cells:
+            numbers.append(number)
+            rows.append(cells)
+    return numbers, rows
+
+
+_MERGE_RE = re.compile(rb'<mergeCell[^>]*\sref="([A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}[0-9]{1,7})"')
+_MERGE_MAX_CELLS = 10_000  # a merge larger than this is decoration, not a header
+
+
+def _merged_ranges(book: Any, ws: Any) -> list[tuple[int, int, int, int]]:
+    """Merged ranges ``(min_col, min_row, max_col, max_row)`` of a read-only sheet, from its
+    XML (read-only sheets do not parse them)."""
+    from openpyxl.utils import range_boundaries
+
+    archive = getattr(book, "_archive", None)
+    part = getattr(ws, "_worksheet_path", None)
+    if archive is None or not part:
+        return []
+    with archive.open(part) as handle:
+        data = handle.read()
+    found = []
+    for ref in _MERGE_RE.findall(data):
+        min_col, min_row, max_col, max_row = range_boundaries(ref.decode("ascii"))
+        assert None not in (min_col, min_row, max_col, max_row)
+        if (max_col - min_col + 1) * (max_row - min_row + 1) <= _MERGE_MAX_CELLS:
+            found.append((min_col, min_row, max_col, max_row))
+    return found
+
+
+def _fill_merged(
+    numbers: list[int], rows: list[list[Any]], ranges: list[tuple[int, int, int, int]]
+) -> None:
+    """Every cell of a merged range gets the value of its top-left cell (merged headers)."""
+    if not ranges:
+        return
+    index = {n: i for i, n in enumerate(numbers)}
+    for min_col, min_row, max_col, max_row in ranges:
+        top = index.get(min_row)
+        if top is None or min_col - 1 >= len(rows[top]):
+            continue
+        value = rows[top][min_col - 1]
+        for r in range(min_row, max_row + 1):
+            i = index.get(r)
+            if i is None:
+                continue
+            row = rows[i]
+            if len(row) < max_col:
+                row.extend([None] * (max_col - len(row)))
+            for c in range(min_col, max_col + 1):
+                row[c - 1] = value
 
 
 # --- dispatch -------------------------------------------------------------------------------
@@ -550,7 +724,9 @@ def _ingest(
     notes = list(raw.notes)
     unused = [h for h in plan.headers if h not in plan.personal and h not in plan.roles.values()]
     if unused:
-        notes.append("columns not used: " + ", ".join(_safe_header(h) for h in unused))
+        shown = ", ".join(_safe_header(h) for h in unused[:_NAMES_SHOWN])
+        more = f" … ({len(unused) - _NAMES_SHOWN:,} more)" if len(unused) > _NAMES_SHOWN else ""
+        notes.append(f"columns not used: {shown}{more}")
     if dropped:
         notes.append(f"{len(dropped)} personal column(s) dropped: " + ", ".join(dropped))
     select = [pl.col(h).alias(r) for r, h in plan.roles.items()]

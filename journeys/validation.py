@@ -43,6 +43,7 @@ from journeys.privacy import mask_text_column, pseudonymise
 from journeys.schema import FrameSchema
 
 __all__ = [
+    "HIDDEN_CHARACTERS",
     "OUTCOME_INFERRED_NOTE",
     "REASONS",
     "REJECTED_LEAD_COLUMNS",
@@ -74,7 +75,14 @@ REASONS: dict[str, tuple[str, str]] = {
     "emotion_out_of_range": ("感情が−2〜+2の範囲外", "emotion outside −2..+2"),
     "negative_minutes": ("所要分が負", "negative minutes"),
     "step_not_int": ("手順が整数でない", "step is not a whole number"),
+    "hidden_character": ("見えない文字・制御文字", "invisible or control character"),
 }
+
+#: Characters no id may hold: controls (NUL, BEL…), zero-width characters, direction
+#: overrides and a byte-order mark inside the text — they make two ids look the same.
+HIDDEN_CHARACTERS = (
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 #: First columns of every rejected frame (then the row's values as text).
 REJECTED_LEAD_COLUMNS: tuple[str, ...] = ("source_row", "reason", "column", "message")
@@ -720,6 +728,12 @@ def _validate_parts(
 
     ``columns``: the frame's columns before the visit keys left it (their order is kept).
     """
+    data, widths = _nfkc_ids(schema, data)
+    if widths:
+        all_notes.append(
+            "ids in full-width or half-width forms normalised (NFKC, ０００１ = 0001, ｺｾｷ = コセキ): "
+            + ", ".join(widths)
+        )
     masked = 0
     for name in _scanned_text_columns(schema, data):
         col, n = mask_text_column(data.get_column(name), keep_machine_ids=name == "ticket_id")
@@ -727,7 +741,7 @@ def _validate_parts(
         data = data.with_columns(col)
     if masked:
         all_notes.append(
-            f"{masked} free-text values had a personal number masked (個人番号・電話番号をマスク)"
+            f"{masked} text values had a personal number masked (個人番号・電話番号をマスク)"
         )
 
     present = {c for c in data.columns if not c.startswith("__")}
@@ -751,6 +765,7 @@ def _validate_parts(
         head = [c for c in head if c in parsed.columns]
         parsed = parsed.select(head + [c for c in parsed.columns if c not in set(head)])
     rules = _field_rules(schema, present, dict(data.schema))
+    rules += _hidden_character_rules(schema, present, set(parsed.columns))
     if kind == "survey" and "minutes" not in present and {"started_at", "ended_at"} <= present:
         parsed, step_rules = _survey_minutes_from_times(data, parsed, mapping, all_notes)
         rules = [r for r in rules if r.column != "minutes"] + step_rules
@@ -793,6 +808,51 @@ def _scanned_text_columns(schema: type[FrameSchema], data: pl.DataFrame) -> list
         and f.name in data.columns
         and data.schema[f.name] == pl.String
     ]
+
+
+def _id_columns(schema: type[FrameSchema], data: pl.DataFrame) -> list[str]:
+    """The text columns that name something (ids, counters, staff, phases), not free text."""
+    return [n for n in _scanned_text_columns(schema, data) if not schema.field(n).free_text]
+
+
+def _nfkc_ids(schema: type[FrameSchema], data: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """Ids written in full-width or half-width forms, normalised (NFKC): ``０００１`` and
+    ``0001`` are one ticket, ``ｺｾｷ`` and ``コセキ`` one procedure. Only columns holding
+    non-ASCII text are touched, on their distinct values."""
+    changed: list[str] = []
+    for name in _id_columns(schema, data):
+        col = data.get_column(name)
+        if not col.str.contains(r"[^\x00-\x7F]").fill_null(False).any():
+            continue
+        normal = col.str.normalize("NFKC")
+        if not normal.ne_missing(col).any():
+            continue
+        changed.append(name)
+        data = data.with_columns(normal.alias(name))
+    return data, changed
+
+
+def _hidden_character_rules(
+    schema: type[FrameSchema], present: set[str], columns: set[str]
+) -> list[Rule]:
+    """A row whose id holds an invisible or control character is rejected, never merged."""
+    rules = []
+    for f in schema.fields():
+        raw = _raw(f.name)
+        if f.name not in present or f.dtype != pl.String or f.free_text or raw not in columns:
+            continue
+        rules.append(
+            Rule(
+                "hidden_character",
+                f.name,
+                pl.col(raw).cast(pl.String).str.contains(HIDDEN_CHARACTERS).fill_null(False),
+                pl.lit(
+                    f"{f.name} holds an invisible or control character (NUL, zero-width space, "
+                    "direction override…)"
+                ),
+            )
+        )
+    return rules
 
 
 def _masked_raw(bad: pl.DataFrame, raw_cols: Sequence[str]) -> pl.DataFrame:

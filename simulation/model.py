@@ -38,6 +38,7 @@ from pydantic import (
 )
 
 from journeys.errors import InputError
+from journeys.safe_toml import check_nesting
 
 __all__ = [
     "Arrivals",
@@ -731,7 +732,9 @@ def load_study(path: str | Path, *, check: bool = True) -> Study:
             hint="use a .toml file or an .xlsx workbook",
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        check_nesting(text, source=path, what="study file")  # never a RecursionError
+        data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise InputError(
             "study file is not UTF-8 text", file=path, hint="save it as UTF-8"

@@ -3,6 +3,7 @@ through the library and through ``madoguchi validate`` (exit 0 / 1 / 2, one-line
 
 from __future__ import annotations
 
+import importlib.util
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -16,16 +17,21 @@ from journeys.readers import read_file
 from madoguchi.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
+_SPEC = importlib.util.spec_from_file_location("make_hostile", CORPUS / "make_hostile.py")
+assert _SPEC is not None and _SPEC.loader is not None
+_HOSTILE = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(_HOSTILE)
+HOSTILE_PERSONAL_VALUES: tuple[str, ...] = _HOSTILE.HOSTILE_PERSONAL_VALUES
 CASES: list[dict[str, Any]] = tomllib.loads((CORPUS / "EXPECTED.toml").read_text("utf-8"))["case"]
 PERSONAL_VALUES = ("北見 花子", "キタミ ハナコ", "北見市北", "0157-23-", "1980/01/0", "123456789018",
                    "9876 5432 1000", "111122223333", "1234-5678-9018", "090-1234-5678", "調査 太郎",
-                   "観察 次郎")  # fmt: skip
+                   "観察 次郎", *HOSTILE_PERSONAL_VALUES)  # fmt: skip
 
 
 def test_corpus_is_big_enough() -> None:
     files = {c["file"] for c in CASES}
     on_disk = {p.name for p in CORPUS.iterdir() if p.suffix not in (".py", ".toml")}
-    assert len(files) >= 20
+    assert len(CASES) >= 90
     assert files - {"does_not_exist.csv"} <= on_disk  # every case has its file
     assert on_disk <= files  # every file has its case
 
@@ -49,11 +55,14 @@ def test_corpus_case(
         assert case["message"] in str(info.value)
         if "hint" in case:
             assert info.value.hint == case["hint"]
+        assert info.value.row == case.get("row")
+        assert not [v for v in PERSONAL_VALUES if v in str(info.value)]  # no cell value echoed
         with pytest.raises(SystemExit) as code:
             main(args)
         assert code.value.code == 2
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and case["message"] in err and "Traceback" not in err
+        assert not (tmp_path / "q.csv").exists()
         return
 
     result = read_file(path, kind=kind, mapping=mapping)

@@ -16,6 +16,11 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
+if __package__ in (None, ""):  # run as a script: the sibling module is on the path
+    from make_hostile import write_hostile
+else:
+    from tests.corpus.make_hostile import write_hostile
+
 __all__ = ["HEADER_JA", "MY_NUMBERS", "main"]
 
 HERE = Path(__file__).resolve().parent
@@ -382,6 +387,7 @@ time = "%H:%M"
         }
     ).with_columns(pl.col("issued_at", "called_at", "ended_at").cast(pl.Datetime("us")))  # fmt: skip
     canon.write_parquet(HERE / "canonical.parquet")
+    write_hostile(HERE, _write)
 
 
 if __name__ == "__main__":
