@@ -110,23 +110,6 @@ class AnalysisOutput:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
-def _labelled_kpis(summary: pl.DataFrame) -> pl.DataFrame:
-    """The KPI summary with the registry's label, unit and basis in both languages."""
-    keys = summary["kpi"].unique(maintain_order=True).to_list()
-    labels = pl.DataFrame(
-        {
-            "kpi": keys,
-            "指標": [registry.label(k, "ja") for k in keys],
-            "label_en": [registry.label(k, "en") for k in keys],
-            "単位": [registry.unit(k, "ja") for k in keys],
-            "unit": [registry.unit(k, "en") for k in keys],
-            "basis": [registry.basis_label(k, "en") for k in keys],
-        },
-        schema={c: pl.String for c in ("kpi", "指標", "label_en", "単位", "unit", "basis")},
-    )
-    return summary.join(labels, on="kpi", how="left", maintain_order="left")
-
-
 def write_analysis(
     log: pl.DataFrame,
     out: str | Path,
@@ -161,7 +144,7 @@ def write_analysis(
     result.files["event_log_xes_parquet"] = folder / "event_log_xes.parquet"
     sheets: dict[str, Any] = dict(extra_sheets or {})
     for stem, table in tables.items():
-        sheets[names[stem]] = _labelled_kpis(table) if stem == "kpi_summary" else table
+        sheets[names[stem]] = registry.labelled(table) if stem == "kpi_summary" else table
     result.workbook = write_workbook(sheets, folder / "analysis.xlsx")
     result.tables = tables
     return result

@@ -37,6 +37,7 @@ __all__ = [
     "fmt",
     "kpi",
     "label",
+    "labelled",
     "lower_is_better",
     "markdown_table",
     "table",
@@ -91,6 +92,15 @@ class KPI:
     def unit(self, lang: str = "ja") -> str:
         """The unit of the shown value in ``lang``."""
         return self.unit_en if lang == "en" else self.unit_ja
+
+    def stored_unit(self, lang: str = "ja") -> str:
+        """The unit of the value as stored in tables and CSV files (before ``fmt``): a share
+        is 0–1, staff minutes are minutes."""
+        if self.share:
+            return "share (0–1)" if lang == "en" else "割合（0〜1）"
+        if self.scale != 1.0:  # only minutes are shown in another unit (hours)
+            return "min" if lang == "en" else "分"
+        return self.unit(lang)
 
     def definition(self, lang: str = "ja") -> str:
         """The definition in words in ``lang``."""
@@ -396,3 +406,23 @@ def markdown_table() -> str:
         for k in KPIS.values()
     ]
     return head + "\n".join(rows) + "\n"
+
+
+def labelled(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (with a ``kpi`` column of registered keys) with the registry's label, the unit
+    of the stored value and the basis, in both languages, as its last columns."""
+    keys = frame["kpi"].unique(maintain_order=True).to_list()
+    names = ("kpi", "指標", "label_en", "単位", "unit", "集計単位", "basis")
+    labels = pl.DataFrame(
+        {
+            "kpi": keys,
+            "指標": [label(k, "ja") for k in keys],
+            "label_en": [label(k, "en") for k in keys],
+            "単位": [kpi(k).stored_unit("ja") for k in keys],
+            "unit": [kpi(k).stored_unit("en") for k in keys],
+            "集計単位": [basis_label(k, "ja") for k in keys],
+            "basis": [basis_label(k, "en") for k in keys],
+        },
+        schema={c: pl.String for c in names},
+    )
+    return frame.join(labels, on="kpi", how="left", maintain_order="left")

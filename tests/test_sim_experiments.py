@@ -171,7 +171,12 @@ def test_cli_simulate_writes_every_file(sample_dir: Path, tmp_path: Path) -> Non
     ):
         assert (tmp_path / name).exists(), name
     summary = pl.read_csv(tmp_path / "kpi_summary.csv")
-    assert summary.columns == ["scenario", "kpi", "mean", "ci_low", "ci_high"]
+    assert summary.columns[:5] == ["scenario", "kpi", "mean", "ci_low", "ci_high"]
+    # labels, the unit of the stored value and the basis from the KPI registry
+    assert summary.columns[5:] == ["指標", "label_en", "単位", "unit", "集計単位", "basis"]
+    share = summary.filter(pl.col("kpi") == "service_level").row(0, named=True)
+    assert (share["label_en"], share["unit"]) == ("Service level (called within target)",
+                                                  "share (0–1)")  # fmt: skip
     assert pl.read_csv(tmp_path / "comparison.csv").columns[:6] == [
         "kpi",
         "baseline",

@@ -5,7 +5,9 @@ and replication), ``staff_log.parquet``, ``visits.parquet``, ``kpi_summary.csv``
 (scenario,kpi,mean,ci_low,ci_high), ``comparison.csv`` (kpi,baseline,alternative,difference,
 ci_low,ci_high; the first scenario is the baseline, differences are paired over replications),
 ``replications.csv`` (one row per scenario × replication) and, with 2+ replications,
-``trial.csv`` (replications needed for a ±5 % confidence interval on each KPI). ``sweep`` writes ``sweep.csv``
+``trial.csv`` (replications needed for a ±5 % confidence interval on each KPI); the summary
+and comparison end with the KPI registry's labels, the unit of the stored value and the basis
+(指標, label_en, 単位, unit, 集計単位, basis). ``sweep`` writes ``sweep.csv``
 (param,value,scenario,kpi,mean,ci_low,ci_high): a staffing curve.
 """
 
@@ -125,8 +127,8 @@ def run_simulate(
         result.log.write_parquet(stage / "log.parquet")
         result.staff_log.write_parquet(stage / "staff_log.parquet")
         result.visits.write_parquet(stage / "visits.parquet")
-        write_csv_bom(result.summary, stage / "kpi_summary.csv")
-        write_csv_bom(result.comparison, stage / "comparison.csv")
+        write_csv_bom(registry.labelled(result.summary), stage / "kpi_summary.csv")
+        write_csv_bom(registry.labelled(result.comparison), stage / "comparison.csv")
         write_csv_bom(result.replications, stage / "replications.csv")
         if replications >= 2:
             trial = trial_table(result.kpis, relative=0.05)
