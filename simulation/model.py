@@ -126,13 +126,31 @@ class _Model(BaseModel):
 
 
 class StudyInfo(_Model):
-    """The ``[study]`` table: which municipality, and the first simulated or observed day."""
+    """The ``[study]`` table: which municipality, and the first simulated or observed day.
+
+    ``utc_offset`` (optional) is the hall's UTC offset or time-zone name (``"+09:00"``,
+    ``"Asia/Tokyo"``) written with the times of exported event logs (XES); unset means +09:00.
+    """
 
     id: str
     name_ja: str = ""
     name_en: str = ""
     residents: int = Field(gt=0)
     start_date: dt.date
+    utc_offset: str | None = None
+
+    @field_validator("utc_offset")
+    @classmethod
+    def _offset(cls, value: str | None) -> str | None:
+        """An offset such as +09:00 or a time-zone name such as Asia/Tokyo."""
+        if value is None:
+            return None
+        from journeys.xes import check_utc_offset
+
+        try:
+            return check_utc_offset(value)
+        except InputError as exc:
+            raise ValueError(f"{exc.message} ({exc.hint})") from None
 
 
 class Department(_Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -82,3 +83,34 @@ def test_analyze_writes_the_xes_file_with_the_offset(tmp_path: Path) -> None:
     root = ET.fromstring(gzip.decompress((out / "event_log.xes.gz").read_bytes()))
     visits = {a.attrib["value"] for a in root.iterfind("x:trace/x:string[@key='visit_id']", NS)}
     assert len(visits) == 3 and not visits & {"V1", "V2", "V3"}  # pseudonyms only
+
+
+def test_the_study_sets_the_offset_unless_the_command_line_does(tmp_path: Path) -> None:
+    from journeys.paths import SAMPLE_DIR
+
+    text = (SAMPLE_DIR / "study.toml").read_text(encoding="utf-8")
+    assert "\n[study]\n" in text
+    study = tmp_path / "study.toml"
+    study.write_text(text.replace("\n[study]\n", '\n[study]\nutc_offset = "+10:30"\n', 1), "utf-8")
+    shutil.copy(SAMPLE_DIR / "floors.xlsx", tmp_path / "floors.xlsx")
+    log = tmp_path / "small.csv"
+    small_log().write_csv(log, datetime_format="%Y-%m-%d %H:%M:%S")
+    base = ["analyze", "--log", str(log), "--study", str(study)]
+    assert run([*base, "--out", str(tmp_path / "a")]) == 0
+    stamps = [e["time:timestamp"] for e in events_of(tmp_path / "a" / "event_log.xes.gz")]
+    assert stamps and all(s.endswith("+10:30") for s in stamps)
+    assert run([*base, "--out", str(tmp_path / "b"), "--utc-offset", "Asia/Tokyo"]) == 0
+    stamps = [e["time:timestamp"] for e in events_of(tmp_path / "b" / "event_log.xes.gz")]
+    assert all(s.endswith("+09:00") for s in stamps)
+
+
+def test_a_bad_offset_in_the_study_is_a_study_problem(tmp_path: Path) -> None:
+    from journeys.paths import SAMPLE_DIR
+    from simulation.model import StudyError, load_study
+
+    text = (SAMPLE_DIR / "study.toml").read_text(encoding="utf-8")
+    study = tmp_path / "study.toml"
+    study.write_text(text.replace("\n[study]\n", '\n[study]\nutc_offset = "JST"\n', 1), "utf-8")
+    shutil.copy(SAMPLE_DIR / "floors.xlsx", tmp_path / "floors.xlsx")
+    with pytest.raises(StudyError, match=r"utc_offset.*write it as \+09:00"):
+        load_study(study)

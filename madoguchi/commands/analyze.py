@@ -61,7 +61,7 @@ def analyze_into(
     target_min: float = 15.0,
     salt: str | None = None,
     quiet: bool = False,
-    utc_offset: str = "+09:00",
+    utc_offset: str | None = None,
     study: Path | None = None,
 ) -> dict[str, Any]:
     """Read, check and analyse the log (and survey), writing every table into ``box``."""
@@ -79,7 +79,8 @@ def analyze_into(
     if target_min <= 0:
         raise InputError(f"--target-min must be positive, not {target_min}")
     try:
-        check_utc_offset(utc_offset)
+        if utc_offset is not None:
+            check_utc_offset(utc_offset)
     except InputError as exc:
         raise InputError(f"--utc-offset: {exc.message}", hint=exc.hint) from exc
     checked = (
@@ -131,14 +132,15 @@ def analyze_into(
         {"note": notes or ["(none)"]},
         schema={"note": pl.String},
     )
+    names, zone = _xes_setting(study, utc_offset)
     written = write_analysis(
         log,
         out,
         survey=survey,
         service_target_min=target_min,
         extra_sheets={"注記 notes": notes_frame},
-        utc_offset=utc_offset,
-        xes_names=_names(study),
+        utc_offset=zone,
+        xes_names=names,
     )
     (out / "notes.txt").write_text("\n".join(notes) + ("\n" if notes else ""), encoding="utf-8")
 
@@ -180,17 +182,21 @@ def analyze_into(
     }
 
 
-def _names(study: Path | None) -> Any:
-    """Counter and procedure names (Japanese) of ``study`` for the XES file; None without one."""
+def _xes_setting(study: Path | None, utc_offset: str | None) -> tuple[Any, str]:
+    """Names (Japanese) of the counters and procedures of ``study`` for the XES file (None
+    without a study), and the UTC offset: ``--utc-offset``, else the study's ``utc_offset``,
+    else +09:00."""
+    from journeys.xes import DEFAULT_UTC_OFFSET, XesNames
+
     if study is None:
-        return None
-    from journeys.xes import XesNames
+        return None, utc_offset or DEFAULT_UTC_OFFSET
     from simulation.model import load_study
 
     loaded = load_study(study)
     counters = {c.id: c.name_ja or c.name_en for s in loaded.scenarios for c in s.counters}
     procedures = {p.id: p.name_ja or p.name_en for p in loaded.procedures}
-    return XesNames(counters=counters, procedures=procedures)
+    zone = utc_offset or loaded.study.utc_offset or DEFAULT_UTC_OFFSET
+    return XesNames(counters=counters, procedures=procedures), zone
 
 
 def _fmt(value: Any) -> str:
@@ -231,11 +237,13 @@ def register(app: typer.Typer) -> None:
             typer.Option("--salt", help="Pseudonymisation salt (default: env MADOGUCHI_SALT)."),
         ] = None,
         utc_offset: Annotated[
-            str,
+            str | None,
             typer.Option(
-                "--utc-offset", help="The hall's UTC offset or time zone for the XES file."
+                "--utc-offset",
+                help="The hall's UTC offset or time zone for the XES file "
+                "(default: the study's utc_offset, else +09:00).",
             ),
-        ] = "+09:00",
+        ] = None,
         study: Annotated[
             Path | None,
             typer.Option(
