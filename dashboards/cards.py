@@ -5,7 +5,10 @@ script bundle, so a manager sees the numbers together with the page title, witho
 for any further browser code (a ``st.metric`` needs its own script chunk and, on a slow
 machine, waits behind the plotly library the charts below it load). The difference is
 coloured only when its 95 % CI excludes zero: green when the reform is better, red when
-worse, neutral when the data cannot tell. Nothing here imports Streamlit.
+worse, neutral when the data cannot tell; colour is never the only signal (a ✓ / ✗ and the
+word "better" / "worse" say it too), and both colours pass WCAG AA (4.5:1) on white and read
+apart with deuteranopia (they differ in lightness as well as hue). Nothing here imports
+Streamlit.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ __all__ = ["CARD_ATTRIBUTE", "card_html", "cards_html", "verdict_colour"]
 #: The attribute that marks a card in the page (tests and the benchmark look for it).
 CARD_ATTRIBUTE = "data-madoguchi-card"
 
-_GOOD = "#1e8e3e"
-_BAD = "#d93025"
+_GOOD = "#137333"
+_BAD = "#a50e0e"
 _GRID = (
     "display:grid;grid-template-columns:repeat(auto-fill,minmax(11.5rem,1fr));"
     "gap:0.75rem;margin:0.25rem 0 1rem 0"
@@ -49,6 +52,11 @@ def card_html(card: KpiCard, lang: str) -> str:
     esc = html.escape
     arrow = "▲" if card.difference > 0 else "▼" if card.difference < 0 else "＝"
     colour = verdict_colour(card)
+    if colour is None:
+        word = t("card_unclear", lang) if not card.significant else ""
+    else:
+        word = f"✓ {t('card_better', lang)}" if colour == _GOOD else f"✗ {t('card_worse', lang)}"
+    verdict = f' <span class="mdg-verdict">{esc(word)}</span>' if word else ""
     delta_style = f"font-size:0.95rem;color:{colour}" if colour else "font-size:0.95rem;opacity:0.8"
     note = f"{t('baseline', lang)} {card.baseline_text(lang)} · {card.ci_text(lang)}"
     return (
@@ -57,7 +65,7 @@ def card_html(card: KpiCard, lang: str) -> str:
         f'<div class="mdg-value" style="{_VALUE}">{esc(card.value_text(lang))}</div>'
         f'<div class="mdg-delta" style="{delta_style}">'
         f'<span class="mdg-arrow">{arrow}</span> '
-        f'<span class="mdg-diff">{esc(card.delta_text(lang))}</span></div>'
+        f'<span class="mdg-diff">{esc(card.delta_text(lang))}</span>{verdict}</div>'
         f'<div class="mdg-note" style="{_NOTE}">{esc(note)}</div>'
         "</div>"
     )

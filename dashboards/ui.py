@@ -110,8 +110,9 @@ def keep_for_session(key: tuple[Any, ...]) -> None:
 
 
 def plot(fig: go.Figure, key: str) -> None:
-    """Draw a plotly figure full width (offline: plotly.js comes with Streamlit)."""
-    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+    """Draw a plotly figure full width (offline: plotly.js comes with Streamlit) in the
+    figures' own template (Streamlit's theme would grey the tick labels below AA contrast)."""
+    st.plotly_chart(fig, key=key, config={"displaylogo": False}, theme=None)
 
 
 def show_cards(cards: list[KpiCard], *, key: str, language: str) -> None:

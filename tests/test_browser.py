@@ -96,6 +96,10 @@ def settle(page) -> None:  # type: ignore[no-untyped-def]
                  .every(c => c.querySelector('.main-svg'))""",
         timeout=PAGE_TIMEOUT_MS,
     )
+    # the sidebar's widgets (language switch, wait target) drawn, not their placeholders
+    page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').wait_for(
+        state="visible", timeout=PAGE_TIMEOUT_MS
+    )
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +159,7 @@ def test_every_page_stays_on_the_server_and_declares_its_language(  # type: igno
     from dashboards.i18n import t
 
     host = urlsplit(server).netloc
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    context = browser.new_context(viewport={"width": 1024, "height": 1400})
     requested: list[str] = []
     context.on("request", lambda request: requested.append(request.url))
     page = context.new_page()

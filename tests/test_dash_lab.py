@@ -9,6 +9,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -118,3 +119,46 @@ def test_a_counter_with_60_staff_fits_the_widgets(app: AppTest) -> None:
     assert not app.exception and not app.error
     values = [w.value for w in app.number_input if (w.key or "").startswith("staff_reform_")]
     assert 60 in values
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_downloads_carry_labels_units_and_the_inputs(lang: str) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from dashboards.data import peak_day
+    from dashboards.downloads import LabInputs, lab_downloads
+    from dashboards.i18n import t
+    from dashboards.results import simulated_tables
+    from journeys import kpi_registry as registry
+    from simulation.experiments import run_experiment
+    from simulation.model import load_study
+
+    study = load_study(STUDY)
+    day = peak_day(study)
+    result = run_experiment(study, replications=2, seed=7, days=[day], progress=False)
+    summary, comparison = simulated_tables(result)
+    staff = {c.id: c.staff for c in study.scenario("reform").counters}
+    inputs = LabInputs(study, "reform", [day], 2, 7, 1.0, None)
+    xlsx, csv = lab_downloads(summary, comparison, inputs, staff, lang)
+    book = load_workbook(io.BytesIO(xlsx))
+    compared, _, asked = (book[name] for name in book.sheetnames)
+    assert book.sheetnames[2] == t("sheet_inputs", lang)
+    header = [c.value for c in compared[1]]
+    assert header[:3] == ["kpi", t("measure", lang), t("unit", lang)]
+    rows = {r[0]: r for r in compared.iter_rows(min_row=2, values_only=True)}
+    level = rows["service_level"]
+    assert level[1] == registry.label("service_level", lang) and level[2] == "%"
+    expected = comparison.filter(pl.col("kpi") == "service_level")["alternative"][0]
+    assert level[4] == pytest.approx(round(expected * 100, registry.kpi("service_level").decimals))
+    items = {r[0]: r[1] for r in asked.iter_rows(min_row=2, values_only=True)}
+    assert items[t("lab_seed", lang)] == "7" and items[t("lab_replications", lang)] == "2"
+    assert items[t("lab_day", lang)] == day.isoformat()
+    counter = study.scenario("reform").counters[0]
+    assert any(
+        k.endswith(counter.id + " " + (counter.name_en if lang == "en" else counter.name_ja))
+        for k in items
+    )
+    assert csv.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Japanese labels
+    assert registry.label("service_level", lang) in csv.decode("utf-8-sig")

@@ -24,6 +24,7 @@ from dashboards.i18n import scenario_label, t
 
 __all__ = [
     "ACTIVITY_COLOURS",
+    "ACTIVITY_PATTERNS",
     "flows_sankey",
     "people_waiting_figure",
     "service_level_figure",
@@ -33,12 +34,21 @@ __all__ = [
     "wait_heatmap",
 ]
 
+#: Activity colours: each at least 3:1 against white (WCAG AA for graphics), each with its own
+#: hatching so the stack reads without colour too.
+ACTIVITY_PATTERNS: dict[str, str] = {
+    "serve": "",
+    "triage": "x",
+    "back_office": "/",
+    "lunch": ".",
+    "idle": "-",
+}
 ACTIVITY_COLOURS: dict[str, str] = {
     "serve": "#2a7f62",
-    "triage": "#d4a017",
-    "back_office": "#4f81bd",
-    "lunch": "#c8c8c8",
-    "idle": "#eeeeee",
+    "triage": "#9a7300",
+    "back_office": "#3f6fae",
+    "lunch": "#8c6d1f",
+    "idle": "#767676",
 }
 
 
@@ -280,12 +290,13 @@ def staff_workload_figure(workload: pl.DataFrame | pd.DataFrame, *, lang: str = 
                 x=order,
                 y=[lookup.get(w, 0.0) for w in order],
                 name=label,
-                marker_color=ACTIVITY_COLOURS.get(activity, "#999999"),
+                marker_color=ACTIVITY_COLOURS.get(activity, "#767676"),
+                marker_pattern_shape=ACTIVITY_PATTERNS.get(activity, ""),
                 hovertemplate="%{x}: %{y:.1f} h<extra>" + label + "</extra>",
             )
         )
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text="h")
+    fig.update_yaxes(title_text=t("hours_axis", lang))
     return styled(fig, title, height=360)
 
 

@@ -3,13 +3,11 @@ day, rerun the simulation (cached on unchanged inputs), upload a study, download
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from dashboards import figures as F
 from dashboards.data import MAX_UPLOAD_MB, check_uploaded_study, is_cached, peak_day, verdict
+from dashboards.downloads import LabInputs, lab_downloads
 from dashboards.i18n import scenario_label, t
 from dashboards.results import (
     lab_study,
@@ -126,7 +124,10 @@ try:
     study = lab_study(
         base, scenario_id=scenario_id, staff=staff, one_stop=chosen_one_stop, volume=volume
     )
-    st.session_state["lab_last_good"] = (study, replications, seed, days)
+    st.session_state["lab_last_good"] = (
+        study,
+        (replications, seed, days, scenario_id, volume, chosen_one_stop, staff),
+    )
 except StudyError as exc:
     st.warning(t("lab_cannot_run", LANG))
     with st.expander(t("lab_details", LANG)):
@@ -134,7 +135,7 @@ except StudyError as exc:
     last = st.session_state.get("lab_last_good")
     if last is None:
         st.stop()
-    study, replications, seed, days = last
+    study, (replications, seed, days, scenario_id, volume, chosen_one_stop, staff) = last
 key = simulation_key(study, replications=replications, seed=seed, days=days)
 reused = is_cached(key, persist=True)
 bar = st.progress(0.0, text=t("lab_running", LANG))
@@ -156,15 +157,21 @@ plot(F.ci_error_bars(summary, lang=LANG), key="lab_ci")
 plot(F.difference_figure(comparison, lang=LANG), key="lab_difference")
 
 # --- downloads ---------------------------------------------------------------------------
-from journeys.excel_export import write_csv_bom, write_workbook  # noqa: E402
-
-with tempfile.TemporaryDirectory(prefix="madoguchi-lab-") as tmp:  # removed when written
-    folder = Path(tmp)
-    xlsx = write_workbook(
-        {"summary": summary, "comparison": comparison, "kpis": result.kpis},
-        folder / "results.xlsx",
-    ).read_bytes()
-    csv = write_csv_bom(comparison, folder / "comparison.csv").read_bytes()
+xlsx, csv = lab_downloads(
+    summary,
+    comparison,
+    LabInputs(
+        study=study,
+        scenario_id=scenario_id,
+        days=days,
+        replications=replications,
+        seed=seed,
+        volume=volume,
+        one_stop=chosen_one_stop,
+    ),
+    staff,
+    LANG,
+)
 d1, d2, d3 = st.columns(3)
 d1.download_button(t("lab_download_xlsx", LANG), xlsx, "madoguchi_results.xlsx", key="dl_xlsx")
 d2.download_button(
