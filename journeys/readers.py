@@ -307,7 +307,9 @@ def _read_csv(
             utf8, _ = _decode_strict_fallback(path.read_bytes(), path, notes)
             frame = pl.read_csv(io.BytesIO(utf8), columns=index, **options)
         frame.columns = wanted
-        frame = _line_numbers(frame, header_line + 1)
+        newlines = _count_newlines(path if utf8 is None else utf8)
+        # as many line breaks as records: no quoted field spans lines (the usual case)
+        frame = _line_numbers(frame, header_line + 1, spans=newlines > header_line + frame.height)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
         if utf8 is None:
             utf8, _ = _decode_strict_fallback(path.read_bytes(), path, notes)
@@ -316,21 +318,35 @@ def _read_csv(
     return RawTable(frame=_drop_blank_rows(frame, notes), source=str(path), notes=notes)
 
 
-def _line_numbers(frame: pl.DataFrame, first: int) -> pl.DataFrame:
+def _count_newlines(source: Path | bytes) -> int:
+    """Line feeds in a file or a buffer (read in blocks: memchr speed, little memory)."""
+    if isinstance(source, bytes):
+        return source.count(b"\n")
+    total = 0
+    with source.open("rb") as handle:
+        while block := handle.read(1 << 24):
+            total += block.count(b"\n")
+    return total
+
+
+def _line_numbers(frame: pl.DataFrame, first: int, *, spans: bool = True) -> pl.DataFrame:
     """``__row``: the line each record starts on (``first`` for the first record). A quoted
     field spanning lines pushes every later record down by its extra lines, as the user sees
-    them in a text editor."""
-    text = [c for c, t in frame.schema.items() if t == pl.String]
+    them in a text editor; ``spans=False`` says no field can (the file has no more line
+    breaks than records)."""
+    text = [c for c, t in frame.schema.items() if t == pl.String] if spans else []
     if text:  # one fast scan first: most files have no field spanning lines
         spanning = frame.select(pl.col(text).str.contains("\n", literal=True).any())
         text = [c for c in text if spanning.get_column(c).item()]
     breaks = [pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text]
     spans = frame.select(pl.sum_horizontal(breaks).alias("b")).to_series() if breaks else None
-    rows = pl.int_range(0, pl.len(), dtype=pl.Int64) + first
+    numbered = frame.with_row_index("__row", offset=first).with_columns(
+        pl.col("__row").cast(pl.Int64)
+    )
     if spans is not None and bool((spans > 0).any()):
         before = spans.cast(pl.Int64).cum_sum().shift(1, fill_value=0)
-        return frame.with_columns((rows + before).alias("__row")).select("__row", *frame.columns)
-    return frame.with_columns(rows.alias("__row")).select("__row", *frame.columns)
+        return numbered.with_columns(pl.col("__row") + before)
+    return numbered
 
 
 def _refuse_binary(head: bytes, path: Path) -> None:

@@ -822,7 +822,8 @@ def _nfkc_ids(schema: type[FrameSchema], data: pl.DataFrame) -> tuple[pl.DataFra
     changed: list[str] = []
     for name in _id_columns(schema, data):
         col = data.get_column(name)
-        if not col.str.contains(r"[^\x00-\x7F]").fill_null(False).any():
+        values = col.unique() if col.head(10_000).n_unique() < 1_000 else col
+        if not values.str.contains(r"[^\x00-\x7F]").fill_null(False).any():
             continue
         normal = col.str.normalize("NFKC")
         if not normal.ne_missing(col).any():
