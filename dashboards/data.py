@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from simulation.model import Study
 
 __all__ = [
+    "MAX_LAB_REPLICATIONS",
     "MAX_UPLOAD_MB",
     "SAMPLE_FILES",
     "Dataset",
@@ -356,6 +357,8 @@ def study_digest(study: Study) -> str:
 
 #: Largest study file the dashboard accepts.
 MAX_UPLOAD_MB = 2.0
+#: Most replications the Scenario lab runs (its widget's label and maximum).
+MAX_LAB_REPLICATIONS = 50
 
 
 #: Uploaded studies kept on disk at once (the oldest go first).

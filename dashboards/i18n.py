@@ -133,7 +133,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
         "職員数・ワンストップで受ける手続き・来庁者数を変えて、ピーク日を再シミュレーションします。",
         "Change staff, what the one-stop takes and arrival volume, then re-simulate a peak day.",
     ),
-    "lab_staff": ("窓口ごとの職員数", "Staff per counter"),
+    "lab_staff": ("窓口ごとの職員数（1〜{max}人）", "Staff per counter (1–{max})"),
     "lab_one_stop": ("ワンストップで受ける手続き", "Procedures the one-stop takes"),
     "lab_one_stop_locked": (
         "ワンストップ窓口だけが受けている手続き {n} 件（{names}）は外せません：改革後のフロアにそれを受ける担当課の窓口がありません（調査ファイルで窓口を加えると試せます）。",
@@ -146,7 +146,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "lab_details": ("詳細（調査ファイルの検証結果）", "Details (study checks)"),
     "lab_volume": ("来庁者数の倍率", "Arrival volume factor"),
     "lab_day": ("シミュレーションする日", "Day to simulate"),
-    "lab_replications": ("反復回数", "Replications"),
+    "lab_replications": ("反復回数（2〜{max}）", "Replications (2–{max})"),
     "lab_seed": ("乱数シード", "Seed"),
     "lab_run": ("再実行", "Rerun"),
     "lab_running": ("シミュレーション中…", "Simulating…"),

@@ -339,12 +339,12 @@ def _line_numbers(frame: pl.DataFrame, first: int, *, spans: bool = True) -> pl.
         spanning = frame.select(pl.col(text).str.contains("\n", literal=True).any())
         text = [c for c in text if spanning.get_column(c).item()]
     breaks = [pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text]
-    spans = frame.select(pl.sum_horizontal(breaks).alias("b")).to_series() if breaks else None
+    extra = frame.select(pl.sum_horizontal(breaks).alias("b")).to_series() if breaks else None
     numbered = frame.with_row_index("__row", offset=first).with_columns(
         pl.col("__row").cast(pl.Int64)
     )
-    if spans is not None and bool((spans > 0).any()):
-        before = spans.cast(pl.Int64).cum_sum().shift(1, fill_value=0)
+    if extra is not None and bool((extra > 0).any()):
+        before = extra.cast(pl.Int64).cum_sum().shift(1, fill_value=0)
         return numbered.with_columns(pl.col("__row") + before)
     return numbered
 

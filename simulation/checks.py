@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from simulation.limits import limit_problems
 from simulation.model import (
     Counter,
     Procedure,
@@ -114,6 +115,9 @@ def check_study(study: Study, *, study_dir: str | Path | None = None) -> list[St
 
     ``study_dir`` is where relative ``grid_xlsx`` paths start (default: the study file's folder).
     """
+    limits = limit_problems(study)  # first: a study of 12,000 counters stops here
+    if limits:
+        return limits
     out = _Collector()
     base = Path(study_dir) if study_dir is not None else study.source_dir
     _check_ids(study, out)

@@ -227,12 +227,11 @@ def read_grid_sheet(
     path: str | Path, sheet: str, *, scenario: str = "", floor: int = 1
 ) -> FloorGrid:
     """Read one grid-paper sheet: ``cell_m`` from A1, walls (fill or ``#``) and point cells."""
-    from openpyxl import load_workbook
 
     path = Path(path)
     if not path.exists():
         raise InputError("grid-paper workbook not found", file=path)
-    workbook = load_workbook(path, data_only=True)
+    workbook = _open_grid_workbook(path)
     try:
         if sheet not in workbook.sheetnames:
             raise InputError(
@@ -245,15 +244,49 @@ def read_grid_sheet(
         workbook.close()
 
 
+def _open_grid_workbook(path: Path) -> Any:
+    """The grid-paper workbook, or one clear line when the file is not a readable .xlsx."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return load_workbook(path, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(
+            f"the grid-paper workbook is not a readable .xlsx file ({type(exc).__name__})",
+            file=path,
+            hint="grid_xlsx must name an Excel workbook saved as .xlsx",
+        ) from exc
+
+
 def _grid_from_sheet(ws: Any, path: Path, sheet: str, scenario: str, floor: int) -> FloorGrid:
-    rows, cols = ws.max_row, ws.max_column
+    from simulation.limits import MAX_GRID_CELLS
+
+    rows, cols = ws.max_row, ws.max_column  # the used range: the cells the file holds
+    if rows * cols > MAX_GRID_CELLS:
+        raise InputError(
+            f"grid-paper sheet {sheet!r} spans {rows:,} rows × {cols:,} columns = "
+            f"{rows * cols:,} cells (limit {MAX_GRID_CELLS:,} per floor)",
+            file=path,
+            column=f"{sheet}!{cell_ref((rows - 1, cols - 1))}",
+            hint="delete stray cells far from the floor, or draw it with larger cells (cell_m)",
+        )
     walls = np.zeros((rows, cols), dtype=bool)
     points: dict[str, list[tuple[int, int]]] = {}
     labels: dict[tuple[int, int], str] = {}
     fills: dict[tuple[int, int], str] = {}
     typed: dict[tuple[int, int], str] = {}
     cell_m = 1.0
-    for row in ws.iter_rows(min_row=1, max_row=rows, max_col=cols):
+    # only the cells the sheet holds (a value or a fill), never every cell of the range
+    held = getattr(ws, "_cells", None)
+    cells = (
+        list(held.values())
+        if isinstance(held, dict)
+        else [c for row in ws.iter_rows(min_row=1, max_row=rows, max_col=cols) for c in row]
+    )
+    for row in (cells,):
         for cell in row:
             r, c = cell.row - 1, cell.column - 1
             value = cell.value
@@ -325,7 +358,6 @@ def _floor_sheets(
 
 def load_grids(study_file: Path | None, scenario: Scenario, study_dir: Path) -> list[FloorGrid]:
     """The grid-paper floors of a scenario, lowest first (InputError when file or sheet is missing)."""
-    from openpyxl import load_workbook
 
     file_part, sheet = _split_ref(scenario.floor.grid_xlsx)
     if not file_part and study_file is None:
@@ -340,7 +372,7 @@ def load_grids(study_file: Path | None, scenario: Scenario, study_dir: Path) -> 
             file=path,
             hint="grid_xlsx is relative to the study file",
         )
-    workbook = load_workbook(path, data_only=True)
+    workbook = _open_grid_workbook(path)
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
             raise InputError(

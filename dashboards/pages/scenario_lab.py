@@ -6,7 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import figures as F
-from dashboards.data import MAX_UPLOAD_MB, check_uploaded_study, is_cached, peak_day, verdict
+from dashboards.data import (
+    MAX_LAB_REPLICATIONS,
+    MAX_UPLOAD_MB,
+    check_uploaded_study,
+    is_cached,
+    peak_day,
+    verdict,
+)
 from dashboards.downloads import LabInputs, lab_downloads
 from dashboards.i18n import scenario_label, t
 from dashboards.results import (
@@ -16,7 +23,9 @@ from dashboards.results import (
     simulated_tables,
     simulation_key,
 )
+from dashboards.safe_text import escape_markdown
 from dashboards.ui import active_dataset, active_study, keep_for_session, lang, plot, show_cards
+from simulation.limits import MAX_STAFF
 from simulation.model import Study, StudyError
 
 
@@ -48,7 +57,11 @@ if pending is None and "pending_upload" in st.session_state:
 if pending is not None:
     check = check_uploaded_study(pending[0], pending[1], lang=LANG)
     if check.errors:
-        st.error(t("lab_upload_invalid", LANG) + "\n\n" + "\n".join(f"- {e}" for e in check.errors))
+        st.error(
+            t("lab_upload_invalid", LANG)
+            + "\n\n"
+            + "\n".join(f"- {escape_markdown(e)}" for e in check.errors)
+        )
     else:
         st.session_state["uploaded_study"] = str(check.path)
         st.success(t("lab_upload_ok", LANG, name=pending[0]))
@@ -71,7 +84,7 @@ scenario_id = st.selectbox(
 )
 scenario = base.scenario(scenario_id)
 with st.form("lab_form"):
-    st.subheader(t("lab_staff", LANG))
+    st.subheader(t("lab_staff", LANG, max=MAX_STAFF))
     staff: dict[str, int] = {}
     cols = st.columns(4)
     for i, counter in enumerate(scenario.counters):
@@ -80,7 +93,7 @@ with st.form("lab_form"):
                 st.number_input(
                     f"{counter.id} {(counter.name_en if LANG == 'en' else counter.name_ja) or ''}",
                     min_value=1,
-                    max_value=max(50, 2 * int(counter.staff)),
+                    max_value=MAX_STAFF,  # the study limit: a study never holds more
                     value=int(counter.staff),
                     step=1,
                     key=f"staff_{scenario_id}_{counter.id}",
@@ -114,7 +127,14 @@ with st.form("lab_form"):
     volume = c1.slider(t("lab_volume", LANG), 0.5, 2.0, 1.0, 0.1, key="lab_volume")
     day = c2.date_input(t("lab_day", LANG), value=peak_day(base), key="lab_day")
     replications = int(
-        c3.number_input(t("lab_replications", LANG), 2, 50, 5, 1, key="lab_replications")
+        c3.number_input(
+            t("lab_replications", LANG, max=MAX_LAB_REPLICATIONS),
+            2,
+            MAX_LAB_REPLICATIONS,
+            5,
+            1,
+            key="lab_replications",
+        )
     )
     seed = int(c4.number_input(t("lab_seed", LANG), 0, 2**31 - 1, 20260401, 1, key="lab_seed"))
     st.form_submit_button(t("lab_run", LANG), type="primary", key="lab_run")

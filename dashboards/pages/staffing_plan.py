@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboards.data import peak_day
 from dashboards.i18n import scenario_label, t
+from dashboards.safe_text import escape_markdown
 from dashboards.staffing import grid_colours, plan_grid, plan_workbook, text
 from dashboards.ui import active_study, lang
 from journeys.errors import InputError
@@ -55,7 +56,7 @@ if submitted:
                 ),
             )
         except InputError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
 held = st.session_state.get("staffing_plan")
 if held is not None and held[0] == key:
     plan: StaffingPlan = held[1]

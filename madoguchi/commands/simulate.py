@@ -59,8 +59,13 @@ def _days(study: Any, days: int, start: str | None) -> list[dt.date]:
 
 
 def _check_counts(replications: int, workers: int | None) -> None:
-    if replications < 1:
-        raise InputError(f"--replications must be at least 1, not {replications}")
+    from simulation.limits import MAX_REPLICATIONS
+
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise InputError(
+            f"--replications must be 1 … {MAX_REPLICATIONS:,}, not {replications:,}",
+            hint="see Limits in docs/study-format.md",
+        )
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1, not {workers}")
 
