@@ -6,7 +6,11 @@
   its tickets and :class:`Server` s (its staff) who follow their shifts and take lunch in turn,
   never interrupting a service.
 * :class:`StaffPool` — staff who take jobs first come first served: the floor managers'
-  triage at the entrance (one-stop flow) and the back office.
+  triage at the entrance (one-stop flow) and the back office. When no extension hooks into
+  them, nothing that happens in the hall changes their queues (arrivals are known, and nobody
+  waits for the back office), so their FIFO schedules are the exact recursion
+  :func:`multi_server_fifo` worked out without an event per job; with an arrival or
+  back-office hook every job is a SimPy event of the pool.
 * :class:`Hall` — the day: the SimPy environment whose scheduler runs every event, the
   counters, the pools, the extension hooks and the :class:`Recorder`.
 
@@ -74,6 +78,8 @@ _NAN = math.nan
 _INF = math.inf
 _NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
 _EPS = 1e-9
+#: What a link of the arrival chain does (see Hall.start_visits).
+_TICKET, _SET_OFF, _ARRIVE = 0, 1, 2
 #: The last minute of a service day: no ticket is called at or after midnight.
 MIDNIGHT = 24 * 60.0
 
@@ -367,6 +373,25 @@ class StaffPool:
         self.kind = kind
         self.free: list[tuple[float, int]] = [(0.0, k) for k in range(max(int(staff), 1))]
         self.queue: deque[tuple[float, Callable[[Any], None] | None, Any]] = deque()
+        #: (ready, minutes) of jobs nothing waits for (see :meth:`defer`)
+        self.deferred: list[tuple[float, float]] = []
+
+    def defer(self, minutes: float) -> None:
+        """A job that nothing in the hall waits for, ready now: worked out by :meth:`settle`."""
+        self.deferred.append((self.hall.env.now, minutes))
+
+    def settle(self) -> None:
+        """Work the deferred jobs (in the order they became ready) with the same FIFO rule."""
+        jobs = self.deferred
+        if not jobs:
+            return
+        who, starts, ends = multi_server_fifo(
+            [r for r, _ in jobs], [m for _, m in jobs], len(self.free)
+        )
+        rows = self.hall.recorder.staff
+        for k, t0, t1 in zip(who, starts, ends, strict=True):
+            rows.append(StaffRecord(self.base + k, self.counter, self.kind, t0, t1))
+        self.deferred = []
 
     def submit(self, minutes: float, then: Callable[[Any], None] | None, value: Any) -> None:
         """Queue a job of ``minutes``; ``then(value)`` is called when it is done."""
@@ -472,11 +497,14 @@ class Hall:
         self._end_cb: Callable[[Any], None] = self._service_end
         self._arrivals_cb: Callable[[Any], None] = self._arrivals
         self._due: list[tuple[float, int, Visit]] = []
-        self._direct = True
+        self._mode = _TICKET
 
     def run(self) -> None:
-        """Process every event of the day with SimPy's scheduler (``env.run()``)."""
+        """Process every event of the day with SimPy's scheduler (``env.run()``), then the
+        back-office jobs that nothing in the hall waited for."""
         self.env.run()
+        if self.back_office is not None:
+            self.back_office.settle()
 
     def release(self) -> None:
         """End of the day: drop the links between hall, counters, servers and tickets.
@@ -500,37 +528,67 @@ class Hall:
     def start_visits(self, visits: Sequence[Visit], at: Sequence[float]) -> None:
         """Each visit enters the hall at its minute in ``at`` (arrival time).
 
-        Without triage nor arrival / before-ticket hooks the first event of a visit is its
-        first ticket (arrival + walk from the entrance + writing: one timeout). The visits
-        come in one chain of events in time order (ties: visit order), so the schedule holds
-        one pending arrival rather than the whole day's.
+        The visits come in one chain of events in time order (ties: visit order), so the
+        schedule holds one pending arrival rather than the whole day's. What each link does:
+
+        * no triage, no arrival or before-ticket hook: the first ticket (arrival + walk from
+          the entrance + writing: one timeout);
+        * triage and no arrival hook: the floor managers' FIFO queue depends on nothing that
+          happens in the hall, so it is the exact recursion :func:`multi_server_fifo` (the
+          same assignment as the :class:`StaffPool`), worked out here; the link is the end of
+          the resident's triage (+ walk and writing when no before-ticket hook);
+        * otherwise the arrival itself (hooks, then triage in the hall's :class:`StaffPool`).
         """
         hooks = self.hooks
-        self._direct = self.triage is None and not hooks.on_arrival and not hooks.before_ticket
-        due: list[tuple[float, int, Visit]] = []
+        staged: list[tuple[float, int, Visit]] = []
         for v, t in zip(visits, at, strict=True):
             v.arrived = t
             if v.legs:
-                due.append((t + v.lead if self._direct else t, v.index, v))
-        due.sort(key=_first_two)
-        self._due = due
-        if due:
+                staged.append((t, v.index, v))
+        staged.sort(key=_first_two)
+        mode = _ARRIVE
+        if self.triage is not None and not hooks.on_arrival and staged:
+            pool = self.triage
+            who, starts, ends = multi_server_fifo(
+                [t for t, _, _ in staged], [self.triage_min] * len(staged), len(pool.free)
+            )
+            rows = self.recorder.staff
+            for k, t0, t1 in zip(who, starts, ends, strict=True):
+                rows.append(StaffRecord(pool.base + k, pool.counter, pool.kind, t0, t1))
+            if hooks.before_ticket:
+                mode = _SET_OFF
+                staged = [(e, i, v) for e, (_, i, v) in zip(ends, staged, strict=True)]
+            else:
+                mode = _TICKET
+                staged = [(e + v.lead, i, v) for e, (_, i, v) in zip(ends, staged, strict=True)]
+            staged.sort(key=_first_two)
+        elif self.triage is None and not hooks.on_arrival:
+            if hooks.before_ticket:
+                mode = _SET_OFF
+            else:
+                mode = _TICKET
+                staged = sorted(((t + v.lead, i, v) for t, i, v in staged), key=_first_two)
+        self._mode = mode
+        self._due = staged
+        if staged:
             now = self.env.now
-            when = due[0][0]
+            when = staged[0][0]
             Call(self.env, when - now if when > now else 0.0, self._arrivals_cb, 0)
 
     def _arrivals(self, event: Event) -> None:
-        """The next resident(s) of the chain arrive (or take their first ticket)."""
+        """The next link(s) of the chain: residents arrive, end triage or take a first ticket."""
         i: int = event._value
         due = self._due
         now = due[i][0]
         n = len(due)
-        direct = self._direct
+        mode = self._mode
         while i < n and due[i][0] <= now:
             visit = due[i][2]
             i += 1
-            if direct:
+            if mode == _TICKET:
                 self._take_ticket(visit)
+            elif mode == _SET_OFF:
+                self._set_off(visit)
             else:
                 self._arrive(visit)
         if i < n:
@@ -751,8 +809,8 @@ class Hall:
                 (visit, counter),
                 lambda: pool.submit(minutes, None, None),
             )
-        else:
-            pool.submit(minutes, None, None)
+        else:  # nothing waits for the back office: its FIFO queue is worked out after the day
+            pool.defer(minutes)
 
     def _next_leg(self, visit: Visit, counter: Counter) -> None:
         """The resident leaves ``counter``: towards the next ticket, or out of the hall."""
