@@ -270,6 +270,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "min_unit": ("分", " min"),
     "hours_axis": ("時間", "Hours"),
     "unit": ("単位", "Unit"),
+    "alt_series": ("{name}：{n}点、{low}〜{high}", "{name}: {n} values from {low} to {high}"),
     "measure": ("指標", "Measure"),
     "mean": ("平均", "Mean"),
     "ci_low": ("95%信頼区間（下限）", "95% CI low"),

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from simulation.model import Study
 
 __all__ = [
+    "ALT_ATTRIBUTE",
     "active_dataset",
     "active_study",
     "keep_for_session",
@@ -109,9 +110,29 @@ def keep_for_session(key: tuple[Any, ...]) -> None:
     owner.keep(key)
 
 
+#: The attribute that marks a figure's text alternative in the page.
+ALT_ATTRIBUTE = "data-madoguchi-alt"
+_HIDDEN = (
+    "position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;"
+    "clip:rect(0 0 0 0);white-space:nowrap;border:0"
+)
+
+
 def plot(fig: go.Figure, key: str) -> None:
     """Draw a plotly figure full width (offline: plotly.js comes with Streamlit) in the
-    figures' own template (Streamlit's theme would grey the tick labels below AA contrast)."""
+    figures' own template (Streamlit's theme would grey the tick labels below AA contrast),
+    after a text alternative for screen readers (title and each series' range, see
+    :func:`dashboards.figures._style.figure_summary`)."""
+    import html
+
+    from dashboards.figures._style import figure_summary
+
+    summary = html.escape(figure_summary(fig, lang()), quote=True)
+    st.markdown(
+        f'<div {ALT_ATTRIBUTE}="{html.escape(key)}" role="img" aria-label="{summary}" '
+        f'title="{summary}" style="{_HIDDEN}">{summary}</div>',
+        unsafe_allow_html=True,
+    )
     st.plotly_chart(fig, key=key, config={"displaylogo": False}, theme=None)
 
 

@@ -216,3 +216,17 @@ def test_every_label_has_both_languages() -> None:
     assert format_kpi("service_level", 0.5, "en") == "50.0%"
     with pytest.raises(KeyError):
         t("no-such-label")
+
+
+def test_figure_summary_names_the_title_and_each_series_range() -> None:
+    import plotly.graph_objects as go
+
+    from dashboards.figures._style import figure_summary, styled
+
+    fig = styled(go.Figure(), "Mean wait")
+    fig.add_trace(go.Bar(x=["9:00", "10:00", "11:00"], y=[12.0, 30.5, 7.25], name="As-is"))
+    fig.add_trace(go.Bar(x=[4.0, 2.0], y=["a", "b"], orientation="h", name="Reform"))
+    assert figure_summary(fig, "en") == (
+        "Mean wait. As-is: 3 values from 7.2 to 30.5. Reform: 2 values from 2 to 4"
+    )
+    assert figure_summary(fig, "ja").startswith("Mean wait。As-is：3点、7.2〜30.5")

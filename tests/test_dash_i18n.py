@@ -147,3 +147,17 @@ def test_radios_keep_their_choice_when_the_language_changes(
     app.session_state["lang"] = "ja"
     app.run()
     assert app.radio(key=key).value == choice
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_figure_has_a_text_alternative(app: AppTest, page: str) -> None:
+    from dashboards.ui import ALT_ATTRIBUTE
+
+    app.session_state["lang"] = "en"
+    app.switch_page(page).run()
+    assert not app.exception
+    alts = [md.value for md in app.markdown if ALT_ATTRIBUTE in md.value]
+    charts = app.get("plotly_chart")
+    assert len(alts) == len(charts)
+    assert all(re.search(r'role="img" aria-label="[^"]{8,}"', alt) for alt in alts)
+    assert not charts or any("values from" in alt for alt in alts)

@@ -17,6 +17,7 @@ __all__ = [
     "ZONE_PALETTE",
     "as_polars",
     "empty_figure",
+    "figure_summary",
     "require_columns",
     "scenario_colour",
     "styled",
@@ -103,3 +104,33 @@ def empty_figure(title: str, lang: str) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return styled(fig, title)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.1f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def figure_summary(fig: go.Figure, lang: str) -> str:
+    """A text alternative of a figure for screen readers: its title, then each series with
+    its number of points and the range of its values (the axis the values are read on)."""
+    title = fig.layout.title.text or ""
+    parts = [str(title)] if title else []
+    for trace in fig.data:
+        values = getattr(trace, "y", None)
+        if getattr(trace, "orientation", None) == "h":
+            values = getattr(trace, "x", None)
+        if values is None:
+            values = getattr(trace, "z", None)
+        numbers: list[float] = []
+        for value in values if values is not None else ():
+            rows = value if isinstance(value, (list, tuple)) else [value]
+            numbers += [float(v) for v in rows if isinstance(v, (int, float)) and v == v]
+        name = str(getattr(trace, "name", "") or "")
+        if numbers:
+            low, high = _number(min(numbers)), _number(max(numbers))
+            parts.append(
+                t("alt_series", lang, name=name or "—", n=len(numbers), low=low, high=high)
+            )
+        elif name:
+            parts.append(name)
+    return ("。" if lang == "ja" else ". ").join(parts)
