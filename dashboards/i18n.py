@@ -41,7 +41,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "page_counter_logs": ("窓口ログ", "Counter logs"),
     "page_floor": ("フロア", "Floor"),
     "page_lab": ("シナリオ実験室", "Scenario lab"),
-    "page_staffing": ("人員計画（シナリオ実験室）", "Staffing plan (Scenario lab)"),
+    "page_staffing": ("人員計画", "Staffing plan"),
     "data_source": ("データ", "Data"),
     "sample_data": ("同梱サンプル市", "Bundled sample city"),
     "uploaded_data": ("アップロードしたデータ", "Uploaded data"),

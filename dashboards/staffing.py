@@ -22,9 +22,10 @@ __all__ = ["LABELS", "grid_colours", "plan_grid", "plan_workbook", "text"]
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("人員計画", "Staffing plan"),
     "intro": (
-        "窓口ごと・時間帯ごとに、目標（例：15分以内に9割を呼出し）を満たす最少の職員数をシミュレーションで求めます。"
+        "シナリオ実験室の一部です。窓口ごと・時間帯ごとに、目標（例：15分以内に9割を呼出し）を満たす最少の職員数をシミュレーションで求めます。"
         "途中で帰った来庁者は目標未達として数えます。",
-        "For each counter and hour block, the fewest staff that meet the target (for example 90 % "
+        "Part of the Scenario lab. For each counter and hour block, the fewest staff that meet "
+        "the target (for example 90 % "
         "called within 15 minutes), found by simulation. Residents who gave up count as missed.",
     ),
     "day": ("計画する日", "Day to plan"),

@@ -19,9 +19,12 @@ residents, so two staffings differ only by the staffing):
    mean service time; the start is the Erlang C staffing of those rates (the smallest c whose
    M/M/c service level meets the share), clipped to the counter's ``min_staff``–``max_staff``.
 2. *Raise*: every block that misses the target gets one more server, all at once, and the day is
-   simulated again, until no block misses it (or the missing ones are at ``max_staff``).
+   simulated again, until no block misses it (or the missing ones are at ``max_staff``, or
+   their figures did not change at all when they were last raised: more staff cannot help
+   there, for example with tickets drawn after closing time).
 3. *Lower*: blocks are tried one at a time, largest margin first: one server fewer is kept when
-   no block that met the target misses it afterwards.
+   no block that met the target misses it afterwards (and, for a block that misses the target
+   anyway, when its service level does not fall).
 4. *Verify*: from the final plan, each block with more than ``min_staff`` is tried once more with
    one server fewer; the table records the service level it would then reach and whether the
    target is missed (a removal that still meets it is kept). Finally the plan is simulated with

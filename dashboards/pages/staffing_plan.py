@@ -12,7 +12,7 @@ from dashboards.data import peak_day
 from dashboards.i18n import scenario_label, t
 from dashboards.safe_text import escape_markdown
 from dashboards.staffing import grid_colours, plan_grid, plan_workbook, text
-from dashboards.ui import active_study, lang
+from dashboards.ui import active_study, lang, wait_target
 from journeys.errors import InputError
 from simulation.model import Study
 from simulation.planner import PlanTarget, StaffingPlan, plan_staffing
@@ -33,12 +33,20 @@ with st.form("plan_form"):
     scenario_id = st.selectbox(
         t("scenario", LANG), ids, index=len(ids) - 1, format_func=lambda s: scenario_label(s, LANG)
     )
-    cols = st.columns(5)
-    day = cols[0].date_input(text("day", LANG), value=peak_day(study), key="plan_day")
-    within = cols[1].number_input(text("within", LANG), 1.0, 120.0, 15.0, 1.0, key="plan_within")
-    share = cols[2].slider(text("share", LANG), 0.5, 0.99, 0.9, 0.01, key="plan_share")
-    confidence = cols[3].selectbox(text("confidence", LANG), [0.8, 0.9, 0.95], index=2)
-    replications = cols[4].number_input(text("replications", LANG), 2, 20, 3, 1, key="plan_reps")
+    first = st.columns(3)
+    day = first[0].date_input(text("day", LANG), value=peak_day(study), key="plan_day")
+    within = first[1].number_input(
+        text("within", LANG),
+        1.0,
+        120.0,
+        min(max(wait_target(), 1.0), 120.0),
+        1.0,
+        key="plan_within",
+    )
+    share = first[2].slider(text("share", LANG), 0.5, 0.99, 0.9, 0.01, key="plan_share")
+    second = st.columns(3)
+    confidence = second[0].selectbox(text("confidence", LANG), [0.8, 0.9, 0.95], index=2)
+    replications = second[1].number_input(text("replications", LANG), 2, 20, 3, 1, key="plan_reps")
     submitted = st.form_submit_button(text("run", LANG))
 
 key = (str(study.study.id), scenario_id, str(day), within, share, confidence, replications)
