@@ -754,7 +754,7 @@ def _validate_parts(
         parsed = parsed.with_columns(inferred_outcome())
         all_notes.append(OUTCOME_INFERRED_NOTE)
     if pseudonyms is not None:
-        visit = pseudonyms.result()  # never empty text: null or 16 hex characters
+        visit = pseudonyms.result()  # never empty text: null or v_ + 16 hex characters
         data = data.with_columns(visit)
         parsed = parsed.with_columns(
             visit.alias(_raw("visit_id")), visit.is_not_null().alias("__set_visit_id"), visit

@@ -116,3 +116,11 @@ def test_workbooks_and_the_report_embed_no_write_time(
     assert build_time() is None
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     assert str(build_time()) == "2026-01-01 00:00:00"
+
+
+def test_user_text_shown_in_the_dashboard_is_never_markup() -> None:
+    from dashboards.safe_text import escape_markdown
+
+    shown = escape_markdown("![x](http://example.invalid/p.png) [link](http://x) :red[big] $x$ <b>")
+    assert "](" not in shown.replace("\\](", "") and "<b>" not in shown
+    assert shown.startswith("\\!\\[x\\]\\(http\\:") and "&lt;b&gt;" in shown

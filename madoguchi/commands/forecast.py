@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from journeys.errors import InputError
+from madoguchi.outputs import check_output, output_file, study_inputs
 
 __all__ = ["register", "run_backtest", "run_forecast"]
 
@@ -56,9 +57,14 @@ def run_forecast(
     from rich.console import Console
 
     from dashboards.calendar import calendar_html, forecast_csv
+    from journeys.excel_export import write_csv_safe
     from simulation.forecast import fit_forecast_model, forecast
     from simulation.model import load_study
 
+    inputs = [log_path, *study_inputs(study_path)]
+    check_output(out, inputs, folder=False)
+    if csv is not None:
+        check_output(csv, [*inputs, out], folder=False, flag="--csv")
     console = Console(highlight=False, quiet=quiet, soft_wrap=True)
     study = load_study(study_path)
     log = _read_log(log_path, salt)
@@ -66,12 +72,12 @@ def run_forecast(
     fc = forecast(
         model, study, first, last, scenario_id=scenario, replications=replications, seed=seed
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(calendar_html(fc), encoding="utf-8", newline="\n")
+    with output_file(out, inputs) as partial:
+        partial.write_text(calendar_html(fc), encoding="utf-8", newline="\n")
     console.print(f"calendar ({len(fc.days)} open days, scenario {fc.scenario_id!r}) → {out}")
     if csv is not None:
-        csv.parent.mkdir(parents=True, exist_ok=True)
-        forecast_csv(fc).write_csv(csv)
+        with output_file(csv, [*inputs, out], flag="--csv") as partial:
+            write_csv_safe(forecast_csv(fc), partial)
         console.print(f"forecast per day and hour → {csv}")
     counts = fc.half_days.group_by("label_en").len().sort("label_en")
     console.print("half-days: " + ", ".join(f"{label} {n}" for label, n in counts.iter_rows()))
@@ -97,9 +103,13 @@ def run_backtest(
     """Fit on the log before ``split``, forecast the rest, print the errors; returns the result."""
     from rich.console import Console
 
+    from journeys.excel_export import write_csv_safe
     from simulation.forecast import backtest
     from simulation.model import load_study
 
+    inputs = [log_path, *study_inputs(study_path)]
+    if csv is not None:
+        check_output(csv, inputs, folder=False, flag="--csv")
     console = Console(highlight=False, quiet=quiet, soft_wrap=True)
     study = load_study(study_path)
     log = _read_log(log_path, salt)
@@ -118,8 +128,8 @@ def run_backtest(
         f"(naive: {result.naive_busiest_found} of {result.busiest})"
     )
     if csv is not None:
-        csv.parent.mkdir(parents=True, exist_ok=True)
-        result.table.write_csv(csv, float_precision=2)
+        with output_file(csv, inputs, flag="--csv") as partial:
+            write_csv_safe(result.table, partial, float_precision=2)
         console.print(f"observed vs forecast per day and hour → {csv}")
     return result
 
