@@ -155,9 +155,21 @@ def test_replay_plays_on_the_grid_paper(study: Study) -> None:
             ],
         }
     )
-    fig = F.day_replay(log, counters, marks, paper=floor_paper(study, "as_is"), lang="en")
+    paper = floor_paper(study, "as_is")
+    assert paper is not None
+    fig = F.day_replay(log, counters, marks, paper=paper, lang="en")
     assert [s for s in fig.layout.shapes if s.name == "wall"]
     assert len(fig.frames) > 0
+    # between J1 (1F) and K1 (2F) the resident walks the engine's path: never inside a wall
+    pos = F.replay_positions(log, counters, marks, every_min=1, paper=paper)
+    walking = pos.filter(pl.col("state") == "walking")
+    assert walking.height >= 10  # about 09:15 … 09:29
+    offsets = paper.offsets()
+    for x, y in walking.select("x", "y").iter_rows():
+        floor = max(f for f, off in offsets.items() if x >= off)
+        grid = paper.grid(floor)
+        cell = (int(y // grid.cell_m), int((x - offsets[floor]) // grid.cell_m))
+        assert not grid.walls[cell], (x, y)
 
 
 def test_without_grid_the_figure_says_straight_lines() -> None:

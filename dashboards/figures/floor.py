@@ -30,6 +30,7 @@ from plotly.subplots import make_subplots
 from dashboards.figures._style import as_polars, require_columns, styled
 from dashboards.figures.floor_paper import FloorPaper, paper_annotations, paper_shapes
 from dashboards.i18n import t
+from simulation.floorplan import WalkPath
 
 __all__ = [
     "COUNTER_FRAME_COLUMNS",
@@ -340,8 +341,8 @@ def replay_positions(
 
     ``log`` is one scenario, one replication, one day of a canonical counter log. At frame
     time T a ticket is *waiting* (issued, not called), *served* (called, not ended), and a
-    visit between two tickets is *walking* (placed on the straight line between the two
-    counters by elapsed time). Columns: frame (datetime), visit_id, state, counter_id, x, y.
+    visit between two tickets is *walking*, placed by elapsed time along the engine's path
+    between the two counters on grid paper (``paper``), else on the straight line. Columns: frame (datetime), visit_id, state, counter_id, x, y.
     """
     lg = as_polars(log)
     cf, lf = as_polars(counters), as_polars(landmarks)
@@ -419,8 +420,30 @@ def replay_positions(
         + pl.col("counter_id").replace_strict(cy, default=0.0, return_dtype=pl.Float64)
         * pl.col("frac"),
     )
+    if paper is not None and walking.height:
+        walking = _walk_on_paper(walking, paper)
     cols = ["frame", "visit_id", "state", "counter_id", "x", "y"]
     return pl.concat([at_counter.select(cols), walking.select(cols)]).sort(["frame", "visit_id"])
+
+
+def _walk_on_paper(walking: pl.DataFrame, paper: FloorPaper) -> pl.DataFrame:
+    """Residents between two counters placed along the engine's path (around the walls)."""
+    xs: list[float] = []
+    ys: list[float] = []
+    paths: dict[tuple[str, str], WalkPath | None] = {}
+    for source, target, frac, x, y in walking.select(
+        "prev_counter", "counter_id", "frac", "x", "y"
+    ).iter_rows():
+        key = (str(source), str(target))
+        if key not in paths:
+            paths[key] = paper.walk(*key)
+        path = paths[key]
+        point = paper.along(path, float(frac)) if path is not None else None
+        xs.append(point[0] if point is not None else float(x))
+        ys.append(point[1] if point is not None else float(y))
+    return walking.with_columns(
+        x=pl.Series(xs, dtype=pl.Float64), y=pl.Series(ys, dtype=pl.Float64)
+    )
 
 
 def day_replay(

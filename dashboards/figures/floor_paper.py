@@ -12,6 +12,7 @@ walking metres.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +85,38 @@ class FloorPaper:
             return self.router.path(a, b)
         except InputError:
             return None
+
+    def along(self, path: WalkPath, frac: float) -> tuple[float, float]:
+        """Figure x/y of the point ``frac`` (0–1) of the way along a walk, by metres walked
+        (a change of floor costs ``floor_change_m`` and is spent at the stairs)."""
+        offsets = self.offsets()
+        points: list[tuple[float, float]] = []
+        steps: list[float] = [0.0]
+        for i, (floor, r, c) in enumerate(path.cells):
+            grid = self.grid(floor)
+            x, y = grid.centre_m((r, c))
+            points.append((x + offsets[floor], y))
+            if i:
+                prev_floor = path.cells[i - 1][0]
+                if prev_floor != floor:
+                    steps.append(self.floor_change_m * abs(floor - prev_floor))
+                else:
+                    (x0, y0), (x1, y1) = points[-2], points[-1]
+                    steps.append(math.hypot(x1 - x0, y1 - y0))
+        total = sum(steps)
+        if total <= 0 or len(points) == 1:
+            return points[0]
+        goal = min(max(frac, 0.0), 1.0) * total
+        walked = 0.0
+        for i in range(1, len(points)):
+            if walked + steps[i] >= goal:
+                share = (goal - walked) / steps[i] if steps[i] > 0 else 0.0
+                if path.cells[i][0] != path.cells[i - 1][0]:  # on the stairs
+                    return points[i - 1] if share < 0.5 else points[i]
+                (x0, y0), (x1, y1) = points[i - 1], points[i]
+                return x0 + (x1 - x0) * share, y0 + (y1 - y0) * share
+            walked += steps[i]
+        return points[-1]
 
     def polyline(self, path: WalkPath) -> tuple[list[float | None], list[float | None]]:
         """Figure x/y of a walk, cell centre by cell centre; ``None`` where it changes floor."""
