@@ -240,8 +240,8 @@ class Visit:
         patience: Sequence[float],
         no_show: Sequence[float],
         draws: int = 0,
-        *,
         lead: float = 0.0,
+        *,
         persona: str = "",
         attributes: Mapping[str, Any] | None = None,
         is_return: bool = False,
@@ -784,7 +784,10 @@ class Hall:
         server.busy = False
         counter.busy -= 1
         if self.back_office is not None and leg.back_office_min > 0:
-            self._to_back_office(visit, counter, leg.back_office_min)
+            if self.hooks.back_office:
+                self._to_back_office(visit, counter, leg.back_office_min)
+            else:  # nothing waits for the back office: worked out after the day (settle)
+                self.back_office.deferred.append((now, leg.back_office_min))
         if self.hooks.after_service:
             self._run_hooks(
                 self.hooks.after_service,
