@@ -120,12 +120,15 @@ def _scenario_values(
 
     assert isinstance(s, Scenario)
     yield ("scenarios", i, "overtime_max_min"), s.overtime_max_min, MAX_MINUTES, "minutes"
-    yield (
-        ("scenarios", i, "behaviour", "patience_mean_min"),
-        s.behaviour.patience_mean_min,
-        (MAX_MINUTES),
-        "minutes",
-    )
+    patience = s.behaviour.patience_mean_min
+    if not (isinstance(patience, float) and math.isinf(patience) and patience > 0):
+        # +inf is allowed: residents never give up (the M/M/c studies of queueing theory)
+        yield (
+            ("scenarios", i, "behaviour", "patience_mean_min"),
+            patience,
+            (MAX_MINUTES),
+            "minutes",
+        )
     if s.floor_manager is not None:
         yield ("scenarios", i, "floor_manager", "staff"), s.floor_manager.staff, MAX_STAFF, "staff"
         yield (
