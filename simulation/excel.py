@@ -472,13 +472,14 @@ _INSTRUCTIONS = [
     ("", ""),
     ("確認と実行 / Check and run", "title"),
     (
-        "  madoguchi simulate <このブック.xlsx>   — 誤りがあればシート・行・列つきで一覧表示します",
+        "  madoguchi check <このブック.xlsx>   — 誤りと警告をシート・行・列（方眼図はセル）つきで一覧表示します",
         "",
     ),
     (
-        "  madoguchi simulate <this workbook.xlsx> — any problem is listed with its sheet, row and column",
+        "  madoguchi check <this workbook.xlsx> — every error and warning with its sheet, row and column (grid cell)",
         "",
     ),
+    ("  madoguchi simulate <このブック.xlsx> --out <フォルダ>   — 実行 / run", ""),
 ]
 
 
