@@ -17,7 +17,26 @@ from dashboards.i18n import t
 if TYPE_CHECKING:
     from simulation.model import Study
 
-__all__ = ["PERSONA_METRICS", "persona_names", "persona_table"]
+__all__ = [
+    "PAIN_CATEGORIES",
+    "PERSONA_METRICS",
+    "persona_names",
+    "persona_table",
+    "survey_in_language",
+]
+
+#: The pain-point classes of the survey sheets (Japanese, as surveyed) -> English.
+PAIN_CATEGORIES: Final[dict[str, str]] = {
+    "記入": "Writing",
+    "待ち": "Waiting",
+    "動線": "Walking route",
+    "説明": "Explanation",
+    "案内": "Guidance",
+    "言語": "Language",
+    "書類": "Documents",
+    "手数料": "Fees",
+    "その他": "Other",
+}
 
 #: Metric of ``journeys.survey_metrics.persona_comparison`` -> (ja, en) label with its unit.
 PERSONA_METRICS: Final[dict[str, tuple[str, str]]] = {
@@ -64,3 +83,13 @@ def persona_table(comparison: pl.DataFrame, lang: str) -> pl.DataFrame:
         pl.col("difference").round(1).alias(t("difference", lang)),
         (pl.col("change") * 100).round(0).alias(t("change_pct", lang)),
     )
+
+
+def survey_in_language(survey: pl.DataFrame, study: Study | None, lang: str) -> pl.DataFrame:
+    """The survey with personas and pain-point classes named in ``lang`` (unknown classes
+    stay as surveyed)."""
+    names = persona_names(survey, study, lang)
+    out = survey.with_columns(pl.col("persona").replace_strict(names))
+    if lang == "en" and "pain_category" in out.columns:
+        out = out.with_columns(pl.col("pain_category").replace(PAIN_CATEGORIES))
+    return out

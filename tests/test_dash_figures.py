@@ -230,3 +230,27 @@ def test_figure_summary_names_the_title_and_each_series_range() -> None:
         "Mean wait. As-is: 3 values from 7.2 to 30.5. Reform: 2 values from 2 to 4"
     )
     assert figure_summary(fig, "ja").startswith("Mean wait。As-is：3点、7.2〜30.5")
+
+
+def test_journey_map_marks_pain_points_at_their_step() -> None:
+    import polars as pl
+
+    from dashboards.figures.survey import emotion_curves
+
+    curve = pl.DataFrame(
+        {
+            "phase": ["as_is"] * 3,
+            "journey_id": ["A1"] * 3,
+            "persona": ["p"] * 3,
+            "step": [1, 2, 3],
+            "action": ["walk", "wait", "serve"],
+            "cum_minutes": [1.0, 21.0, 30.0],
+            "emotion": [0, -2, 1],
+            "pain_category": [None, "Waiting", None],
+        }
+    )
+    fig = emotion_curves(curve, lang="en")
+    line, pain = fig.data
+    assert list(line.x) == [1.0, 21.0, 30.0] and list(line.customdata) == ["Walk", "Wait", "Serve"]
+    assert pain.name == "Pain points" and list(pain.x) == [21.0] and list(pain.y) == [-2]
+    assert pain.marker.symbol == "x" and list(pain.customdata) == ["Waiting"]

@@ -34,6 +34,8 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 JA_LATIN = {"vs", "CI", "pt", "HTML", "CSV", "Excel", "TOML", "MB", "zip"}
 #: Keys of figure JSON whose strings a reader sees (on the figure or on hover).
 FIGURE_TEXT_KEYS = {"text", "name", "ticktext", "label", "prefix", "hovertemplate", "labels"}
+#: Coordinates that, when they are words, are the labels of a categorical axis.
+CATEGORY_KEYS = {"x", "y"}
 
 _UNNAMED = {"shapes", "annotations", "images"}
 
@@ -47,6 +49,7 @@ def _figure_strings(node: Any, out: list[str], *, visible: bool = False, parent:
         for key, value in node.items():
             # shapes and annotations carry a ``name`` only code refers to: never drawn
             shown = key in FIGURE_TEXT_KEYS and not (key == "name" and parent in _UNNAMED)
+            shown = shown or (key in CATEGORY_KEYS and parent != "layout")
             _figure_strings(value, out, visible=shown, parent=key)
     elif isinstance(node, list):
         for value in node:

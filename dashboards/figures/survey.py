@@ -29,11 +29,13 @@ __all__ = [
 
 
 def emotion_curves(curve: pl.DataFrame | pd.DataFrame, *, lang: str = "ja") -> go.Figure:
-    """Emotion (−2..+2) along each surveyed journey, one panel per persona, coloured by phase.
+    """A journey map: the emotion (−2..+2) at each step of each surveyed journey on the time
+    axis, one panel per persona, coloured (and marked) by phase; pain points marked at their
+    step with a red ✕.
 
     ``curve`` is ``journeys.survey_metrics.emotion_curve``: phase, persona, step, emotion and,
-    when present, journey_id (one line per journey) and cum_minutes (x = minutes elapsed,
-    else x = step).
+    when present, journey_id (one line per journey), cum_minutes (x = minutes elapsed, else
+    x = step), action (named on hover) and pain_category (a pain point at that step).
     """
     frame = as_polars(curve)
     require_columns(frame, ("persona", "phase", "step", "emotion"), "emotion curve")
@@ -63,6 +65,11 @@ def emotion_curves(curve: pl.DataFrame | pd.DataFrame, *, lang: str = "ja") -> g
             part = frame.filter((pl.col("persona") == persona) & (pl.col("phase") == phase))
             for journey in dict.fromkeys(part["journey_id"].to_list()):
                 one = part.filter(pl.col("journey_id") == journey).sort("step")
+                steps = (
+                    [action_label(str(a), lang) for a in one["action"].to_list()]
+                    if "action" in one.columns
+                    else [str(s) for s in one["step"].to_list()]
+                )
                 fig.add_trace(
                     go.Scatter(
                         x=one[x_col].to_list(),
@@ -72,14 +79,35 @@ def emotion_curves(curve: pl.DataFrame | pd.DataFrame, *, lang: str = "ja") -> g
                         legendgroup=phase,
                         showlegend=phase not in shown,
                         line={"color": scenario_colour(phase, i), "width": 1.5},
-                        marker={"size": 5},
-                        hovertemplate=f"{journey}: %{{y}}<extra></extra>",
+                        marker={"size": 5, "symbol": "circle" if i == 0 else "diamond"},
+                        customdata=steps,
+                        hovertemplate=f"{journey} · %{{customdata}}: %{{y}}<extra></extra>",
                     ),
                     row=r,
                     col=c,
                 )
                 shown.add(phase)
+                if "pain_category" in one.columns:
+                    pains = one.filter(pl.col("pain_category").is_not_null())
+                    if pains.height:
+                        fig.add_trace(
+                            go.Scatter(
+                                x=pains[x_col].to_list(),
+                                y=pains["emotion"].to_list(),
+                                mode="markers",
+                                name=t("pain_points", lang),
+                                legendgroup="pain",
+                                showlegend="pain" not in shown,
+                                marker={"symbol": "x", "size": 10, "color": "#a50e0e"},
+                                customdata=pains["pain_category"].to_list(),
+                                hovertemplate=f"{journey} · %{{customdata}}<extra></extra>",
+                            ),
+                            row=r,
+                            col=c,
+                        )
+                        shown.add("pain")
     fig.update_yaxes(range=[-2.3, 2.3], zeroline=True, zerolinecolor="#bbbbbb")
+    fig.update_yaxes(title_text=t("emotion", lang), col=1)
     x_title = t("minutes", lang) if x_col == "cum_minutes" else t("step", lang)
     fig.update_xaxes(title_text=x_title, row=rows)
     fig.update_annotations(font_size=11)

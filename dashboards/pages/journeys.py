@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from dashboards import figures as F
 from dashboards.i18n import t
 from dashboards.results import survey_tables
-from dashboards.tables import persona_names, persona_table
+from dashboards.tables import persona_table, survey_in_language
 from dashboards.ui import active_dataset, active_study, lang, plot, study_name, using_upload
 
 LANG = lang()
@@ -27,14 +26,16 @@ data = active_dataset()
 if data.survey is None:
     st.warning(t("missing_data", LANG, what="survey.parquet"))
     st.stop()
-names = persona_names(data.survey, data.study, LANG)
-tables = survey_tables(data.survey.with_columns(pl.col("persona").replace_strict(names)))
+survey = survey_in_language(data.survey, data.study, LANG)
+tables = survey_tables(survey)
 journeys = tables["writes_per_journey"]
 cols = st.columns(3)
 cols[0].metric(t("surveyed_journeys", LANG), f"{journeys.height}", border=True)
 cols[1].metric(t("personas", LANG), f"{journeys['persona'].n_unique()}", border=True)
 cols[2].metric(t("pain_points", LANG), f"{int(tables['pain_points']['count'].sum())}", border=True)
-plot(F.emotion_curves(tables["emotion_curve"], lang=LANG), key="emotion")
+pains = survey.select("journey_id", "step", "pain_category").unique(["journey_id", "step"])
+journey_map = tables["emotion_curve"].join(pains, on=["journey_id", "step"], how="left")
+plot(F.emotion_curves(journey_map, lang=LANG), key="emotion")
 plot(F.minutes_by_action(tables["minutes_by_action"], lang=LANG), key="minutes_action")
 plot(F.writes_figure(journeys, lang=LANG), key="writes")
 plot(F.pain_points_figure(tables["pain_points"], lang=LANG), key="pain")
