@@ -399,14 +399,20 @@ class UploadCheck:
 
 
 def check_uploaded_study(
-    name: str, content: bytes, *, max_mb: float = MAX_UPLOAD_MB, lang: str = "ja"
+    name: str,
+    content: bytes,
+    *,
+    max_mb: float = MAX_UPLOAD_MB,
+    lang: str = "ja",
+    folder: Path | None = None,
 ) -> UploadCheck:
     """Check a study uploaded in the dashboard (TOML, Excel, or a .zip of a study and its
     grid-paper workbook): size, type, then every rule of ``simulation.model.load_study``.
 
-    Each upload is kept in its own folder (named by its hash) inside this server's private
-    upload folder, so a study's relative ``grid_xlsx`` finds only the files uploaded with it
-    (never a path on the server). Problems come back as lines to show, never as an exception."""
+    Each upload is kept in its own folder (named by its hash) inside ``folder`` (the browser
+    session's private folder in the app, :func:`dashboards.session.session_folder`; else this
+    server's private upload folder), so a study's relative ``grid_xlsx`` finds only the files
+    uploaded with it (never a path on the server). Problems come back as lines to show, never as an exception."""
     from simulation.model import StudyError
 
     if len(content) > max_mb * 1024 * 1024:
@@ -414,10 +420,11 @@ def check_uploaded_study(
     suffix = Path(name).suffix.lower()
     if suffix not in (".toml", ".xlsx", ".zip"):
         return UploadCheck(None, None, (f"{name}: .toml / .xlsx / .zip",))
-    folder = upload_dir() / hashlib.sha256(content).hexdigest()[:16]
+    root = folder if folder is not None else upload_dir()  # the session's own, in the app
+    folder = root / hashlib.sha256(content).hexdigest()[:16]
     if not folder.exists():
-        folder.mkdir()
-        _prune_uploads(upload_dir())
+        folder.mkdir(parents=True)
+        _prune_uploads(root)
     if suffix == ".zip":
         found = _unpack_study_zip(content, folder, max_mb=max_mb, lang=lang)
         if isinstance(found, str):

@@ -177,3 +177,21 @@ def test_an_upload_past_a_limit_and_a_grid_that_is_no_workbook_are_lines(sample:
     deep = ("x = " + "[" * 100_000 + "]" * 100_000 + "\n").encode("utf-8")
     check = check_uploaded_study("deep.toml", deep)
     assert check.study is None and any("nested 100,000 levels deep" in e for e in check.errors)
+
+
+def test_an_upload_lands_in_the_session_folder_which_goes_with_the_session(
+    sample: Study,
+) -> None:
+    import gc
+
+    from dashboards.session import SessionFolder
+
+    box = SessionFolder()
+    folder = box.path
+    bundle = _zip({"study.toml": study_to_toml(sample).encode("utf-8"),
+                   "floors.xlsx": (SAMPLE_DIR / "floors.xlsx").read_bytes()})  # fmt: skip
+    check = check_uploaded_study("bundle.zip", bundle, folder=folder)
+    assert check.path is not None and folder in check.path.parents
+    del box, check
+    gc.collect()
+    assert not folder.exists()
