@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboards.i18n import t
 from dashboards.operations import DEFAULT_WAIT_TARGET_MIN
+from dashboards.safe_text import escape_markdown
 from dashboards.shell import LANG_PARAM, document_language_script, favicon, language_from_query
 from dashboards.ui import wait_target
 
@@ -89,7 +90,8 @@ def main() -> None:
     )
     upload = st.session_state.get("uploaded_study")
     if upload:
-        st.sidebar.caption(f"{t('uploaded_data', lang)}: {_uploaded_name(Path(upload), lang)}")
+        name = escape_markdown(_uploaded_name(Path(upload), lang))  # the uploader's own text
+        st.sidebar.caption(f"{t('uploaded_data', lang)}: {name}")
         if st.sidebar.button(t("back_to_sample", lang), key="back_to_sample"):
             del st.session_state["uploaded_study"]
     else:

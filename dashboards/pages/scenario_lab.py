@@ -65,7 +65,7 @@ if pending is not None:
         )
     else:
         st.session_state["uploaded_study"] = str(check.path)
-        st.success(t("lab_upload_ok", LANG, name=pending[0]))
+        st.success(t("lab_upload_ok", LANG, name=escape_markdown(pending[0])))
 
 loaded = active_study()
 if loaded is None:
@@ -120,7 +120,9 @@ with st.form("lab_form"):
                     "lab_one_stop_locked",
                     LANG,
                     n=len(choices.locked),
-                    names=sep.join(procedure_name(base, p) for p in choices.locked[:6])
+                    names=sep.join(
+                        escape_markdown(procedure_name(base, p)) for p in choices.locked[:6]
+                    )
                     + ("…" if len(choices.locked) > 6 else ""),
                 )
             )
