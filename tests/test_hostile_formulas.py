@@ -124,3 +124,21 @@ def test_user_text_shown_in_the_dashboard_is_never_markup() -> None:
     shown = escape_markdown("![x](http://example.invalid/p.png) [link](http://x) :red[big] $x$ <b>")
     assert "](" not in shown.replace("\\](", "") and "<b>" not in shown
     assert shown.startswith("\\!\\[x\\]\\(http\\:") and "&lt;b&gt;" in shown
+
+
+def test_analyze_of_a_log_with_an_hour_without_waits_writes_its_workbook(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "受付番号,来庁者番号,窓口,業務コード,発券時刻,呼出時刻,終了時刻,担当者,状態\n"
+        "T1,R1,A1,tennyu,2025-03-03 09:00,2025-03-03 09:05,2025-03-03 09:10,S1,完了\n"
+        "T2,R2,A1,tennyu,2025-03-03 10:00,,,,abandoned\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as code:
+        main(["analyze", "--log", str(log), "--out", str(out)])
+    assert code.value.code == 0
+    per_hour = pl.read_csv(out / "per_hour.csv")
+    assert per_hour.height >= 2  # the hour of the abandoned ticket has no wait to average
+    formulas, xml = _workbook_formulas(out / "analysis.xlsx")
+    assert formulas == [] and "NaN" not in xml and "INF" not in xml
