@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,7 @@ def test_key_below_array_of_tables_is_explained(sample_dict: dict[str, Any]) -> 
 
 
 def test_toml_round_trip(sample: Study, tmp_path: Path) -> None:
+    shutil.copy(SAMPLE_DIR / "floors.xlsx", tmp_path)  # the sample walks on this grid paper
     path = dump_study(sample, tmp_path / "copy.toml", header="copy\nof the sample")
     again = load_study(path)
     assert again == sample
