@@ -88,6 +88,11 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "fig_waiting": ("待っている人数（1日の推移）", "People waiting over the day"),
     "fig_service_level": ("時間帯別のサービスレベル", "Service level by hour"),
     "fig_staff": ("職員の業務量", "Staff workload"),
+    "basis_whole_log": ("ログ全期間の合計", "whole log"),
+    "basis_per_replication": (
+        "1反復（シミュレーションした日）あたり",
+        "per replication: the simulated days",
+    ),
     "fig_sankey": ("窓口間の流れ", "Flows between counters"),
     "fig_variants": ("よくある来庁経路", "Top visit variants"),
     "fig_floor": ("フロア図：{scenario}", "Floor plan: {scenario}"),

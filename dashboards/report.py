@@ -186,7 +186,9 @@ def report_figures(inputs: ReportInputs, lang: str = "ja") -> dict[str, go.Figur
                 lang=lang,
             )
             figs[f"fig-staff-{scenario_id}"] = F.staff_workload_figure(
-                simulated_workload(inputs.experiment.staff_log, scenario_id), lang=lang
+                simulated_workload(inputs.experiment.staff_log, scenario_id),
+                lang=lang,
+                basis=t("basis_per_replication", lang),
             )
         last = study.scenario_ids[-1]
         one = log.filter(

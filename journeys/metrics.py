@@ -1361,7 +1361,8 @@ def people_waiting(
     At each instant ``at`` of a grid of step ``every`` (from the day's first ticket, truncated to
     ``every``, to the last time anyone leaves a queue), ``waiting`` = tickets issued at or before
     ``at`` and not yet called (nor abandoned) at ``at``. A ticket leaves the queue when called;
-    an abandoned ticket when it ended (its leave time), or at issue when no time was recorded.
+    an abandoned ticket when it ended, else at ``left_at`` (when the resident left), or at issue
+    when no time was recorded.
     Columns: ``*by, [replication], date, time, at, waiting``.
     """
     lf = with_group_columns(as_counter_log(log), by)
@@ -1373,7 +1374,9 @@ def people_waiting(
             *[pl.col(c) for c in group if c != "date"],
             date=pl.col("issued_at").dt.date(),
             issued_at=pl.col("issued_at"),
-            left_queue=pl.coalesce("called_at", "ended_at", "issued_at"),
+            left_queue=pl.coalesce(
+                "called_at", "ended_at", *(["left_at"] if "left_at" in names else []), "issued_at"
+            ),
         )
         events = (
             pl.concat(

@@ -254,3 +254,11 @@ def test_journey_map_marks_pain_points_at_their_step() -> None:
     assert list(line.x) == [1.0, 21.0, 30.0] and list(line.customdata) == ["Walk", "Wait", "Serve"]
     assert pain.name == "Pain points" and list(pain.x) == [21.0] and list(pain.y) == [-2]
     assert pain.marker.symbol == "x" and list(pain.customdata) == ["Waiting"]
+
+
+def test_staff_workload_states_its_basis() -> None:
+    frame = pl.DataFrame({"who": ["S1"], "activity": ["serve"], "minutes": [60.0]})
+    ja = F.staff_workload_figure(frame, lang="ja", basis=t("basis_whole_log", "ja"))
+    en = F.staff_workload_figure(frame, lang="en", basis=t("basis_per_replication", "en"))
+    assert ja.layout.title.text == "職員の業務量（ログ全期間の合計）"
+    assert en.layout.title.text == "Staff workload (per replication: the simulated days)"

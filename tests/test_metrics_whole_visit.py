@@ -177,3 +177,22 @@ def test_a_log_without_an_outcome_column_has_it_inferred_and_says_so(tmp_path: P
     assert result.accepted["outcome"].to_list() == ["served", "no_show", "abandoned"]
     assert OUTCOME_INFERRED_NOTE in result.notes
     assert "no call → abandoned" in OUTCOME_INFERRED_NOTE
+
+
+def test_people_waiting_counts_a_reneged_resident_until_they_left() -> None:
+    from journeys.metrics import people_waiting
+
+    log = whole_visit_log()
+    board = people_waiting(log, every="5m", by=())
+    at = {r["at"]: r["waiting"] for r in board.iter_rows(named=True)}
+    # at 09:30: T2 (09:25 → called 09:45) and the reneging V2 (09:05 → left 09:35) wait
+    assert at[at_(30)] == 2 and at[at_(35)] == 1
+    # without left_at the abandoned ticket leaves the queue when issued
+    without = people_waiting(log.drop("left_at"), every="5m", by=())
+    assert {r["at"]: r["waiting"] for r in without.iter_rows(named=True)}[at_(30)] == 1
+
+
+def at_(minutes: float) -> dt.datetime:
+    value = at(minutes)
+    assert value is not None
+    return value

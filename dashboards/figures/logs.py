@@ -247,15 +247,19 @@ def trend_figure(
     return styled(fig, title, height=360)
 
 
-def staff_workload_figure(workload: pl.DataFrame | pd.DataFrame, *, lang: str = "ja") -> go.Figure:
+def staff_workload_figure(
+    workload: pl.DataFrame | pd.DataFrame, *, lang: str = "ja", basis: str = ""
+) -> go.Figure:
     """Hours per staff member (or counter) stacked by activity (serve, back office, triage, lunch).
 
     ``workload`` columns: who (staff or counter id), activity, minutes; optional scenario
-    (then bars are labelled "scenario · who").
+    (then bars are labelled "scenario · who"). ``basis`` (e.g. "whole period", "per simulated
+    day") is written in the title, so hours are never read without what they add up over.
     """
     frame = as_polars(workload)
     require_columns(frame, ("who", "activity", "minutes"), "staff workload")
-    title = t("fig_staff", lang)
+    title = t("fig_staff", lang) + (f"（{basis}）" if basis and lang != "en" else "")
+    title += f" ({basis})" if basis and lang == "en" else ""
     if frame.height == 0:
         return empty_figure(title, lang)
     if "scenario" in frame.columns:

@@ -136,6 +136,9 @@ if data.study is not None:
     close_min = data.study.arrivals.close_min
     close = dt.time(close_min // 60 % 24, close_min % 60)
 st.dataframe(staff_performance(log, names=names, close=close, lang=LANG), hide_index=True)
-plot(F.staff_workload_figure(observed_workload(log), lang=LANG), key="staff")
+plot(
+    F.staff_workload_figure(observed_workload(log), lang=LANG, basis=t("basis_whole_log", LANG)),
+    key="staff",
+)
 plot(F.flows_sankey(tables["flows"], lang=LANG), key="sankey")
 plot(F.variants_figure(tables["variants"], lang=LANG), key="variants")
