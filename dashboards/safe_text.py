@@ -13,8 +13,9 @@ import re
 
 __all__ = ["escape_markdown"]
 
-# every character Markdown, Streamlit's directives (:red[…], :material/…:) or KaTeX ($) read
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:$])")
+# the characters that make Markdown links and images ([…](…), ![…](…)), emphasis, code, tables,
+# Streamlit's directives (:red[…]) and KaTeX ($…$); "<" and "&" are escaped as HTML first
+_SPECIAL = re.compile(r"([\\`*_\[\]!|~$#])")
 
 
 def escape_markdown(text: object) -> str:

@@ -123,7 +123,7 @@ def test_user_text_shown_in_the_dashboard_is_never_markup() -> None:
 
     shown = escape_markdown("![x](http://example.invalid/p.png) [link](http://x) :red[big] $x$ <b>")
     assert "](" not in shown.replace("\\](", "") and "<b>" not in shown
-    assert shown.startswith("\\!\\[x\\]\\(http\\:") and "&lt;b&gt;" in shown
+    assert shown.startswith("\\!\\[x\\](http:") and "&lt;b&gt;" in shown and "\\$x\\$" in shown
 
 
 def test_analyze_of_a_log_with_an_hour_without_waits_writes_its_workbook(tmp_path: Path) -> None:
