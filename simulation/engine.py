@@ -1,5 +1,8 @@
 """The SimPy engine: plays the residents of each day through a scenario's floor.
 
+Each day of each scenario runs in its own ``simpy.Environment`` (:class:`simulation.entities.Hall`);
+the scenario's extensions (:mod:`simulation.extensions`) hook their SimPy processes into it.
+
 :func:`simulate_days` runs one scenario over some days for one replication and returns the
 canonical counter log (ARCHITECTURE.md) and the staff log. :func:`simulate_replication` runs
 *all* requested scenarios on the same residents (common random numbers): the residents of a
@@ -7,7 +10,7 @@ day are drawn once (:mod:`simulation.arrivals`) and each scenario plays them thr
 counters (:mod:`simulation.entities`), following docs/study-format.md, "Process semantics".
 
 Choices the format leaves open, made here once (the sample generator, journeys/samplecity, made
-the same ones, see data/sample/README.md):
+the same ones except the overtime limit, which it does not apply; see data/sample/README.md):
 
 * a resident who balks or reneges (patience ran out) leaves the hall: the rest of the bundle is
   dropped; abandoned tickets have neither ``called_at`` nor ``ended_at``; a no-show is called,
@@ -22,8 +25,11 @@ the same ones, see data/sample/README.md):
 * triage takes exactly ``triage_min`` (FIFO, ``floor_manager.staff`` servers);
 * lunch: servers on duty in the window go in waves from its start, never interrupting a service
   and never more than ⌈staff/2⌉ away at once (a late one waits for a colleague to return);
-* after ``close`` the servers on duty stay until their queue is empty; a ticket taken after
-  closing at a counter nobody staffs any more calls its first server back;
+* after ``close`` (the counter's own, else the hall's) the servers on duty stay until their
+  queue is empty, for at most the scenario's ``overtime_max_min`` (never past midnight); then
+  the residents still waiting go home (``abandon_reason = "closed"``); a ticket taken after
+  closing at a counter nobody staffs any more calls its first server back, who calls it at
+  once; time past the end of a shift is an ``overtime`` row of the staff log;
 * back-office minutes of each served ticket are one job for the back office, which works FIFO
   with ``back_office.staff`` people from the end of the ticket (after hours if need be).
 """
