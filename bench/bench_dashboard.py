@@ -27,17 +27,10 @@ from pathlib import Path
 import psutil
 
 from dashboards.cards import CARD_ATTRIBUTE
+from dashboards.print_pdf import BROWSER_FLAGS
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = list(BROWSER_FLAGS)
 APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
 
 

@@ -15,11 +15,13 @@ from pathlib import Path
 
 from journeys.errors import InputError
 
-__all__ = ["CHROMIUM_FLAGS", "CHROMIUM_NAMES", "find_chromium", "html_to_pdf"]
+__all__ = ["BROWSER_FLAGS", "CHROMIUM_FLAGS", "CHROMIUM_NAMES", "find_chromium", "html_to_pdf"]
 
 #: Executables tried in order when no path is given.
 CHROMIUM_NAMES: tuple[str, ...] = ("chromium", "chromium-browser", "google-chrome", "chrome")
-CHROMIUM_FLAGS: tuple[str, ...] = (
+#: Headless Chromium on a closed network: no background requests, updates or sync (the
+#: browser tests and the dashboard benchmark start it the same way).
+BROWSER_FLAGS: tuple[str, ...] = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -27,8 +29,9 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--no-pdf-header-footer",
 )
+#: Printing to PDF: the same, without the page's date and address in header and footer.
+CHROMIUM_FLAGS: tuple[str, ...] = (*BROWSER_FLAGS, "--no-pdf-header-footer")
 
 
 def find_chromium() -> Path | None:

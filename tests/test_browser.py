@@ -18,18 +18,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from dashboards.cards import CARD_ATTRIBUTE
+from dashboards.print_pdf import BROWSER_FLAGS
 from journeys.paths import REPORTS_DIR, SAMPLE_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM_ARGS = list(BROWSER_FLAGS)
 SCREENSHOTS = REPORTS_DIR / "screenshots"
 #: Generous: a page may simulate before it settles, on 2 cores shared with other jobs.
 PAGE_TIMEOUT_MS = 240_000
