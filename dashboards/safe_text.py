@@ -13,9 +13,10 @@ import re
 
 __all__ = ["escape_markdown"]
 
-# the characters that make Markdown links and images ([…](…), ![…](…)), emphasis, code, tables,
-# Streamlit's directives (:red[…]) and KaTeX ($…$); "<" and "&" are escaped as HTML first
-_SPECIAL = re.compile(r"([\\`*_\[\]!|~$#])")
+# the characters that make Markdown links and images ([…](…), ![…](…)), code, Streamlit's
+# directives (:red[…]) and KaTeX ($…$); "<" and "&" are escaped as HTML first. Emphasis
+# characters (_ *) are left alone: ids such as example_town.xlsx stay readable.
+_SPECIAL = re.compile(r"([\\`\[\]!$])")
 
 
 def escape_markdown(text: object) -> str:
