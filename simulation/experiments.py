@@ -5,7 +5,9 @@ random numbers, :mod:`simulation.rng`). KPIs of each (scenario, replication) com
 :func:`journeys.metrics.kpis` — the same code that measures an observed log. Between
 replications the KPIs are independent, so
 
-* ``summary``: mean and 95 % Student-t confidence interval per scenario and KPI;
+* ``summary``: mean and 95 % confidence interval per scenario and KPI (Student t over
+  replications; for a share, on the logit scale so that it stays inside 0–1:
+  :mod:`simulation.intervals`);
 * ``comparison``: differences *alternative − baseline* per replication (paired: both saw the
   same residents), with a t interval of the mean difference — much narrower than comparing
   two independent intervals;
@@ -35,6 +37,7 @@ from scipy import stats
 from journeys import kpi_registry as registry
 from journeys.errors import InputError
 from simulation.engine import default_days, raw_to_output, simulate_replication
+from simulation.intervals import share_interval
 from simulation.model import Study
 from simulation.parallel import ProgressCallback, run_tasks
 from simulation.staff_kpis import duty_schedule, staff_kpis
@@ -190,9 +193,19 @@ def _t_interval(values: np.ndarray, confidence: float = _CONFIDENCE) -> tuple[fl
     return mean, mean - half, mean + half
 
 
-def _bounded(kpi: str, mean: float, low: float, high: float) -> tuple[float, float, float]:
-    """A replication t-interval cut to the values the KPI can take (a share stays in [0, 1],
-    minutes and counts never go below 0; :func:`journeys.kpi_registry.bounds`)."""
+def _interval(
+    kpi: str, values: np.ndarray, confidence: float = _CONFIDENCE
+) -> tuple[float, float, float]:
+    """Mean over replications and its confidence interval, for a KPI that may be a share.
+
+    A share (:attr:`journeys.kpi_registry.KPI.share`: service level, abandon share,
+    utilisation, …) gets the t interval on the logit scale
+    (:func:`simulation.intervals.share_interval`), which stays inside (0, 1); any other KPI
+    the Student t interval, cut at the KPI's lower bound (minutes and counts never go below 0;
+    :func:`journeys.kpi_registry.bounds`)."""
+    if kpi in registry.KPIS and registry.kpi(kpi).share:
+        return share_interval(values, confidence)
+    mean, low, high = _t_interval(values, confidence)
     if kpi not in registry.KPIS:
         return mean, low, high
     floor, ceiling = registry.bounds(kpi)
@@ -200,10 +213,11 @@ def _bounded(kpi: str, mean: float, low: float, high: float) -> tuple[float, flo
 
 
 def summarise(kpis_long: pl.DataFrame, *, confidence: float = _CONFIDENCE) -> pl.DataFrame:
-    """Mean over replications and its t confidence interval per scenario and KPI (scenario,
-    kpi, mean, ci_low, ci_high). Each replication's KPI pools all its days (Σ waits ÷ Σ called
-    tickets); the interval is cut to the KPI's bounds (a share inside [0, 1], a wait never
-    below 0)."""
+    """Mean over replications and its 95 % confidence interval per scenario and KPI (scenario,
+    kpi, mean, ci_low, ci_high). Each replication's KPI pools all its simulated days (Σ waits
+    ÷ Σ called tickets); the replications are the independent units. A share's interval is a
+    t interval on the logit scale (inside 0–1, see :mod:`simulation.intervals`); every other
+    KPI's is the Student t interval, cut at 0 (a wait never below 0)."""
     rows = []
     order = kpis_long.select("kpi").unique(maintain_order=True)["kpi"].to_list()
     scenarios = kpis_long.select("scenario").unique(maintain_order=True)["scenario"].to_list()
@@ -213,7 +227,7 @@ def summarise(kpis_long: pl.DataFrame, *, confidence: float = _CONFIDENCE) -> pl
             values = sub.filter(pl.col("kpi") == kpi)["value"].to_numpy().astype(float)
             if values.size == 0:
                 continue
-            mean, lo, hi = _bounded(kpi, *_t_interval(values, confidence))
+            mean, lo, hi = _interval(kpi, values, confidence)
             rows.append((sc, kpi, mean, lo, hi))
     return pl.DataFrame(
         rows,

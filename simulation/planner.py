@@ -9,8 +9,9 @@ level of a block is
     ÷ (tickets issued in the block that were called + tickets abandoned),
 
 so a resident who gave up (balked, reneged, or was still waiting at closing time) counts against
-it. A block **meets the target** when the lower end of the confidence interval (Student t over
-replications, ``confidence``) of its service level reaches ``share``.
+it. A block **meets the target** when the lower end of the confidence interval of its service
+level reaches ``share``: a Student t interval over the replications (``confidence``), built on
+the logit scale so that it stays inside 0–1 (:func:`simulation.intervals.ratio_share_interval`).
 
 Search (marginal analysis on common random numbers; every evaluation simulates the same
 residents, so two staffings differ only by the staffing):
@@ -52,11 +53,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from journeys.errors import InputError
 from simulation.arrivals import is_working_day
 from simulation.experiments import run_experiment
+from simulation.intervals import ratio_share_interval
 from simulation.model import Counter, Scenario, Shift, Study, minutes_to_time
 from simulation.queueing import erlang_c_service_level, square_root_staffing
 
@@ -231,29 +232,6 @@ class CellStats:
         }
 
 
-def ratio_interval(
-    within: np.ndarray, counted: np.ndarray, confidence: float
-) -> tuple[float, float, float]:
-    """Pooled share Σ within / Σ counted over replications, with a t interval (ratio estimator).
-
-    Replications are the independent units: the variance is that of the ratio estimator,
-    Σ (w_i − R n_i)² / (m (m − 1) n̄²) over the m replications, so a replication with many
-    tickets weighs more than one with few, and one without tickets adds nothing but a zero.
-    The interval is clipped to [0, 1]; with one replication both ends are the share itself.
-    """
-    total = float(counted.sum())
-    if total == 0:
-        return math.nan, math.nan, math.nan
-    share = float(within.sum()) / total
-    m = counted.size
-    if m < 2:
-        return share, share, share
-    mean_n = total / m
-    var = float(np.sum((within - share * counted) ** 2)) / (m * (m - 1) * mean_n**2)
-    half = float(stats.t.ppf(0.5 + confidence / 2, m - 1)) * math.sqrt(var)
-    return share, max(share - half, 0.0), min(share + half, 1.0)
-
-
 def _block_index(minutes: pl.Expr, blocks: Sequence[Block]) -> pl.Expr:
     """Block of a time of day (minutes after midnight); before opening → 0, after closing → last."""
     starts = [b.start_min for b in blocks]
@@ -299,7 +277,7 @@ def cell_stats(
             reps = part.get_column("replication").to_numpy()
             counted[reps] = part.get_column("counted").to_numpy()
             within[reps] = part.get_column("within").to_numpy()
-            mean, low, high = ratio_interval(within, counted, target.confidence)
+            mean, low, high = ratio_share_interval(within, counted, target.confidence)
             called = float(part.get_column("called").sum())
             wait = float(part.get_column("wait_sum").sum()) / called if called else math.nan
             on_duty = level * (blocks[b].end_min - blocks[b].start_min) * days * replications

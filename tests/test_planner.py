@@ -20,7 +20,6 @@ from simulation.planner import (
     levels_to_shifts,
     plan_staffing,
     planned_study,
-    ratio_interval,
 )
 from simulation.queueing import (
     erlang_c_probability,
@@ -50,18 +49,6 @@ def test_erlang_c_formulas_match_hand_values() -> None:
         exact = erlang_c_staff(lam, 5.0, PlanTarget(within_min=2.0, share=0.8))
         rule = square_root_staffing(lam, 1 / 5.0, 0.8, 2.0)
         assert abs(rule - exact) <= 1, (lam, rule, exact)
-
-
-def test_ratio_interval_weights_replications_by_tickets() -> None:
-    share, low, high = ratio_interval(
-        within=pl.Series([9, 10, 0]).to_numpy(),
-        counted=pl.Series([10, 10, 0]).to_numpy(),
-        confidence=0.95,
-    )
-    assert share == pytest.approx(19 / 20)
-    assert 0.0 <= low < share < high <= 1.0
-    same = ratio_interval(pl.Series([5, 5]).to_numpy(), pl.Series([5, 5]).to_numpy(), 0.95)
-    assert same == (1.0, 1.0, 1.0)
 
 
 def test_levels_become_shifts_that_reproduce_them() -> None:

@@ -2,7 +2,8 @@
 
 ``simulate`` writes, in ``--out``: ``log.parquet`` (the canonical counter log of every scenario
 and replication), ``staff_log.parquet``, ``visits.parquet``, ``kpi_summary.csv``
-(scenario,kpi,mean,ci_low,ci_high), ``comparison.csv`` (kpi,baseline,alternative,difference,
+(scenario,kpi,mean,ci_low,ci_high: mean over replications, each pooling all its days, and the
+95 % Student t interval; a share's on the logit scale, inside 0–1), ``comparison.csv`` (kpi,baseline,alternative,difference,
 ci_low,ci_high; the first scenario is the baseline, differences are paired over replications),
 ``replications.csv`` (one row per scenario × replication) and, with 2+ replications,
 ``trial.csv`` (replications needed for a ±5 % confidence interval on each KPI); the summary
@@ -166,6 +167,11 @@ def run_simulate(
                 f"{shown(r['ci_low'], True)} … {shown(r['ci_high'], True)}",
             )
         console.print(table)
+        console.print(
+            f"95 % CI: Student t over the {replications} replications (each pools its "
+            f"{len(day_list)} days); a share's interval of a scenario (kpi_summary.csv) is built "
+            "on the logit scale, so it stays inside 0–100 %"
+        )
     if replications >= 2:
         wanted = trial.filter(trial["kpi"] == "wait_min_mean")
         needs = ", ".join(
