@@ -5,7 +5,7 @@ same residents (common random numbers): the square-root staffing rule per counte
 (Erlang C / Halfin–Whitt, c = ⌈a + β√a⌉, from the same arrival rates and mean service times
 the planner starts from) and the plan of ``madoguchi plan``. It prints the staff-hours of each,
 the share of counter-hour blocks that meet the target (lower end of the 95 % interval of the
-service level ≥ the share) and the service level of the whole day. Lunch waves (half of the
+service level ``service_level_all_tickets`` ≥ the share) and the service level of the whole day. Lunch waves (half of the
 servers on duty at 11:30 are away for an hour), walking between counters and routing to the
 shortest queue are in the simulation and not in the rule: that is why the two differ.
 
@@ -21,6 +21,7 @@ import time
 from journeys.paths import sample_file
 from simulation.model import load_study
 from simulation.planner import (
+    SERVICE_LEVEL,
     PlanTarget,
     blocks_of_day,
     evaluate_staffing,
@@ -77,7 +78,7 @@ def main() -> None:
         )
     met = int(plan.table["meets_target"].sum())
     level = float(
-        (plan.table["service_level"] * plan.table["tickets_per_day"]).sum()
+        (plan.table[SERVICE_LEVEL] * plan.table["tickets_per_day"]).sum()
         / plan.table["tickets_per_day"].sum()
     )
     print(

@@ -199,8 +199,23 @@ _ALL: tuple[KPI, ...] = (
     KPI(
         "service_level", "サービスレベル（目標時間内の呼出率）",
         "Service level (called within target)", "%", "%", "called_ticket", "higher", 1,
-        "呼出された発券のうち、待ち時間が目標（既定15分）以内だった割合。",
-        "Share of called tickets whose wait was within the target (default 15 min).",
+        "呼出された発券のうち、待ち時間が目標（既定15分）以内だった割合（途中離脱は含まない："
+        "含める指標は service_level_all_tickets）。",
+        "Share of called tickets whose wait was within the target (default 15 min); abandoned "
+        "tickets are left out (service_level_all_tickets counts them as missed).",
+        share=True,
+    ),
+    KPI(
+        "service_level_all_tickets", "サービスレベル（途中離脱を未達に数える）",
+        "Service level (abandoned count as missed)", "%", "%", "ticket", "higher", 1,
+        "目標（既定15分）以内に呼出された発券 ÷（呼出された発券＋途中離脱した発券）。"
+        "呼出前に帰った人（入らずに帰った・待ちきれずに帰った・閉庁まで待った）は未達に数える。"
+        "人員計画（madoguchi plan）が窓口・時間帯ごとに判定する指標。",
+        "Tickets called within the target (default 15 min) ÷ (called tickets + abandoned "
+        "tickets): a resident who left before being called (balked, reneged, still waiting at "
+        "closing) counts as missed. The staffing planner (madoguchi plan) judges it per counter "
+        "and hour block.",
+        computed_by="simulation.planner.cell_stats",
         share=True,
     ),
     KPI(

@@ -3,7 +3,8 @@
 The target is the one a manager states: *call ``share`` of the residents within ``within_min``
 minutes*. It applies to every counter and every hour block of the day (a block starts at the
 opening time and lasts ``block_min`` minutes; the last one ends at closing time). The service
-level of a block is
+level the planner judges is the registry's KPI ``service_level_all_tickets``
+(:mod:`journeys.kpi_registry`; not ``service_level``, which leaves abandoned tickets out):
 
     tickets issued in the block and called within the target
     ÷ (tickets issued in the block that were called + tickets abandoned),
@@ -29,9 +30,16 @@ residents, so two staffings differ only by the staffing):
 4. *Verify*: from the final plan, each block with more than ``min_staff`` is tried once more with
    one server fewer; the table records the service level it would then reach and whether the
    target is missed (a removal that still meets it is kept). Finally the plan is simulated with
-   a different seed (new residents) and the table says whether each block's service level
-   reaches the share there (``verify_meets``; the search's lower bound is the safety margin
-   that makes this likely, so the re-run is judged by its service level itself).
+   a different seed (new residents) and the table says whether each block meets the target
+   there by the same rule as in the search — the lower end of its interval reaches the share
+   (``verify_meets``).
+
+Every block left below the target is said, not hidden: the table's ``missed_because`` is
+``max_staff`` (the block reached the counter's ``max_staff``: the study must allow more staff,
+or the target is out of reach there — typically the one-stop counters' lunch hours on a peak
+day) or ``more_staff_did_not_help`` (its figures did not change when raised), and
+:attr:`StaffingPlan.notes` has one line per such block, and per block that meets the target in
+the search but not on the re-simulation's residents.
 
 Raising every missing block together costs few evaluations and lowering one block at a time
 undoes any overshoot; lunch waves, walking and routing between counters are in every
@@ -62,6 +70,7 @@ from simulation.model import Counter, Scenario, Shift, Study, minutes_to_time
 from simulation.queueing import erlang_c_service_level, square_root_staffing
 
 __all__ = [
+    "SERVICE_LEVEL",
     "Block",
     "PlanTarget",
     "StaffingPlan",
@@ -80,6 +89,13 @@ __all__ = [
 
 Levels = dict[str, list[int]]
 Limits = dict[str, tuple[int, int]]
+
+#: The KPI the planner judges (journeys.kpi_registry): abandoned tickets count as missed.
+SERVICE_LEVEL = "service_level_all_tickets"
+#: ``missed_because`` of a block left below the target at the counter's ``max_staff``
+MAX_STAFF = "max_staff"
+#: … and of one whose figures did not change when it was given more staff
+NO_HELP = "more_staff_did_not_help"
 
 #: Raising rounds at most (each round adds a server to every block that misses the target).
 _MAX_RAISES = 30
@@ -215,12 +231,8 @@ class CellStats:
         """Each cell's service level (pooled over replications; 1 without tickets)."""
         return {
             (cid, b): (1.0 if sl is None else float(sl))
-            for cid, b, sl in self.table.select("counter_id", "block", "service_level").iter_rows()
+            for cid, b, sl in self.table.select("counter_id", "block", SERVICE_LEVEL).iter_rows()
         }
-
-    def reaches(self, target: PlanTarget) -> dict[tuple[str, int], bool]:
-        """Whether each cell's service level itself (not its lower bound) reaches the share."""
-        return {key: level >= target.share - 1e-12 for key, level in self.level().items()}
 
     def margin(self, target: PlanTarget) -> dict[tuple[str, int], float]:
         """How far each cell's lower service-level bound is above the share (1 without tickets)."""
@@ -255,7 +267,8 @@ def cell_stats(
     replications: int,
     target: PlanTarget,
 ) -> CellStats:
-    """Per counter and block: tickets per day, mean wait, service level with interval, utilisation."""
+    """Per counter and block: tickets per day, mean wait, service level (``service_level_all_tickets``:
+    abandoned tickets count as missed) with its interval, utilisation."""
     day0 = pl.col("issued_at").dt.truncate("1d")
     tickets = log.with_columns(
         block=_block_index(_minute_of_day("issued_at", day0), blocks),
@@ -305,7 +318,7 @@ def cell_stats(
             "staff": pl.Int64,
             "tickets_per_day": pl.Float64,
             "wait_min_mean": pl.Float64,
-            "service_level": pl.Float64,
+            SERVICE_LEVEL: pl.Float64,
             "sl_low": pl.Float64,
             "sl_high": pl.Float64,
             "utilisation": pl.Float64,
@@ -425,10 +438,12 @@ class StaffingPlan:
     """The result of :func:`plan_staffing`.
 
     ``table`` has one row per counter and block: hours, staff (planned), current_staff,
-    tickets_per_day, wait_min_mean, service_level, sl_low, sl_high, utilisation, meets_target,
-    sl_low_one_fewer (the lower bound with one server fewer; null at ``min_staff``),
-    one_fewer_misses, and verify_service_level, verify_sl_low, verify_meets (the plan simulated
-    with ``verify_seed``: whether the service level reaches the share on those residents).
+    tickets_per_day, wait_min_mean, service_level_all_tickets (abandoned tickets count as
+    missed), sl_low, sl_high (its interval), utilisation, meets_target, missed_because (null,
+    ``max_staff`` or ``more_staff_did_not_help``), sl_low_one_fewer (the lower bound with one
+    server fewer; null at ``min_staff``), one_fewer_misses, and
+    verify_service_level_all_tickets, verify_sl_low, verify_meets (the plan simulated with
+    ``verify_seed``: whether the lower bound reaches the share on those residents).
     """
 
     study: Study
@@ -513,9 +528,9 @@ def textbook_staffing(
 
 def overall_service_level(cells: CellStats) -> float:
     """The service level of the whole day over every counter and block (ticket-weighted)."""
-    frame = cells.table.drop_nulls("service_level")
+    frame = cells.table.drop_nulls(SERVICE_LEVEL)
     weights = frame["tickets_per_day"].to_numpy()
-    levels = frame["service_level"].to_numpy()
+    levels = frame[SERVICE_LEVEL].to_numpy()
     total = float(weights.sum())
     return float((levels * weights).sum()) / total if total else math.nan
 
@@ -575,17 +590,13 @@ def plan_staffing(
     cells, levels, one_fewer = _verify_removals(evaluate, cells, levels, limits, target)
     verify_seed = seed + 7919 if verify_seed is None else verify_seed
     check = evaluate(levels, seed=verify_seed)
-    table = _plan_table(cells, check, current, one_fewer, target)
+    missed = _missed_because(cells, levels, limits, target)
+    table = _plan_table(cells, check, current, one_fewer, missed, target)
     arr = study.arrivals
     current_hours = (
         sum(_staff_minutes_open(c, arr.open_min, arr.close_min) for c in scenario.counters) / 60.0
     )
-    notes = [
-        f"{cid} {blocks[b].label}: misses the target with {levels[cid][b]} staff "
-        + ("(max_staff)" if levels[cid][b] >= limits[cid][1] else "(more staff did not help)")
-        for (cid, b), ok in cells.meets(target).items()
-        if not ok
-    ]
+    notes = _plan_notes(table, target, verify_seed)
     return StaffingPlan(
         study=planned_study(study, scenario_id, levels, blocks),
         scenario_id=scenario_id,
@@ -698,27 +709,69 @@ def _verify_removals(
     return cells, levels, found
 
 
+def _missed_because(
+    cells: CellStats, levels: Levels, limits: Limits, target: PlanTarget
+) -> dict[tuple[str, int], str]:
+    """Why each block that misses the target in the final plan was left there."""
+    return {
+        (cid, b): MAX_STAFF if levels[cid][b] >= limits[cid][1] else NO_HELP
+        for (cid, b), ok in cells.meets(target).items()
+        if not ok
+    }
+
+
+def _plan_notes(table: pl.DataFrame, target: PlanTarget, verify_seed: int) -> list[str]:
+    """One line per block below the target: in the search (and why), or only on new residents."""
+    notes = []
+    for r in table.iter_rows(named=True):
+        where = f"{r['counter_id']} {r['hours']}"
+        low = "–" if r["sl_low"] is None else f"{r['sl_low']:.2f}"
+        if r["missed_because"] == MAX_STAFF:
+            notes.append(
+                f"{where}: misses the target at max_staff ({r['staff']} staff; lower bound {low}"
+                f" < {target.share:.2f}) — allow more staff (max_staff) or accept the miss"
+            )
+        elif r["missed_because"] == NO_HELP:
+            notes.append(
+                f"{where}: misses the target with {r['staff']} staff (lower bound {low}); more "
+                "staff did not help"
+            )
+        elif not r["verify_meets"]:
+            verify = "–" if r["verify_sl_low"] is None else f"{r['verify_sl_low']:.2f}"
+            notes.append(
+                f"{where}: meets the target, but not on new residents (seed {verify_seed}: "
+                f"lower bound {verify})"
+            )
+    return notes
+
+
 def _plan_table(
     cells: CellStats,
     check: CellStats,
     current: Levels,
     one_fewer: dict[tuple[str, int], tuple[float | None, bool]],
+    missed: dict[tuple[str, int], str],
     target: PlanTarget,
 ) -> pl.DataFrame:
     meets = cells.meets(target)
-    verify = check.reaches(target)
+    verify = check.meets(target)
     keys = list(zip(cells.table["counter_id"], cells.table["block"], strict=True))
     extra = pl.DataFrame(
         {
             "current_staff": [current[c][b] for c, b in keys],
             "meets_target": [meets[k] for k in keys],
+            "missed_because": [missed.get(k) for k in keys],
             "sl_low_one_fewer": [one_fewer.get(k, (None, True))[0] for k in keys],
             "one_fewer_misses": [one_fewer[k][1] if k in one_fewer else None for k in keys],
-            "verify_service_level": check.table["service_level"],
+            f"verify_{SERVICE_LEVEL}": check.table[SERVICE_LEVEL],
             "verify_sl_low": check.table["sl_low"],
             "verify_meets": [verify[k] for k in keys],
         },
-        schema_overrides={"sl_low_one_fewer": pl.Float64, "one_fewer_misses": pl.Boolean},
+        schema_overrides={
+            "missed_because": pl.String,
+            "sl_low_one_fewer": pl.Float64,
+            "one_fewer_misses": pl.Boolean,
+        },
     )
     table = pl.concat([cells.table, extra], how="horizontal")
     first = ["counter_id", "block", "hours", "staff", "current_staff"]

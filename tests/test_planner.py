@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from journeys import kpi_registry
 from madoguchi.cli import main
 from simulation.model import load_study, study_from_dict
 from simulation.planner import (
@@ -82,8 +83,11 @@ def test_one_counter_plan_is_the_erlang_c_staffing_within_one() -> None:
     assert plan.table["meets_target"].all()
     # new residents (another seed): the service level still reaches the share, and one server
     # fewer in any block misses the target
-    assert plan.table["verify_service_level"].min() >= target.share - 0.05
+    assert plan.table["verify_service_level_all_tickets"].min() >= target.share - 0.05
     assert plan.table["one_fewer_misses"].all()
+    # the re-simulation is judged like the search: by the lower end of the interval
+    verify = plan.table.select("verify_sl_low", "verify_meets").rows()
+    assert all(meets == (low is not None and low >= target.share - 1e-12) for low, meets in verify)
     assert plan.planned_staff_hours == pytest.approx(sum(levels))
     # the other scenario keeps its staffing
     assert plan.study.scenario("base") == study.scenario("base")
@@ -129,6 +133,11 @@ def test_plan_command_writes_a_valid_study_and_table(tmp_path: Path) -> None:
     assert {"sl_low", "sl_high", "utilisation", "verify_meets", "one_fewer_misses"} <= set(
         frame.columns
     )
+    # the plan's service level is the registry's service_level_all_tickets (abandoned tickets
+    # count as missed), never a column named like the registry's service_level
+    assert "service_level_all_tickets" in frame.columns and "service_level" not in frame.columns
+    assert kpi_registry.kpi("service_level_all_tickets").share
+    assert "missed_because" in frame.columns
 
 
 def test_plan_refuses_a_closed_day(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -149,7 +158,16 @@ def test_plan_respects_min_and_max_staff() -> None:
     )
     assert all(2 <= n <= 4 for n in plan.levels["C1"])
     assert not plan.table["meets_target"].all()
-    assert any("max_staff" in note for note in plan.notes)
+    # every block below the target says why, in the table and in the notes
+    missed = plan.table.filter(~pl.col("meets_target"))
+    assert missed["missed_because"].is_in(["max_staff", "more_staff_did_not_help"]).all()
+    assert plan.table.filter(pl.col("meets_target"))["missed_because"].is_null().all()
+    at_max = missed.filter(pl.col("missed_because") == "max_staff")
+    assert at_max.height > 0 and (at_max["staff"] == 4).all()
+    for cid, hours in at_max.select("counter_id", "hours").iter_rows():
+        assert any(
+            n.startswith(f"{cid} {hours}: misses the target at max_staff") for n in plan.notes
+        )
 
 
 def test_max_below_min_staff_is_a_study_problem() -> None:
@@ -195,3 +213,47 @@ def test_same_seed_same_plan() -> None:
     ]
     assert runs[0].table.equals(runs[1].table, null_equal=True)
     assert runs[0].levels == runs[1].levels
+
+
+def test_the_plans_service_level_counts_abandoned_tickets_and_the_registrys_does_not() -> None:
+    from journeys.metrics import kpis
+    from simulation.planner import SERVICE_LEVEL, cell_stats
+
+    day = dt.datetime(2025, 1, 7, 9, 0)
+    rows = []
+    for rep in (0, 1):
+        # 2 called within 15 min, 1 called after 20 min, 1 abandoned after 30 min of waiting
+        for k, (called, outcome) in enumerate(
+            [(5, "served"), (10, "served"), (20, "served"), (None, "abandoned")]
+        ):
+            issued = day + dt.timedelta(minutes=k)
+            call = None if called is None else issued + dt.timedelta(minutes=called)
+            rows.append(
+                {
+                    "visit_id": f"v{rep}-{k}",
+                    "ticket_id": f"t{rep}-{k}",
+                    "counter_id": "C1",
+                    "issued_at": issued,
+                    "called_at": call,
+                    "ended_at": None if call is None else call + dt.timedelta(minutes=3),
+                    "outcome": outcome,
+                    "replication": rep,
+                }
+            )
+    log = pl.DataFrame(rows)
+    staff_log = pl.DataFrame(
+        schema={
+            "counter_id": pl.String,
+            "activity": pl.String,
+            "start": pl.Datetime,
+            "end": pl.Datetime,
+        }
+    )
+    target = PlanTarget(within_min=15.0, share=0.9)
+    cells = cell_stats(
+        log, staff_log, {"C1": [1]}, [Block(540, 600)], days=1, replications=2, target=target
+    )
+    row = cells.table.row(0, named=True)
+    assert row[SERVICE_LEVEL] == pytest.approx(2 / 4)  # the abandoned ticket counts as missed
+    assert kpis(log.filter(pl.col("replication") == 0))["service_level"] == pytest.approx(2 / 3)
+    assert row["tickets_per_day"] == 4.0

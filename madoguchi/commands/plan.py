@@ -185,9 +185,15 @@ def _report(console: Any, result: Any) -> None:
         f"{result.current_staff_hours:.1f} (opening hours, lunch included)"
     )
     console.print(
-        f"blocks meeting the target: {met} of {blocks}; re-simulated with seed "
-        f"{result.verify_seed}: {verified} of {blocks}"
+        f"blocks meeting the target (lower end of the interval ≥ the share): {met} of {blocks}; "
+        f"re-simulated with seed {result.verify_seed}, the same rule: {verified} of {blocks}"
     )
+    at_max = int((frame["missed_because"] == "max_staff").sum())
+    if at_max:
+        console.print(
+            f"[bold]{at_max} block(s) miss the target at max_staff[/]: the study's max_staff "
+            "caps them (raise it, or accept the miss); each is listed below"
+        )
     console.print(
         f"one server fewer misses the target in {misses} of {tried.height} blocks above "
         f"min_staff; {lowered} lowered in that check ({result.evaluations} simulations)"
