@@ -63,7 +63,6 @@ __all__ = [
     "release",
     "release_memory",
     "study_digest",
-    "upload_dir",
     "verdict",
     "verdict_parts",
 ]
@@ -361,34 +360,6 @@ MAX_UPLOAD_MB = 2.0
 MAX_LAB_REPLICATIONS = 50
 
 
-#: Uploaded studies kept on disk at once (the oldest go first).
-MAX_UPLOADS_KEPT = 32
-
-
-@functools.cache
-def upload_dir() -> Path:
-    """This server's private folder for uploaded studies, removed when the server exits."""
-    import atexit
-    import shutil
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="madoguchi-uploads-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
-
-
-def _prune_uploads(folder: Path) -> None:
-    """Remove all but the newest :data:`MAX_UPLOADS_KEPT` uploads (one folder each)."""
-    import shutil
-
-    kept = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in kept[MAX_UPLOADS_KEPT:]:
-        if old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            old.unlink(missing_ok=True)
-
-
 @dataclass(frozen=True)
 class UploadCheck:
     """The outcome of checking an uploaded study: the study, or the problems to show."""
@@ -409,9 +380,9 @@ def check_uploaded_study(
     """Check a study uploaded in the dashboard (TOML, Excel, or a .zip of a study and its
     grid-paper workbook): size, type, then every rule of ``simulation.model.load_study``.
 
-    Each upload is kept in its own folder (named by its hash) inside ``folder`` (the browser
-    session's private folder in the app, :func:`dashboards.session.session_folder`; else this
-    server's private upload folder), so a study's relative ``grid_xlsx`` finds only the files
+    Each upload is kept in its own folder (named by its hash) inside ``folder`` (default
+    :func:`dashboards.session.upload_folder`: the browser session's private folder in the app,
+    else this process's), so a study's relative ``grid_xlsx`` finds only the files
     uploaded with it (never a path on the server). Problems come back as lines to show, never as an exception."""
     from simulation.model import StudyError
 
@@ -420,11 +391,13 @@ def check_uploaded_study(
     suffix = Path(name).suffix.lower()
     if suffix not in (".toml", ".xlsx", ".zip"):
         return UploadCheck(None, None, (f"{name}: .toml / .xlsx / .zip",))
-    root = folder if folder is not None else upload_dir()  # the session's own, in the app
+    from dashboards.session import prune_uploads, upload_folder
+
+    root = folder if folder is not None else upload_folder()
     folder = root / hashlib.sha256(content).hexdigest()[:16]
     if not folder.exists():
         folder.mkdir(parents=True)
-        _prune_uploads(root)
+        prune_uploads(root)
     if suffix == ".zip":
         found = _unpack_study_zip(content, folder, max_mb=max_mb, lang=lang)
         if isinstance(found, str):

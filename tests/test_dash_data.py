@@ -303,5 +303,8 @@ def test_uploads_live_in_a_private_folder() -> None:
     content = (SAMPLE_DIR / "study.xlsx").read_bytes()
     check = D.check_uploaded_study("mine.xlsx", content)
     # one folder per upload inside the private folder (a zip's files stay together)
-    assert check.path is not None and check.path.parent.parent == D.upload_dir()
-    assert D.upload_dir().name.startswith("madoguchi-uploads-")
+    from dashboards.session import upload_folder
+
+    # outside the app (no browser session): the one folder of this process
+    assert check.path is not None and check.path.parent.parent == upload_folder()
+    assert upload_folder().name.startswith("madoguchi-session-")

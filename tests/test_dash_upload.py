@@ -39,6 +39,15 @@ def test_upload_is_accepted_and_the_sidebar_names_the_town(app: AppTest) -> None
     assert any("例題町" in c.value for c in app.sidebar.caption)
 
 
+def test_the_upload_is_kept_in_this_sessions_own_folder(app: AppTest) -> None:
+    from dashboards.session import SessionFolder, upload_folder
+
+    path = Path(str(app.session_state["uploaded_study"]))
+    box = app.session_state["_madoguchi_session_folder"]
+    assert isinstance(box, SessionFolder) and box.path in path.parents
+    assert upload_folder() not in path.parents  # outside a session: another folder
+
+
 def test_floor_page_draws_the_uploaded_grid(app: AppTest) -> None:
     app.switch_page("pages/floor.py").run()
     assert not app.exception

@@ -24,7 +24,6 @@ from dashboards.results import (
     simulation_key,
 )
 from dashboards.safe_text import escape_markdown
-from dashboards.session import session_folder
 from dashboards.ui import active_dataset, active_study, keep_for_session, lang, plot, show_cards
 from simulation.limits import MAX_STAFF
 from simulation.model import Study, StudyError
@@ -56,7 +55,7 @@ pending = (uploaded.name, uploaded.getvalue()) if uploaded is not None else None
 if pending is None and "pending_upload" in st.session_state:
     pending = st.session_state.pop("pending_upload")
 if pending is not None:
-    check = check_uploaded_study(pending[0], pending[1], lang=LANG, folder=session_folder())
+    check = check_uploaded_study(pending[0], pending[1], lang=LANG)
     if check.errors:
         st.error(
             t("lab_upload_invalid", LANG)
