@@ -647,7 +647,7 @@ def _number(kpi: str, value: float, lang: str) -> str:
 
 
 def _clauses(
-    comparison: pl.DataFrame, kpis: Sequence[str], lang: str
+    comparison: pl.DataFrame, kpis: Sequence[str], lang: str, target_min: float | None = None
 ) -> list[tuple[str, str, str]]:
     """(clause, continuative ending, final ending) per KPI present in the comparison."""
     out: list[tuple[str, str, str]] = []
@@ -666,7 +666,7 @@ def _clauses(
             lo_s = format_kpi(kpi, low, lang, signed=True)
             hi_s = format_kpi(kpi, high, lang, signed=True)
             ci = f"95%CI {lo_s}〜{hi_s}" if lang != "en" else f"95% CI {lo_s} to {hi_s}"
-        label = kpi_label(kpi, lang)
+        label = kpi_label(kpi, lang, target_min=target_min)
         b, a = _number(kpi, base, lang), _number(kpi, alt, lang)
         worse = (down or up) and registry.better(kpi, alt - base) is False
         if lang == "en":
@@ -748,15 +748,17 @@ def verdict(
     kpis: Sequence[str] = VERDICT_KPIS,
     lang: str = "ja",
     subject: str = "observed",
+    target_min: float | None = None,
 ) -> str:
     """The plain-language verdict a manager reads first, from a comparison frame
     (kpi, baseline, alternative, difference, ci_low, ci_high).
 
     e.g. 「改革後、1来庁あたりの窓口数は2.10か所→1.20か所（95%CI −0.95か所〜−0.85か所）に減り、…」.
-    ``subject`` ("observed" or "simulated") says whether it is measured or forecast.
+    ``subject`` ("observed" or "simulated") says whether it is measured or forecast;
+    ``target_min`` is the wait target of the service level, named when the verdict speaks of it.
     """
     frame = comparison if isinstance(comparison, pl.DataFrame) else pl.from_pandas(comparison)
-    clauses = _clauses(frame, [*kpis, *significant_others(frame, kpis)], lang)
+    clauses = _clauses(frame, [*kpis, *significant_others(frame, kpis)], lang, target_min)
     if not clauses:
         return t("no_data", lang)
     if lang == "en":

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from dashboards.i18n import scenario_label, t
+from dashboards.i18n import kpi_label, scenario_label, t
 from journeys import kpi_registry as registry
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ class LabInputs:
     seed: int
     volume: float
     one_stop: Sequence[str] | None
+    #: The wait target (minutes) the service level was measured against.
+    target_min: float = 15.0
 
 
 def _shown(kpi: str, column: pl.Expr) -> pl.Expr:
@@ -47,19 +49,22 @@ def _shown(kpi: str, column: pl.Expr) -> pl.Expr:
     return (column * factor).round(k.decimals)
 
 
-def _label_unit(kpi: str, lang: str) -> tuple[str, str]:
+def _label_unit(kpi: str, lang: str, target_min: float | None = None) -> tuple[str, str]:
     try:
-        return registry.label(kpi, lang), registry.unit(kpi, lang)
+        return kpi_label(kpi, lang, target_min=target_min), registry.unit(kpi, lang)
     except KeyError:
         return kpi, ""
 
 
-def comparison_sheet(comparison: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """As-is vs reform per KPI: label, unit, as-is, reform, difference and its 95 % CI."""
+def comparison_sheet(
+    comparison: pl.DataFrame, lang: str, target_min: float | None = None
+) -> pl.DataFrame:
+    """As-is vs reform per KPI: label, unit, as-is, reform, difference and its 95 % CI
+    (``target_min``: the wait target, named in the service level's label)."""
     rows = []
     for kpi in comparison["kpi"].to_list():
         part = comparison.filter(pl.col("kpi") == kpi).head(1)
-        label, unit = _label_unit(kpi, lang)
+        label, unit = _label_unit(kpi, lang, target_min)
         rows.append(
             part.select(
                 pl.lit(kpi).alias("kpi"),
@@ -80,12 +85,14 @@ def comparison_sheet(comparison: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.concat(rows) if rows else comparison.head(0)
 
 
-def summary_sheet(summary: pl.DataFrame, lang: str) -> pl.DataFrame:
+def summary_sheet(
+    summary: pl.DataFrame, lang: str, target_min: float | None = None
+) -> pl.DataFrame:
     """Each scenario's mean and 95 % CI per KPI, labelled and rounded."""
     rows = []
     for record in summary.iter_rows(named=True):
         kpi = str(record["kpi"])
-        label, unit = _label_unit(kpi, lang)
+        label, unit = _label_unit(kpi, lang, target_min)
         one = pl.DataFrame({c: [record[c]] for c in ("mean", "ci_low", "ci_high")})
         one = one.select(pl.all().cast(pl.Float64))
         rows.append(
@@ -116,6 +123,7 @@ def inputs_sheet(inputs: LabInputs, staff: Mapping[str, int], lang: str) -> pl.D
         (t("lab_replications", lang), str(inputs.replications)),
         (t("lab_seed", lang), str(inputs.seed)),
         (t("lab_volume", lang), f"{inputs.volume:g}"),
+        (t("wait_target", lang), f"{inputs.target_min:g}"),
     ]
     if inputs.one_stop is not None:
         rows.append((t("lab_one_stop", lang), ", ".join(inputs.one_stop)))
@@ -139,10 +147,10 @@ def lab_downloads(
     BOM, so Excel opens Japanese text), written in a temporary folder that is removed."""
     from journeys.excel_export import write_csv_bom, write_workbook
 
-    compared = comparison_sheet(comparison, lang)
+    compared = comparison_sheet(comparison, lang, inputs.target_min)
     sheets = {
         t("sheet_comparison", lang): compared,
-        t("sheet_summary", lang): summary_sheet(summary, lang),
+        t("sheet_summary", lang): summary_sheet(summary, lang, inputs.target_min),
         t("sheet_inputs", lang): inputs_sheet(inputs, staff, lang),
     }
     with tempfile.TemporaryDirectory(prefix="madoguchi-lab-") as tmp:

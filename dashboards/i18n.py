@@ -293,6 +293,15 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "change_pct": ("変化率（%）", "Change (%)"),
     "pain_points": ("困りごと（件）", "Pain points"),
     "no_data": ("表示するデータがありません", "No data to show"),
+    # --- the one wait target (dashfix) ---------------------------------------------------
+    "service_level_within": (
+        "サービスレベル（{target:g}分以内）",
+        "Service level (within {target:g} min)",
+    ),
+    "wait_target_used": (
+        "待ち時間の目標：{target:g}分以内（サイドバーで変更）",
+        "Wait target: within {target:g} min (set in the sidebar)",
+    ),
 }
 
 _ACTIONS: Final[dict[str, tuple[str, str]]] = {
@@ -339,8 +348,11 @@ def t(key: str, lang: str = DEFAULT_LANG, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
-def kpi_label(kpi: str, lang: str = DEFAULT_LANG) -> str:
-    """Readable name of a KPI, from :mod:`journeys.kpi_registry` (unknown → ``KeyError``)."""
+def kpi_label(kpi: str, lang: str = DEFAULT_LANG, *, target_min: float | None = None) -> str:
+    """Readable name of a KPI, from :mod:`journeys.kpi_registry` (unknown → ``KeyError``);
+    with ``target_min`` the service level names its target ("サービスレベル（10分以内）")."""
+    if kpi == "service_level" and target_min is not None:
+        return t("service_level_within", lang, target=target_min)
     return registry.label(kpi, lang)
 
 

@@ -17,7 +17,7 @@ import polars as pl
 
 from dashboards.data import cached
 from dashboards.i18n import t
-from dashboards.results import frame_digest
+from dashboards.results import DEFAULT_WAIT_TARGET_MIN, frame_digest
 
 if TYPE_CHECKING:
     from simulation.model import Study
@@ -34,8 +34,6 @@ __all__ = [
     "trend",
 ]
 
-#: The wait target (minutes) a manager starts from; every service-level figure uses theirs.
-DEFAULT_WAIT_TARGET_MIN = 15.0
 
 #: KPIs of ``journeys.metrics.kpis`` shown per day and per week.
 TREND_KPIS: tuple[str, ...] = (

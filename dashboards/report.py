@@ -34,6 +34,7 @@ from dashboards.figures._style import FONT_FAMILY
 from dashboards.figures.overview import OVERVIEW_KPIS
 from dashboards.i18n import format_kpi, kpi_label, scenario_label, t
 from dashboards.results import (
+    DEFAULT_WAIT_TARGET_MIN,
     model_check,
     observed_comparison,
     observed_log_tables,
@@ -96,6 +97,8 @@ class ReportInputs:
     sources: Sequence[str] = ()
     n_boot: int = 1000
     generated: dt.datetime | None = field(default_factory=lambda: build_time())
+    #: The wait target (minutes) of every service level in the report.
+    target_min: float = DEFAULT_WAIT_TARGET_MIN
 
 
 def build_time() -> dt.datetime | None:
@@ -119,6 +122,7 @@ def _kpi_table(
     head: tuple[str, str],
     kpis: Sequence[str] = (*OVERVIEW_KPIS, "staff_busy_min_per_day"),
     highlight: bool = True,
+    target_min: float | None = None,
 ) -> str:
     """A KPI table: both values, the difference (green when clearly better) and its 95 % CI."""
     rows = []
@@ -137,7 +141,8 @@ def _kpi_table(
         )
         rows.append(
             "<tr>"
-            f"<td>{escape(kpi_label(kpi, 'ja'))}<br><span class='en'>{escape(kpi_label(kpi, 'en'))}</span></td>"
+            f"<td>{escape(kpi_label(kpi, 'ja', target_min=target_min))}<br>"
+            f"<span class='en'>{escape(kpi_label(kpi, 'en', target_min=target_min))}</span></td>"
             f"<td>{escape(format_kpi(kpi, r['baseline'], lang))}</td>"
             f"<td>{escape(format_kpi(kpi, r['alternative'], lang))}</td>"
             f"<td class='{'good' if good else ''}'>{escape(format_kpi(kpi, r['difference'], lang, signed=True))}</td>"
@@ -156,10 +161,13 @@ def report_figures(inputs: ReportInputs, lang: str = "ja") -> dict[str, go.Figur
     """Every figure of the report, keyed by the id of its div (``fig-…``)."""
     figs: dict[str, go.Figure] = {}
     study = inputs.study
+    target = inputs.target_min
     if inputs.experiment is not None:
-        summary, comparison = simulated_tables(inputs.experiment)
-        figs["fig-ci"] = F.ci_error_bars(summary, lang=lang)
-        figs["fig-difference-simulated"] = F.difference_figure(comparison, lang=lang)
+        summary, comparison = simulated_tables(inputs.experiment, service_target_min=target)
+        figs["fig-ci"] = F.ci_error_bars(summary, lang=lang, target_min=target)
+        figs["fig-difference-simulated"] = F.difference_figure(
+            comparison, lang=lang, target_min=target
+        )
         log = inputs.experiment.log
         for scenario_id in study.scenario_ids:
             part = log.filter(pl.col("scenario") == scenario_id)
@@ -207,18 +215,26 @@ def report_figures(inputs: ReportInputs, lang: str = "ja") -> dict[str, go.Figur
     logs = [lg for lg in (inputs.observed_as_is, inputs.observed_reform) if lg is not None]
     if inputs.observed_as_is is not None and inputs.observed_reform is not None:
         observed = observed_comparison(
-            inputs.observed_as_is, inputs.observed_reform, n_boot=inputs.n_boot, seed=inputs.seed
+            inputs.observed_as_is,
+            inputs.observed_reform,
+            n_boot=inputs.n_boot,
+            seed=inputs.seed,
+            service_target_min=target,
         )
-        figs["fig-difference-observed"] = F.difference_figure(observed, lang=lang)
+        figs["fig-difference-observed"] = F.difference_figure(
+            observed, lang=lang, target_min=target
+        )
     if logs:
-        tables = [observed_log_tables(lg) for lg in logs]
+        tables = [observed_log_tables(lg, service_target_min=target) for lg in logs]
         first = tables[0]
         figs["fig-heatmap"] = F.wait_heatmap(first["per_weekday_hour"], lang=lang)
         figs["fig-waiting"] = F.people_waiting_figure(
             pl.concat([tb["people_waiting"] for tb in tables], how="vertical_relaxed"), lang=lang
         )
         figs["fig-service-level"] = F.service_level_figure(
-            pl.concat([tb["per_hour"] for tb in tables], how="vertical_relaxed"), lang=lang
+            pl.concat([tb["per_hour"] for tb in tables], how="vertical_relaxed"),
+            lang=lang,
+            target_min=target,
         )
         figs["fig-sankey"] = F.flows_sankey(first["flows"], lang=lang)
         figs["fig-variants"] = F.variants_figure(first["variants"], lang=lang)
@@ -245,6 +261,7 @@ def _figure_div(div_id: str, fig: go.Figure) -> str:
 def build_report(inputs: ReportInputs, *, lang: str = "ja") -> str:
     """The whole report as one HTML string (self-contained, works offline)."""
     study = inputs.study
+    target = inputs.target_min
     parts: list[str] = []
     name_ja = study.study.name_ja or study.study.id
     name_en = study.study.name_en or study.study.id
@@ -265,7 +282,11 @@ def build_report(inputs: ReportInputs, *, lang: str = "ja") -> str:
         day = inputs.days[0] if inputs.days else peak_day(study)
         same = same_kind_of_day(study, inputs.observed_as_is, inputs.observed_reform, day)
         observed = observed_comparison(
-            same.as_is, same.reform, n_boot=inputs.n_boot, seed=inputs.seed
+            same.as_is,
+            same.reform,
+            n_boot=inputs.n_boot,
+            seed=inputs.seed,
+            service_target_min=target,
         )
         parts.append(f"<h3>{_bi('observed_comparison')}</h3>")
         parts.append(
@@ -273,23 +294,23 @@ def build_report(inputs: ReportInputs, *, lang: str = "ja") -> str:
             f"<span class='en'>{escape(same.note('en'))}</span></p>"
         )
         parts.append(
-            f"<p class='verdict'>{escape(verdict(observed, lang='ja', subject='observed'))}<br>"
-            f"<span class='en'>{escape(verdict(observed, lang='en', subject='observed'))}</span></p>"
+            f"<p class='verdict'>{escape(verdict(observed, lang='ja', subject='observed', target_min=target))}<br>"
+            f"<span class='en'>{escape(verdict(observed, lang='en', subject='observed', target_min=target))}</span></p>"
         )
-        parts.append(_kpi_table(observed, lang, head=head_obs))
+        parts.append(_kpi_table(observed, lang, head=head_obs, target_min=target))
         if interval_note(observed, "ja"):
             parts.append(
                 f"<p class='note'>{escape(interval_note(observed, 'ja'))}<br>"
                 f"<span class='en'>{escape(interval_note(observed, 'en'))}</span></p>"
             )
     if inputs.experiment is not None:
-        _, comparison = simulated_tables(inputs.experiment)
+        _, comparison = simulated_tables(inputs.experiment, service_target_min=target)
         parts.append(f"<h3>{_bi('simulated_comparison')}</h3>")
         parts.append(
-            f"<p class='verdict'>{escape(verdict(comparison, lang='ja', subject='simulated'))}<br>"
-            f"<span class='en'>{escape(verdict(comparison, lang='en', subject='simulated'))}</span></p>"
+            f"<p class='verdict'>{escape(verdict(comparison, lang='ja', subject='simulated', target_min=target))}<br>"
+            f"<span class='en'>{escape(verdict(comparison, lang='en', subject='simulated', target_min=target))}</span></p>"
         )
-        parts.append(_kpi_table(comparison, lang, head=head_obs))
+        parts.append(_kpi_table(comparison, lang, head=head_obs, target_min=target))
         if inputs.observed_as_is is not None and "as_is" in study.scenario_ids:
             check, matched = model_check(
                 study,
@@ -298,6 +319,7 @@ def build_report(inputs: ReportInputs, *, lang: str = "ja") -> str:
                 list(inputs.days),
                 n_boot=inputs.n_boot,
                 seed=inputs.seed,
+                service_target_min=target,
             )
             parts.append(f"<h3>{_bi('model_check')}</h3>")
             # per-visit KPIs only: totals (staff minutes) depend on how many days each side has
@@ -308,6 +330,7 @@ def build_report(inputs: ReportInputs, *, lang: str = "ja") -> str:
                     head=(_bi("observed"), _bi("simulated")),
                     kpis=[k for k in OVERVIEW_KPIS if k != "staff_hours"],
                     highlight=False,
+                    target_min=target,
                 )
             )
             parts.append(f"<p>{_bi('matched_days', n=len(matched))}</p>")

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_N_BOOT",
+    "DEFAULT_WAIT_TARGET_MIN",
     "QUICK_REPLICATIONS",
     "QUICK_SEED",
     "OneStopChoices",
@@ -37,6 +38,7 @@ __all__ = [
     "observed_log_tables",
     "observed_workload",
     "one_stop_choices",
+    "retargeted_kpis",
     "run_simulation",
     "same_kind_of_day",
     "simulated_tables",
@@ -49,6 +51,11 @@ __all__ = [
 
 #: Bootstrap replicates for observed differences in the app (the report uses more).
 DEFAULT_N_BOOT = 300
+#: The wait target (minutes) of the service level until the manager sets another in the
+#: sidebar; every service-level figure, card, table and download uses the sidebar's value.
+DEFAULT_WAIT_TARGET_MIN = 15.0
+#: The target :func:`run_simulation` lets the engine measure against (its own default).
+ENGINE_TARGET_MIN = 15.0
 
 #: Staff activities that are work (lunch is not).
 WORK_ACTIVITIES: tuple[str, ...] = ("serve", "back_office", "triage")
@@ -65,17 +72,28 @@ def frame_digest(frame: pl.DataFrame | None) -> str:
 
 
 def observed_comparison(
-    as_is: pl.DataFrame, reform: pl.DataFrame, *, n_boot: int = DEFAULT_N_BOOT, seed: int = 0
+    as_is: pl.DataFrame,
+    reform: pl.DataFrame,
+    *,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
+    service_target_min: float = DEFAULT_WAIT_TARGET_MIN,
 ) -> pl.DataFrame:
-    """``journeys.compare.compare_logs`` of the observed as-is and reform logs (cached)."""
+    """``journeys.compare.compare_logs`` of the observed as-is and reform logs, service level
+    against ``service_target_min`` (cached)."""
     from journeys.compare import compare_logs
 
-    key = ("observed_comparison", frame_digest(as_is), frame_digest(reform), n_boot, seed)
-    return cached(key, lambda: compare_logs(as_is, reform, n_boot=n_boot, seed=seed), persist=True)
+    target = float(service_target_min)
+    key = ("observed_comparison", frame_digest(as_is), frame_digest(reform), n_boot, seed, target)
+    return cached(
+        key,
+        lambda: compare_logs(as_is, reform, n_boot=n_boot, seed=seed, service_target_min=target),
+        persist=True,
+    )
 
 
 def observed_log_tables(
-    log: pl.DataFrame, *, service_target_min: float = 15.0
+    log: pl.DataFrame, *, service_target_min: float = DEFAULT_WAIT_TARGET_MIN
 ) -> dict[str, pl.DataFrame]:
     """Every table of ``journeys.analysis.analysis_tables`` for an observed log, with service
     levels against ``service_target_min`` (cached)."""
@@ -295,11 +313,13 @@ def model_check(
     scenario: str = "as_is",
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = 0,
+    service_target_min: float = DEFAULT_WAIT_TARGET_MIN,
 ) -> tuple[pl.DataFrame, list[dt.date]]:
     """Simulated as-is vs observed as-is on matched days (``journeys.compare.compare_logs``):
     baseline = observed, alternative = simulated, both measured with the columns the observed
-    log has (time in hall from the first ticket when it has no arrival times). Returns the
-    comparison and the observed days used (all observed days when none match)."""
+    log has (time in hall from the first ticket when it has no arrival times), service level
+    against ``service_target_min``. Returns the comparison and the observed days used (all
+    observed days when none match)."""
     from journeys.compare import compare_logs
 
     matched = matched_observed_days(study, observed_as_is, days)
@@ -314,8 +334,13 @@ def model_check(
     unmatched = [c for c in ("arrived_at", "left_at", "resident_id", "return_of")
                  if c in sim.columns and c not in obs.columns]  # fmt: skip
     sim = sim.drop(unmatched)
-    key = ("model_check", frame_digest(obs), frame_digest(sim), n_boot, seed)
-    comp = cached(key, lambda: compare_logs(obs, sim, n_boot=n_boot, seed=seed), persist=True)
+    target = float(service_target_min)
+    key = ("model_check", frame_digest(obs), frame_digest(sim), n_boot, seed, target)
+    comp = cached(
+        key,
+        lambda: compare_logs(obs, sim, n_boot=n_boot, seed=seed, service_target_min=target),
+        persist=True,
+    )
     return comp, matched
 
 
@@ -358,11 +383,42 @@ def run_simulation(
     return result
 
 
-def simulated_tables(result: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
+def retargeted_kpis(result: Any, service_target_min: float) -> pl.DataFrame:
+    """The experiment's KPIs (scenario, replication, kpi, value) with each replication's
+    service level measured again against ``service_target_min`` from its counter log (the
+    same ``journeys.metrics`` code the engine used), so a new target needs no new simulation."""
+    from journeys.metrics import kpi_summary
+
+    log = result.log
+    if log.height == 0 or "replication" not in log.columns:
+        return result.kpis
+    level = (
+        kpi_summary(log, by=("scenario", "replication"), service_target_min=service_target_min)
+        .filter(pl.col("kpi") == "service_level")
+        .select("scenario", pl.col("replication").cast(pl.Int64), "value")
+    )
+    long: pl.DataFrame = result.kpis
+    joined = long.join(level, on=["scenario", "replication"], how="left", suffix="_new")
+    value = pl.when(pl.col("kpi") == "service_level").then(pl.col("value_new"))
+    return joined.with_columns(value.otherwise(pl.col("value")).alias("value")).select(long.columns)
+
+
+def simulated_tables(
+    result: Any, *, service_target_min: float | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Summary (scenario, kpi, mean, ci_low, ci_high) and comparison (kpi, baseline,
-    alternative, difference, ci_low, ci_high) of an experiment, with staff hours added."""
+    alternative, difference, ci_low, ci_high) of an experiment, with staff hours added; with
+    ``service_target_min``, the service level against that target (:func:`retargeted_kpis`)."""
     summary = result.summary.select("scenario", "kpi", "mean", "ci_low", "ci_high")
     comparison = result.comparison
+    # the engine measured against the default target (run_simulation): re-measure another one
+    retarget = service_target_min is not None and service_target_min != ENGINE_TARGET_MIN
+    if retarget and service_target_min is not None and len(result.scenarios) > 1:
+        from simulation.experiments import compare_scenarios, summarise
+
+        long = retargeted_kpis(result, service_target_min)
+        summary = summarise(long).select("scenario", "kpi", "mean", "ci_low", "ci_high")
+        comparison = compare_scenarios(long, baseline=result.scenarios[0])
     if "alternative_scenario" in comparison.columns:  # more than two scenarios: the last one
         last = comparison["alternative_scenario"][-1]
         comparison = comparison.filter(pl.col("alternative_scenario") == last)

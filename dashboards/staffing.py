@@ -22,15 +22,22 @@ __all__ = ["LABELS", "grid_colours", "plan_grid", "plan_workbook", "text"]
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("人員計画", "Staffing plan"),
     "intro": (
-        "シナリオ実験室の一部です。窓口ごと・時間帯ごとに、目標（例：15分以内に9割を呼出し）を満たす最少の職員数をシミュレーションで求めます。"
+        "シナリオ実験室の一部です。窓口ごと・時間帯ごとに、目標（例：{target:g}分以内に9割を呼出し）を満たす最少の職員数をシミュレーションで求めます。"
         "途中で帰った来庁者は目標未達として数えます。",
         "Part of the Scenario lab. For each counter and hour block, the fewest staff that meet "
         "the target (for example 90 % "
-        "called within 15 minutes), found by simulation. Residents who gave up count as missed.",
+        "called within {target:g} minutes), found by simulation. Residents who gave up count as missed.",
     ),
     "day": ("計画する日", "Day to plan"),
-    "within": ("目標の待ち時間（分）", "Target wait (min)"),
-    "share": ("目標内に呼ぶ割合", "Share called within it"),
+    "within": (
+        "目標の待ち時間：{target:g}分以内（サイドバーの待ち時間の目標）",
+        "Target wait: within {target:g} min (the sidebar's wait target)",
+    ),
+    "share": ("{target:g}分以内に呼ぶ割合", "Share called within {target:g} min"),
+    "target_row": (
+        "目標：{target:g}分以内に {share:.0%} を呼出し（信頼度 {confidence:.0%}）",
+        "Target: {share:.0%} called within {target:g} min (confidence {confidence:.0%})",
+    ),
     "confidence": ("信頼度", "Confidence"),
     "replications": ("反復回数", "Replications"),
     "run": ("計画する", "Plan"),
@@ -57,10 +64,11 @@ _MET = ("#d6ecfa", "#7fb8e0")  # (same or fewer staff than today, more staff)
 _MISSED = ("#f6c9b0", "#e08a5c")
 
 
-def text(key: str, lang: str) -> str:
-    """A text of the page in ``lang`` ("ja" or "en")."""
+def text(key: str, lang: str, **fields: object) -> str:
+    """A text of the page in ``lang`` ("ja" or "en"), with ``{fields}`` filled in."""
     ja, en = LABELS[key]
-    return en if lang == "en" else ja
+    chosen = en if lang == "en" else ja
+    return chosen.format(**fields) if fields else chosen
 
 
 def plan_grid(plan: StaffingPlan) -> pl.DataFrame:
@@ -112,6 +120,14 @@ def plan_workbook(plan: StaffingPlan, lang: str = "ja") -> bytes:
             )
             sheet.write_number(r + 1, c + 1, int(value), fmt)
     sheet.write_string(grid.height + 2, 0, text("legend", lang))
+    goal = plan.target
+    sheet.write_string(
+        grid.height + 3,
+        0,
+        text(
+            "target_row", lang, target=goal.within_min, share=goal.share, confidence=goal.confidence
+        ),
+    )
     sheet.set_column(0, 0, 12)
     sheet.set_column(1, len(grid.columns), 13)
     detail = book.add_worksheet(text("detail", lang)[:31])

@@ -42,10 +42,11 @@ def lang() -> str:
 
 def wait_target() -> float:
     """The wait target (minutes) the manager set in the sidebar (15 by default)."""
-    from dashboards.operations import DEFAULT_WAIT_TARGET_MIN
+    from dashboards.results import DEFAULT_WAIT_TARGET_MIN
 
     value = st.session_state.get("wait_target_min", DEFAULT_WAIT_TARGET_MIN)
-    return float(value) if isinstance(value, (int, float)) and value > 0 else 15.0
+    ok = isinstance(value, (int, float)) and value > 0
+    return float(value) if ok else DEFAULT_WAIT_TARGET_MIN
 
 
 def active_dataset() -> Dataset:

@@ -78,7 +78,7 @@ def _expected_simulated_cards(study, result) -> list[tuple[str, str, str]]:  # t
             alt, diff = row["alternative"], row["difference"]
         cards.append(
             (
-                kpi_label(kpi, "ja"),
+                kpi_label(kpi, "ja", target_min=15.0),
                 format_kpi(kpi, alt, "ja"),
                 format_kpi(kpi, diff, "ja", signed=True),
             )
@@ -139,7 +139,7 @@ def test_overview_observed_cards_equal_compare_logs(app: AppTest, study) -> None
             r = rows.row(0, named=True)
             expected.append(
                 (
-                    kpi_label(kpi, "ja"),
+                    kpi_label(kpi, "ja", target_min=15.0),
                     format_kpi(kpi, r["alternative"], "ja"),
                     format_kpi(kpi, r["difference"], "ja", signed=True),
                 )
@@ -161,7 +161,7 @@ def test_overview_model_check_table_equals_model_check(app: AppTest, study) -> N
     check, matched = model_check(study, as_is, result.log, [peak_day(study)])
     expected = [
         [
-            kpi_label(r["kpi"], "ja"),
+            kpi_label(r["kpi"], "ja", target_min=15.0),
             format_kpi(r["kpi"], r["baseline"], "ja"),
             format_kpi(r["kpi"], r["alternative"], "ja"),
             format_kpi(r["kpi"], r["difference"], "ja", signed=True),
@@ -182,7 +182,7 @@ def test_language_switch(app: AppTest) -> None:
     app.run()
     assert not app.exception
     assert app.title[0].value == "Madoguchi workbench"
-    assert _shown(app)[0][0] in {kpi_label(k, "en") for k in CARD_KPIS}
+    assert _shown(app)[0][0] in {kpi_label(k, "en", target_min=15.0) for k in CARD_KPIS}
     app.session_state["lang"] = "ja"
     app.run()
     assert app.title[0].value == "窓口改革ワークベンチ"
@@ -201,7 +201,9 @@ def test_counter_logs_page_equals_kpis(app: AppTest) -> None:
         values = kpis(read_counter_log(path).accepted)
         shown = {m.label: m.value for m in app.metric}
         for kpi in ("visits", "counters_per_visit_mean", "wait_min_mean", "service_level"):
-            assert shown[kpi_label(kpi, "ja")] == format_kpi(kpi, values[kpi], "ja")
+            assert shown[kpi_label(kpi, "ja", target_min=15.0)] == format_kpi(
+                kpi, values[kpi], "ja"
+            )
     assert len(app.get("plotly_chart")) == 7  # the trend by day was added
 
 

@@ -140,7 +140,7 @@ def test_downloads_carry_labels_units_and_the_inputs(lang: str) -> None:
     result = run_experiment(study, replications=2, seed=7, days=[day], progress=False)
     summary, comparison = simulated_tables(result)
     staff = {c.id: c.staff for c in study.scenario("reform").counters}
-    inputs = LabInputs(study, "reform", [day], 2, 7, 1.0, None)
+    inputs = LabInputs(study, "reform", [day], 2, 7, 1.0, None, target_min=15.0)
     xlsx, csv = lab_downloads(summary, comparison, inputs, staff, lang)
     book = load_workbook(io.BytesIO(xlsx))
     compared, _, asked = (book[name] for name in book.sheetnames)
@@ -149,16 +149,17 @@ def test_downloads_carry_labels_units_and_the_inputs(lang: str) -> None:
     assert header[:3] == ["kpi", t("measure", lang), t("unit", lang)]
     rows = {r[0]: r for r in compared.iter_rows(min_row=2, values_only=True)}
     level = rows["service_level"]
-    assert level[1] == registry.label("service_level", lang) and level[2] == "%"
+    assert level[1] == t("service_level_within", lang, target=15) and level[2] == "%"
     expected = comparison.filter(pl.col("kpi") == "service_level")["alternative"][0]
     assert level[4] == pytest.approx(round(expected * 100, registry.kpi("service_level").decimals))
     items = {r[0]: r[1] for r in asked.iter_rows(min_row=2, values_only=True)}
     assert items[t("lab_seed", lang)] == "7" and items[t("lab_replications", lang)] == "2"
     assert items[t("lab_day", lang)] == day.isoformat()
+    assert items[t("wait_target", lang)] == "15"  # the target the service level used
     counter = study.scenario("reform").counters[0]
     assert any(
         k.endswith(counter.id + " " + (counter.name_en if lang == "en" else counter.name_ja))
         for k in items
     )
     assert csv.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Japanese labels
-    assert registry.label("service_level", lang) in csv.decode("utf-8-sig")
+    assert t("service_level_within", lang, target=15) in csv.decode("utf-8-sig")

@@ -95,6 +95,8 @@ def test_the_wait_target_sets_every_service_level_on_the_page(
     assert not at.exception
     shown = {m.label: m.value for m in at.metric}
     expected = kpis(log, service_target_min=30.0)["service_level"]
-    assert shown[kpi_label("service_level", "ja")] == format_kpi("service_level", expected, "ja")
+    assert shown[kpi_label("service_level", "ja", target_min=30.0)] == format_kpi(
+        "service_level", expected, "ja"
+    )
     assert any("目標 30 分" in c.value for c in at.caption)
     assert any("期間：" in c.value for c in at.caption)

@@ -60,10 +60,11 @@ def test_page_plans_an_uploaded_study(tmp_path: Path) -> None:
     path = dump_study(mmc_day_study(0.6, 5.0, 3), tmp_path / "one.toml")
     at = AppTest.from_file(str(APP), default_timeout=240)
     at.session_state["uploaded_study"] = str(path)
+    at.run()
+    at.number_input(key="wait_target_min").set_value(2.0)  # the sidebar's wait target
     at.switch_page("pages/staffing_plan.py").run()
     assert not at.exception
     at.date_input(key="plan_day").set_value(dt.date(2025, 1, 7))
-    at.number_input(key="plan_within").set_value(2.0)
     at.slider(key="plan_share").set_value(0.8)
     at.button[0].click().run()
     assert not at.exception

@@ -119,10 +119,12 @@ def kpi_cards(
     baseline: str = "as_is",
     alternative: str = "reform",
     lang: str = "ja",
+    target_min: float | None = None,
 ) -> list[KpiCard]:
     """Cards for ``kpis`` (those present in ``comparison``, in the order asked).
 
-    ``summary`` (scenario, kpi, mean, ci_low, ci_high) adds the 95 % CI of each scenario's value.
+    ``summary`` (scenario, kpi, mean, ci_low, ci_high) adds the 95 % CI of each scenario's value;
+    ``target_min`` (the wait target the service level was measured against) goes into its label.
     """
     comp = as_polars(comparison)
     require_columns(comp, COMPARISON_COLUMNS, "comparison")
@@ -138,7 +140,7 @@ def kpi_cards(
         cards.append(
             KpiCard(
                 kpi=kpi,
-                label=kpi_label(kpi, lang),
+                label=kpi_label(kpi, lang, target_min=target_min),
                 baseline=float(r["baseline"]),
                 alternative=float(r["alternative"]),
                 difference=float(r["difference"]),
@@ -162,8 +164,10 @@ def ci_error_bars(
     kpis: Sequence[str] = OVERVIEW_KPIS,
     scenarios: Sequence[str] | None = None,
     lang: str = "ja",
+    target_min: float | None = None,
 ) -> go.Figure:
-    """As-is vs reform side by side: one small panel per KPI, bars with 95 % CI error bars."""
+    """As-is vs reform side by side: one small panel per KPI, bars with 95 % CI error bars
+    (``target_min``: the service level's wait target, named in its panel title)."""
     summ = as_polars(summary)
     require_columns(summ, SUMMARY_COLUMNS, "summary")
     present = [k for k in kpis if k in set(summ["kpi"].to_list())]
@@ -174,7 +178,7 @@ def ci_error_bars(
     fig = make_subplots(
         rows=1,
         cols=len(present),
-        subplot_titles=[kpi_label(k, lang) for k in present],
+        subplot_titles=[kpi_label(k, lang, target_min=target_min) for k in present],
         horizontal_spacing=0.04,
     )
     for i, scenario in enumerate(order):
@@ -199,7 +203,8 @@ def ci_error_bars(
                         "array": [high - mean],
                         "arrayminus": [mean - low],
                     },
-                    hovertemplate=f"{kpi_label(kpi, lang)}: %{{y:.2f}}<extra></extra>",
+                    hovertemplate=f"{kpi_label(kpi, lang, target_min=target_min)}: "
+                    "%{y:.2f}<extra></extra>",
                 ),
                 row=1,
                 col=col,
@@ -214,8 +219,10 @@ def difference_figure(
     *,
     kpis: Sequence[str] = OVERVIEW_KPIS,
     lang: str = "ja",
+    target_min: float | None = None,
 ) -> go.Figure:
-    """Forest plot of the reform's difference, relative to as-is (%), with its 95 % CI."""
+    """Forest plot of the reform's difference, relative to as-is (%), with its 95 % CI
+    (``target_min``: the service level's wait target, named in its label)."""
     comp = as_polars(comparison)
     require_columns(comp, COMPARISON_COLUMNS, "comparison")
     title = t("fig_difference", lang)
@@ -227,7 +234,7 @@ def difference_figure(
     rows = [r for r in rows if r["baseline"] not in (0, None)]
     if not rows:
         return empty_figure(title, lang)
-    labels = [kpi_label(r["kpi"], lang) for r in rows]
+    labels = [kpi_label(r["kpi"], lang, target_min=target_min) for r in rows]
     rel = [100.0 * r["difference"] / abs(r["baseline"]) for r in rows]
     low = [100.0 * r["ci_low"] / abs(r["baseline"]) for r in rows]
     high = [100.0 * r["ci_high"] / abs(r["baseline"]) for r in rows]

@@ -106,7 +106,8 @@ shown = (
 )
 cols = st.columns(4)
 for i, kpi in enumerate(shown):
-    cols[i % 4].metric(kpi_label(kpi, LANG), format_kpi(kpi, values.get(kpi), LANG), border=True)
+    label = kpi_label(kpi, LANG, target_min=TARGET)
+    cols[i % 4].metric(label, format_kpi(kpi, values.get(kpi), LANG), border=True)
 by_period = trend(log, every="week" if every == "week" else "day", service_target_min=TARGET)
 plot(F.trend_figure(by_period, every=every, target_min=TARGET, lang=LANG), key="trend")
 plot(F.wait_heatmap(tables["per_weekday_hour"], lang=LANG), key="heatmap")
@@ -123,7 +124,9 @@ st.dataframe(
         .alias(t("counter", LANG)),
         pl.col("tickets").alias(t("tickets_count", LANG)),
         pl.col("wait_min_mean").round(1).alias(t("mean_wait_axis", LANG)),
-        (pl.col("service_level") * 100).round(1).alias(f"{kpi_label('service_level', LANG)} (%)"),
+        (pl.col("service_level") * 100)
+        .round(1)
+        .alias(f"{kpi_label('service_level', LANG, target_min=TARGET)} (%)"),
         (pl.col("no_show_share") * 100).round(1).alias(f"{kpi_label('no_show_share', LANG)} (%)"),
         (pl.col("abandon_share") * 100).round(1).alias(f"{kpi_label('abandon_share', LANG)} (%)"),
         pl.col("service_min_mean").round(1).alias(t("service_min_mean", LANG)),

@@ -8,11 +8,20 @@ import streamlit as st
 from dashboards.i18n import t
 from dashboards.overview_content import observed_part, simulated_part
 from dashboards.results import QUICK_REPLICATIONS
-from dashboards.ui import active_dataset, active_study, lang, plot, show_cards, using_upload
+from dashboards.ui import (
+    active_dataset,
+    active_study,
+    lang,
+    plot,
+    show_cards,
+    using_upload,
+    wait_target,
+)
 
 LANG = lang()
+TARGET = wait_target()
 st.title(t("app_title", LANG))
-st.caption(t("app_caption", LANG))
+st.caption(f"{t('app_caption', LANG)} · {t('wait_target_used', LANG, target=TARGET)}")
 data = active_dataset()
 study = active_study()
 uploaded = using_upload()  # the sample's observed logs describe the sample city, not the upload
@@ -25,7 +34,7 @@ with left:
     if uploaded:
         st.caption(t("upload_no_observed", LANG))
     elif data.as_is is not None and data.reform is not None:
-        observed = observed_part(data.as_is, data.reform, LANG, study)
+        observed = observed_part(data.as_is, data.reform, LANG, study, TARGET)
         st.info(f"**{t('verdict', LANG)}**: {observed.verdict}")
         show_cards(observed.cards, key="observed", language=LANG)
         st.caption(" · ".join(x for x in (observed.days, observed.intervals) if x))
@@ -39,7 +48,7 @@ with right:
         st.warning(t("missing_data", LANG, what="study.toml"))
         st.stop()
     with st.spinner(t("lab_running", LANG)):
-        simulated = simulated_part(study, None if uploaded else data.as_is, LANG)
+        simulated = simulated_part(study, None if uploaded else data.as_is, LANG, TARGET)
     st.caption(
         t(
             "replications_used",

@@ -24,7 +24,15 @@ from dashboards.results import (
     simulation_key,
 )
 from dashboards.safe_text import escape_markdown
-from dashboards.ui import active_dataset, active_study, keep_for_session, lang, plot, show_cards
+from dashboards.ui import (
+    active_dataset,
+    active_study,
+    keep_for_session,
+    lang,
+    plot,
+    show_cards,
+    wait_target,
+)
 from simulation.limits import MAX_STAFF
 from simulation.model import Study, StudyError
 
@@ -41,6 +49,7 @@ def show_progress(share: float) -> None:
 
 
 LANG = lang()
+TARGET = wait_target()
 st.title(t("page_lab", LANG))
 st.write(t("lab_intro", LANG))
 
@@ -172,11 +181,14 @@ bar.empty()
 keep_for_session(key)
 if reused:
     st.caption(t("lab_cached", LANG))
-summary, comparison = simulated_tables(result)
-st.info(f"**{t('verdict', LANG)}**: {verdict(comparison, lang=LANG, subject='simulated')}")
-show_cards(F.kpi_cards(comparison, summary=summary, lang=LANG), key="lab", language=LANG)
-plot(F.ci_error_bars(summary, lang=LANG), key="lab_ci")
-plot(F.difference_figure(comparison, lang=LANG), key="lab_difference")
+summary, comparison = simulated_tables(result, service_target_min=TARGET)
+said = verdict(comparison, lang=LANG, subject="simulated", target_min=TARGET)
+st.info(f"**{t('verdict', LANG)}**: {said}")
+st.caption(t("wait_target_used", LANG, target=TARGET))
+cards = F.kpi_cards(comparison, summary=summary, lang=LANG, target_min=TARGET)
+show_cards(cards, key="lab", language=LANG)
+plot(F.ci_error_bars(summary, lang=LANG, target_min=TARGET), key="lab_ci")
+plot(F.difference_figure(comparison, lang=LANG, target_min=TARGET), key="lab_difference")
 
 # --- downloads ---------------------------------------------------------------------------
 xlsx, csv = lab_downloads(
@@ -190,6 +202,7 @@ xlsx, csv = lab_downloads(
         seed=seed,
         volume=volume,
         one_stop=chosen_one_stop,
+        target_min=TARGET,
     ),
     staff,
     LANG,
@@ -219,6 +232,7 @@ if d3.button(t("lab_download_report", LANG), key="make_report"):
             days=days,
             sources=data.sources,
             n_boot=300,
+            target_min=TARGET,
         ),
         lang=LANG,
     )

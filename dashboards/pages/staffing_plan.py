@@ -19,8 +19,9 @@ from simulation.planner import PlanTarget, StaffingPlan, plan_staffing
 from simulation.study_io import study_to_toml
 
 LANG = lang()
+WITHIN = wait_target()  # the one wait target of the dashboard (the sidebar's)
 st.title(t("page_staffing", LANG))
-st.write(text("intro", LANG))
+st.write(text("intro", LANG, target=WITHIN))
 loaded = active_study()
 if loaded is None:
     st.warning(t("missing_data", LANG, what="study.toml"))
@@ -33,23 +34,18 @@ with st.form("plan_form"):
     scenario_id = st.selectbox(
         t("scenario", LANG), ids, index=len(ids) - 1, format_func=lambda s: scenario_label(s, LANG)
     )
-    first = st.columns(3)
+    st.caption(text("within", LANG, target=WITHIN))
+    first = st.columns(2)
     day = first[0].date_input(text("day", LANG), value=peak_day(study), key="plan_day")
-    within = first[1].number_input(
-        text("within", LANG),
-        1.0,
-        120.0,
-        min(max(wait_target(), 1.0), 120.0),
-        1.0,
-        key="plan_within",
+    share = first[1].slider(
+        text("share", LANG, target=WITHIN), 0.5, 0.99, 0.9, 0.01, key="plan_share"
     )
-    share = first[2].slider(text("share", LANG), 0.5, 0.99, 0.9, 0.01, key="plan_share")
     second = st.columns(3)
     confidence = second[0].selectbox(text("confidence", LANG), [0.8, 0.9, 0.95], index=2)
     replications = second[1].number_input(text("replications", LANG), 2, 20, 3, 1, key="plan_reps")
     submitted = st.form_submit_button(text("run", LANG))
 
-key = (str(study.study.id), scenario_id, str(day), within, share, confidence, replications)
+key = (str(study.study.id), scenario_id, str(day), WITHIN, share, confidence, replications)
 if submitted:
     with st.spinner(text("running", LANG)):
         try:
@@ -59,7 +55,7 @@ if submitted:
                     study,
                     scenario_id,
                     [day if isinstance(day, dt.date) else study.study.start_date],
-                    target=PlanTarget(within_min=within, share=share, confidence=confidence),
+                    target=PlanTarget(within_min=WITHIN, share=share, confidence=confidence),
                     replications=int(replications),
                 ),
             )
@@ -72,6 +68,15 @@ if held is not None and held[0] == key:
     a.metric(text("planned", LANG), f"{plan.planned_staff_hours:.1f}")
     b.metric(text("current", LANG), f"{plan.current_staff_hours:.1f}")
     c.metric(text("met", LANG), f"{int(plan.table['meets_target'].sum())} / {plan.table.height}")
+    st.caption(
+        text(
+            "target_row",
+            LANG,
+            target=plan.target.within_min,
+            share=plan.target.share,
+            confidence=plan.target.confidence,
+        )
+    )
     st.subheader(text("grid", LANG))
     grid = plan_grid(plan).to_pandas().set_index("counter_id")
     colours = grid_colours(plan)
