@@ -134,8 +134,9 @@ _ALL: tuple[KPI, ...] = (
     KPI(
         "tickets_per_day", "1日あたりの発券数", "Tickets per day", "枚", "tickets", "day",
         "neutral", 1,
-        "発券数 ÷ 日数（時間帯別・窓口別の表の列）。",
-        "Tickets ÷ days (a column of the per-hour and per-counter tables).",
+        "発券数 ÷ サービス日数（来庁日。時間帯別・窓口別の表の列）。",
+        "Tickets ÷ service days (days of arrival; a column of the per-hour and per-counter "
+        "tables).",
         computed_by="journeys.metrics.per_counter",
     ),
     KPI(

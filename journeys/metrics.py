@@ -23,8 +23,11 @@ Definitions (one ticket = one row of the log; a visit = the tickets sharing ``vi
 * Quantiles (``wait_min_p50``, ``wait_min_p90``) use linear interpolation between order
   statistics (numpy's default, Hyndman–Fan type 7): for n sorted waits the p-quantile sits at
   0-based position ``(n − 1)·p``.
-* A **day** is a distinct issue date (within ``replication`` when present); ``*_per_day`` divides
-  by the number of such days.
+* A **day** is a service day (within ``replication`` when present): a visit belongs to the day
+  it arrived (``arrived_at``, else its first ticket's issue date), even when the hall works past
+  midnight, and so do all its tickets. ``*_per_day`` and the ``days`` of the per-hour,
+  per-counter and per-staff tables count such days; the per-weekday table's weekday is the
+  service day's (the hour stays the clock hour of issue).
 """
 
 from __future__ import annotations
@@ -987,14 +990,6 @@ def _by_group(
     return pl.concat(out, how="vertical_relaxed")
 
 
-def _log_frame(log: Frame) -> pl.DataFrame:
-    """The log as an eager frame; a prepared log is passed through as the same object, so the
-    ticket arrays computed for it are reused by every table."""
-    if isinstance(log, pl.DataFrame) and _is_marked(log):
-        return log
-    return as_counter_log(log).collect()
-
-
 #: Ticket arrays of prepared frames, kept while the prepared frame lives (by id).
 _ARRAYS: dict[int, TicketArrays] = {}
 
@@ -1126,7 +1121,8 @@ def per_hour(
 
     Columns: ``*by, [weekday], hour, days, tickets, tickets_per_day, called, wait_min_mean,
     wait_min_p50, wait_min_p90, wait_min_max, service_level, no_show_share, abandon_share,
-    service_min_mean``. ``days`` counts the days (of that weekday) in the group's log, so
+    service_min_mean``. ``days`` counts the service days (of that weekday) in the group's log —
+    the day a visit arrived, also for its tickets issued after midnight — so
     ``tickets_per_day`` is the mean arrivals in that hour on such a day.
     """
 
@@ -1158,7 +1154,7 @@ def per_hour(
         built = pl.DataFrame({**columns, **stats})
         return built.filter(tickets > 0).sort(["weekday", "hour"] if weekday else "hour")
 
-    return _each_part(_log_frame(log), by, table)
+    return _each_part(prepare_log(log), by, table)
 
 
 def per_counter(
@@ -1168,8 +1164,9 @@ def per_counter(
 
     Columns: ``*by, counter_id, days, tickets, tickets_per_day, visits, staff, called,
     wait_min_mean, wait_min_p50, wait_min_p90, wait_min_max, service_level, no_show_share,
-    abandon_share, service_min_mean, busy_min, forms_written``. ``days`` = days in the group's
-    log (so ``tickets_per_day`` averages over open days, including days without that counter).
+    abandon_share, service_min_mean, busy_min, forms_written``. ``days`` = service days in the
+    group's log (the day a visit arrived; so ``tickets_per_day`` averages over open days,
+    including days without that counter, and a visit past midnight adds no day).
     A visit counts once at a counter, however many tickets it drew there.
     """
 
@@ -1264,7 +1261,7 @@ def per_staff(
     tickets; ``calls`` = called tickets (served + no-show).
 
     **Staffed time** (the utilisation denominator): without a roster, for each staff member and
-    day (and replication), from their first call to their last leave time that day — so breaks
+    service day (and replication; the day the visits they served arrived), from their first call to their last leave time that day — so breaks
     inside the day count as staffed time and the time before the first call does not. With
     ``roster`` (columns ``staff_id``, ``start``, ``end`` as datetimes, plus any ``by`` columns it
     shares with the log; one row per staffed interval, e.g. the simulator's staff log filtered to
@@ -1335,7 +1332,7 @@ def per_staff(
             .sort("staff_id")
         )
 
-    return _each_part(_log_frame(log), by, table)
+    return _each_part(prepare_log(log), by, table)
 
 
 def _roster_minutes(roster: Frame, part: pl.LazyFrame, by: Sequence[str]) -> pl.LazyFrame:

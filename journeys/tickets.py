@@ -9,7 +9,8 @@ so a KPI is the same number whatever order the tickets came in.
 Nulls follow the KPI definitions: a ticket never called has no wait; a ticket without an end (or
 a call) has no service; the leave time is ``ended_at``, else ``called_at``, else ``issued_at``.
 Hours, weekdays and dates are those of the wall clock where the log was written (a log with a
-time zone is read in that zone).
+time zone is read in that zone); a ticket's date and weekday are those of its visit's service
+day (the day the visit arrived, even past midnight), its hour the clock hour of issue.
 """
 
 from __future__ import annotations
@@ -344,8 +345,30 @@ class TicketArrays:
         return codes, pl.concat([values, pl.Series(name, [None], dtype=pl.Int8)])
 
     @cached_property
+    def _own_day(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each ticket's own date (days since 1970 on the log's clock): that of ``arrived_at``
+        when the log has it, else of ``issued_at``; and where one of them is known."""
+        if "arrived_at" not in self.frame.columns:
+            return self._t("local") // _DAY_US, self._t("local_set")
+        start = self.frame.select(pl.coalesce("arrived_at", "issued_at")).to_series()
+        if getattr(start.dtype, "time_zone", None):
+            start = start.dt.replace_time_zone(None)
+        values, present = _microseconds(start)
+        return values // _DAY_US, present
+
+    @cached_property
     def _day_number(self) -> np.ndarray:
-        return self._t("local") // _DAY_US
+        """The service day of each ticket: the day its visit arrived (the earliest own date of
+        the visit's tickets, :attr:`_own_day`), even when a ticket of it is issued after
+        midnight. Without visits (a log that is not prepared) each ticket's own date."""
+        own, present = self._own_day
+        if self._visit_of is None or self.n == 0:
+            return own
+        starts = self.visit_starts
+        missing = np.iinfo(np.int64).max
+        first = np.minimum.reduceat(np.where(present, own, missing), starts)
+        service = np.repeat(first, np.diff(np.r_[starts, self.n]))
+        return np.where(service == missing, own, service)
 
     @cached_property
     def hour(self) -> tuple[np.ndarray, pl.Series]:
@@ -356,15 +379,19 @@ class TicketArrays:
 
     @cached_property
     def weekday(self) -> tuple[np.ndarray, pl.Series]:
-        """ISO weekday of issue (1 = Monday): codes 0–6 (7 = no issue time), labels as Int8."""
+        """ISO weekday of the service day (1 = Monday; :attr:`day`): codes 0–6 (7 = no issue
+        time), labels as Int8."""
         number = self._day_number + 3  # 1970-01-01 was a Thursday (ISO 4)
         np.remainder(number, 7, out=number)
         return self._clock(number, np.arange(1, 8), "weekday")
 
     @cached_property
     def day(self) -> tuple[np.ndarray, int]:
-        """Code of the issue day (within ``replication`` when the log has one) and the number
-        of codes; two tickets share a code exactly when they share (replication, date)."""
+        """Code of the service day (within ``replication`` when the log has one) and the number
+        of codes; two tickets share a code exactly when they share (replication, service day).
+        A visit's service day is the day it arrived (``arrived_at``, else its first ticket's
+        issue), even when the hall works past midnight; without visits (a log not prepared by
+        :func:`journeys.metrics.prepare_log`) each ticket's own date."""
         present = self._t("local_set")
         date_codes, dates = _dense(self._day_number, None if present.all() else present)
         k = dates.size + (0 if present.all() else 1)
@@ -380,7 +407,7 @@ class TicketArrays:
 
     @cached_property
     def days(self) -> int:
-        """Number of distinct issue days (within replication) in the log."""
+        """Number of distinct service days (within replication) in the log (:attr:`day`)."""
         codes, k = self.day
         if codes.size == 0:
             return 0

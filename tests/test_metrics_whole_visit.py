@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from journeys.compare import visit_arrays, weighted_kpis
-from journeys.metrics import kpi_notes, kpis, visit_table
+from journeys.metrics import kpi_notes, kpis, per_counter, per_hour, per_staff, visit_table
 from journeys.readers import read_counter_log
 
 DAY = dt.datetime(2025, 3, 3)
@@ -90,10 +90,9 @@ def test_without_arrival_the_hall_time_starts_at_the_first_ticket_and_notes_say_
     assert "from arrival" in " ".join(kpi_notes(whole_visit_log()))
 
 
-def test_a_visit_crossing_midnight_stays_on_its_service_day() -> None:
-    """Day 1: V1 arrives 23:30, served 23:40–23:55, second ticket 00:05 next day, served until
-    00:30. V2 at 10:00. Day 2: V3 at 10:00. Two service days, three visits: 1.5 a day (the
-    calendar dates of the tickets would give three days)."""
+def midnight_log() -> pl.DataFrame:
+    """Day 1 (Monday 2025-03-03): V1 arrives 23:30, served 23:40–23:55, second ticket 00:05 on
+    Tuesday, served until 00:30. V2 at 10:00. Day 2 (Tuesday): V3 at 10:00."""
     late = dt.datetime(2025, 3, 3, 23, 30)
     m = dt.timedelta(minutes=1)
     rows = [
@@ -103,7 +102,13 @@ def test_a_visit_crossing_midnight_stays_on_its_service_day() -> None:
         ("V3", "T4", "A", at(60, DAY + dt.timedelta(days=1)), at(61, DAY + dt.timedelta(days=1)),
          at(70, DAY + dt.timedelta(days=1)), "S1", "served", 0),
     ]  # fmt: skip
-    log = frame(rows, {"arrived_at": [late, late, at(59), at(59, DAY + dt.timedelta(days=1))]})
+    return frame(rows, {"arrived_at": [late, late, at(59), at(59, DAY + dt.timedelta(days=1))]})
+
+
+def test_a_visit_crossing_midnight_stays_on_its_service_day() -> None:
+    """Two service days, three visits: 1.5 a day (the calendar dates of the tickets would give
+    three days)."""
+    log = midnight_log()
     for k in _both_paths(log):
         assert k["visits_per_day"] == pytest.approx(1.5)
         assert k["time_in_hall_min_mean"] == pytest.approx((60 + 11 + 11) / 3)
@@ -111,6 +116,33 @@ def test_a_visit_crossing_midnight_stays_on_its_service_day() -> None:
     assert visits.filter(pl.col("visit_id") == "V1")["date"].item() == dt.date(2025, 3, 3)
     # without arrival times the first ticket (23:40) decides the day, still not the second one
     assert kpis(log.drop("arrived_at"))["visits_per_day"] == pytest.approx(1.5)
+
+
+def test_per_hour_counter_and_staff_tables_count_service_days() -> None:
+    """Tables by hour, counter and staff count service days: V1's ticket at 00:05 on Tuesday
+    belongs to Monday, the day V1 arrived. Without V3 the log has one service day (its tickets'
+    calendar dates would give two), and Tuesday 00:05 is Monday's hour 0."""
+    log = midnight_log()
+    one_night = log.filter(pl.col("visit_id") != "V3")
+    hours = per_hour(one_night)
+    assert hours["days"].unique().to_list() == [1]
+    midnight = hours.filter(pl.col("hour") == 0).row(0, named=True)
+    assert (midnight["tickets"], midnight["tickets_per_day"]) == (1, 1.0)
+    counters = per_counter(one_night)
+    assert counters["days"].to_list() == [1, 1]
+    assert counters.filter(pl.col("counter_id") == "B")["tickets_per_day"].item() == 1.0
+    # S2 served only past midnight: one service day (Monday)
+    assert per_staff(one_night).filter(pl.col("staff_id") == "S2")["days"].item() == 1
+    # without arrival times the first ticket (23:40) decides the day
+    assert per_hour(one_night.drop("arrived_at"))["days"].unique().to_list() == [1]
+    # by weekday: T2 (Tuesday 00:05) is in Monday's row for hour 0; Tuesday has V3 only
+    by_weekday = per_hour(log, weekday=True)
+    monday = by_weekday.filter(pl.col("weekday") == 1)
+    assert sorted(monday["hour"].to_list()) == [0, 10, 23]
+    assert monday["days"].unique().to_list() == [1]
+    tuesday = by_weekday.filter(pl.col("weekday") == 2)
+    assert tuesday["hour"].to_list() == [10] and tuesday["days"].to_list() == [1]
+    assert per_hour(log)["days"].unique().to_list() == [2]
 
 
 def test_visits_per_resident_and_return_share() -> None:
