@@ -90,7 +90,7 @@ class _Col:
 
     key: str
     label: str
-    kind: str = "str"  # str | float | int | bool | time | date | month_day | list_str | list_float
+    kind: str = "str"  # str | float | int | bool | time | date | month_day | utc_offset | list_str | list_float
     width: float = 12.0
 
 
@@ -203,6 +203,7 @@ _STUDY_ROWS = [
     _Col("name_en", "英語名"),
     _Col("residents", "人口", "int"),
     _Col("start_date", "開始日(月曜日)", "date"),
+    _Col("utc_offset", "UTCとの時差(+09:00 または Asia/Tokyo。空欄は+09:00)", "utc_offset"),
 ]
 _ARRIVAL_ROWS = [
     _Col("residents_per_day", "1日の来庁者数(平常日)", "float"),
@@ -752,6 +753,19 @@ def _as_date(value: Any) -> dt.date:
     raise _NotADate(value)
 
 
+def _utc_offset(value: Any) -> Any:
+    """A UTC offset cell as text: ``+09:00`` typed into Excel may come back as a time of day
+    (09:00) or a fraction of a day (0.375, negative for ``-05:00``); a zone name stays as it is."""
+    if isinstance(value, dt.datetime | dt.time):
+        return f"+{value.hour:02d}:{value.minute:02d}"
+    if isinstance(value, dt.timedelta):
+        value = value.total_seconds() / 86_400
+    if isinstance(value, int | float) and not isinstance(value, bool) and -1 < value < 1:
+        minutes = round(abs(value) * 24 * 60)
+        return f"{'-' if value < 0 else '+'}{minutes // 60:02d}:{minutes % 60:02d}"
+    return str(value).strip()
+
+
 def _convert(value: Any, kind: str) -> Any:
     """Excel cell → the value the study model expects for this column kind."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -789,6 +803,8 @@ def _convert(value: Any, kind: str) -> Any:
         return str(value).strip()
     if kind == "date":
         return _as_date(value)
+    if kind == "utc_offset":
+        return _utc_offset(value)
     if kind == "month_day":
         if isinstance(value, (dt.datetime, dt.date)):
             return f"{value.month:02d}-{value.day:02d}"

@@ -36,7 +36,10 @@ def looks_like_a_number(text: str) -> bool:
 
 @pytest.fixture(scope="module")
 def sample() -> Study:
-    return load_study(SAMPLE_DIR / "study.toml")
+    """The sample study with a UTC offset of its own (the workbook's 概要 row utc_offset)."""
+    study = load_study(SAMPLE_DIR / "study.toml").model_copy(deep=True)
+    study.study.utc_offset = "+10:30"
+    return study
 
 
 def with_grid_paper(folder: Path) -> Path:
@@ -86,6 +89,27 @@ def test_study_dates_as_excel_stores_them(
     study = load_study(edited)
     assert study.study.start_date == START
     assert study == sample
+
+
+def test_the_utc_offset_has_its_row_and_reads_back_as_typed(
+    workbook: Path, sample: Study, tmp_path: Path
+) -> None:
+    assert load_study(workbook).study.utc_offset == "+10:30" == sample.study.utc_offset
+    sheet = openpyxl.load_workbook(workbook)[SHEETS["study"]]
+    row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 2).value == "utc_offset")
+    assert sheet.cell(row, 3).value == "+10:30" and sheet.cell(row, 3).data_type == "s"
+    # what Excel makes of "+09:00" or "-05:00" typed into a General cell, and a zone name
+    for typed, meant in (
+        (dt.time(9, 0), "+09:00"),
+        (-5 / 24, "-05:00"),
+        ("Asia/Tokyo", "Asia/Tokyo"),
+        (None, None),
+    ):
+        book = openpyxl.load_workbook(workbook)
+        book[SHEETS["study"]].cell(row, 3).value = typed
+        edited = with_grid_paper(tmp_path / "offset") / "edited.xlsx"
+        book.save(edited)
+        assert load_study(edited).study.utc_offset == meant, typed
 
 
 def test_a_date_that_is_no_date_names_its_cell(workbook: Path, tmp_path: Path) -> None:
