@@ -116,8 +116,9 @@ class DayPopulation:
 
     ``bundles[i]`` are catalog indices of the procedures resident ``i`` needs, in the order their
     life event lists them; ``bundle_ids[i]`` numbers that bundle within the run (same bundle,
-    same number). ``service_bd``/``service_os`` map ``resident × n_proc + procedure`` to
-    service minutes at department / one-stop counters, both from the same uniform (bundle only).
+    same number). ``service_bd``/``service_os`` (resident × procedure arrays) hold the service
+    minutes at department / one-stop counters, both from the same uniform (0 for procedures
+    outside the resident's bundle).
     ``patience``/``no_show_u`` hold one standard-exponential / uniform draw per ticket slot
     (resident × slot arrays: a visit keeps a view of its row, few slots are ever read).
     The ``omit_*`` and ``ret_*`` arrays describe a possible return visit (used only when the
@@ -130,8 +131,8 @@ class DayPopulation:
     bundles: list[tuple[int, ...]]
     bundle_ids: list[int]
     n_proc: int
-    service_bd: dict[int, float]
-    service_os: dict[int, float]
+    service_bd: np.ndarray
+    service_os: np.ndarray
     patience: np.ndarray
     no_show_u: np.ndarray
     omit_u: np.ndarray
@@ -168,14 +169,24 @@ class DayPopulation:
         return int(self.arrival_min.size)
 
 
-def _arrival_times(study: Study, total_rate: float, rng: np.random.Generator) -> np.ndarray:
+def _hour_windows(study: Study) -> np.ndarray:
+    """(start, end) minutes of the part of each profile hour the hall is open."""
+    arr = study.arrivals
+    return np.array([arr.hour_window(h) for h in range(len(arr.hour_profile))], dtype=float)
+
+
+def _arrival_times(
+    study: Study, total_rate: float, rng: np.random.Generator, windows: np.ndarray | None = None
+) -> np.ndarray:
     """Arrival minutes of one day: ``hour_profile[h]`` of the residents in hour ``h``, spread
-    evenly over the part of that hour the hall is open (:meth:`hour_window`), so an hour that
-    opening or closing cuts short keeps its whole share (08:45–09:00, 17:00–17:15)."""
+    evenly over the part of that hour the hall is open (:meth:`hour_window`, or ``windows``
+    as :func:`_hour_windows` gives them), so an hour that opening or closing cuts short keeps
+    its whole share (08:45–09:00, 17:00–17:15)."""
     arr = study.arrivals
     profile = np.asarray(arr.hour_profile, dtype=float)
     counts = rng.poisson(total_rate * profile)
-    windows = np.array([arr.hour_window(h) for h in range(profile.size)], dtype=float)
+    if windows is None:
+        windows = _hour_windows(study)
     start, end = windows[:, 0], windows[:, 1]
     closed = end <= start  # an hour outside opening hours: its share has nowhere to go
     start = np.where(closed, float(arr.open_min), start)
@@ -201,6 +212,8 @@ class ResidentModel:
             for ev in study.life_events
         ]
         self.width = max((len(ev.procedures) for ev in study.life_events), default=1)
+        #: (start, end) of the open part of each profile hour (see :func:`_hour_windows`)
+        self.hour_windows = _hour_windows(study)
         self._bits = np.int64(1) << np.arange(self.width, dtype=np.int64)
         self._keys: dict[tuple[int, int], int] = {}
         self._rates: dict[dt.date, np.ndarray] = {}
@@ -299,7 +312,11 @@ def draw_day(
     n_proc = len(study.procedures)
     rates = model.rates(day)
     total = float(rates.sum())
-    times = np.empty(0) if total <= 0.0 else _arrival_times(study, total, s.arrivals)
+    times = (
+        np.empty(0)
+        if total <= 0.0
+        else _arrival_times(study, total, s.arrivals, model.hour_windows)
+    )
     n = int(times.size)
     # life events, categorical by rate (restricted peaks change the mix)
     if n:
@@ -344,7 +361,10 @@ def draw_day(
         q_os = quantiles.one_stop[k]
         if q_os is not None:
             os_values[sel] = q_os(uk)
-    keys = flat.tolist()
+    bd_dense = np.zeros(n * n_proc)
+    bd_dense[flat] = bd_values
+    os_dense = np.zeros(n * n_proc)
+    os_dense[flat] = os_values
     patience = s.patience.standard_exponential((n, slots))
     no_show_u = s.no_show.random((n, slots))
     om = s.omission.random((n, 8))
@@ -360,8 +380,8 @@ def draw_day(
         bundles=bundles,
         bundle_ids=ids,
         n_proc=n_proc,
-        service_bd=dict(zip(keys, bd_values.tolist(), strict=True)),
-        service_os=dict(zip(keys, os_values.tolist(), strict=True)),
+        service_bd=bd_dense.reshape(n, n_proc),
+        service_os=os_dense.reshape(n, n_proc),
         patience=patience,
         no_show_u=no_show_u,
         omit_u=om[:, 0],

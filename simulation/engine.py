@@ -65,17 +65,14 @@ from simulation.entities import (
     FLOOR_MANAGER_COUNTER,
     SERVE,
     SERVED,
-    STAFF_DTYPE,
-    TICKET_DTYPE,
     TRIAGE,
     Counter,
     ExtensionFailure,
     Hall,
     Recorder,
+    Residents,
     Server,
     StaffPool,
-    Visit,
-    record_array,
 )
 from simulation.extensions import Day, Extension, LoadedExtension, extension_error, load_extensions
 from simulation.model import Scenario, Study
@@ -319,26 +316,26 @@ class _ScenarioRun:
 
         Returns a weak reference to the day's hall (dead once the day is freed).
         """
-        visits, arrived, events, n_procs, is_return, origin = self._visits(pop)
-        hall = self._hall(len(visits))
+        residents, arrived, events, n_procs, is_return, origin = self._visits(pop)
+        hall = self._hall(residents)
         for loaded, ext in zip(self.loaded, self.extensions, strict=True):
             for point, hook in loaded.hooks(ext):
                 getattr(hall.hooks, point).append((loaded.use, hook))
         try:
             for loaded, ext in zip(self.loaded, self.extensions, strict=True):
                 ext.start_day(self._day(hall, pop.day, loaded, ext))
-            hall.start_visits(visits, arrived.tolist())
+            hall.start_visits()
             hall.run()
         except ExtensionFailure as exc:
             use, what = (*exc.args, "", "")[:2]
             raise extension_error(str(use), self.scenario.id, str(what)) from exc
         self._leftovers(hall)
-        self._omissions(pop, visits)
+        self._omissions(pop)
         self._collect(pop, hall, arrived, events, n_procs, is_return, origin)
         hall.release()
         return weakref.ref(hall)
 
-    def _hall(self, n_visits: int) -> Hall:
+    def _hall(self, residents: Residents) -> Hall:
         """The day's hall: counters with their hours, staff on their shifts, triage, back office."""
         sc = self.scenario
         plan = self.plan
@@ -359,6 +356,7 @@ class _ScenarioRun:
             )
         hall = Hall(
             counters=counters,
+            residents=residents,
             speed_m_per_min=sc.walking_speed_m_per_min,
             walk_to_ticket=plan.walk_to_ticket,
             ticket_to_counter=plan.ticket_to_counter,
@@ -366,7 +364,6 @@ class _ScenarioRun:
             patience_mean_min=sc.behaviour.patience_mean_min,
             no_show_rate=sc.no_show_rate,
             close_min=hall_close,
-            visits=n_visits,
         )
         for counter, row, lunch_min in zip(
             hall.counters, layout.counter_servers, layout.lunch_min, strict=True
@@ -434,99 +431,57 @@ class _ScenarioRun:
 
     def _visits(
         self, pop: DayPopulation
-    ) -> tuple[list[Visit], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The day's visits (residents, then returns due): visits, arrival, event, n, return,
-        and per visit (day ordinal and number of the resident's first visit, persona code).
+    ) -> tuple[Residents, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The day's visits (residents, then returns due) as :class:`Residents` columns, with
+        per visit: arrival, life event, number of procedures, return visit, and (day ordinal
+        and number of the resident's first visit, persona code).
 
         Service minutes of a leg add the service of its procedures in bundle order (department
-        or one-stop time, plus signing at a one-stop counter), times the persona's factor.
+        or one-stop time, plus signing at a one-stop counter), times the persona's factor; they
+        are worked out with numpy, one bundle at a time.
         """
         plan = self.plan
-        sign = self.sign_only
         ids = pop.bundle_ids
-        bundles = pop.bundles
         known = plan.routes_by_id
-        distinct = set(ids)
+        distinct = sorted(set(ids))
         for bid in distinct:  # routes of bundles met for the first time
             if bid >= len(known) or known[bid] is None:
                 plan.route_of(bid, self.model.bundles[bid])
-        # ticket slots read today: the longest route of the day's bundles
-        width = max((len(known[bid].legs) for bid in distinct), default=1)  # type: ignore[union-attr]
+        routes: list[Route] = [known[bid] for bid in distinct]  # type: ignore[misc]
+        returns = self.returns.pop(pop.day, [])
+        ret_routes = [
+            plan.route_of(self.model.bundle_id_of((ret.proc,)), (ret.proc,)) for ret in returns
+        ]
+        # ticket slots per visit: the longest route of the day
+        width = max([len(r.legs) for r in routes] + [len(r.legs) for r in ret_routes] + [1])
+        n = len(ids)
+        service = self._service(pop, distinct, routes, width)
+        drawn = pop.persona.tolist() if self.personas and pop.persona.size == n else [-1] * n
         patience, no_show_u = pop.draw_lists(width)
-        service_bd, service_os = pop.service_bd, pop.service_os
-        n_proc = pop.n_proc
-        personas = self.personas
-        factors = self.factors
-        drawn = pop.persona.tolist() if personas and pop.persona.size else []
-        visits: list[Visit] = []
-        append = visits.append
-        for i, bid in enumerate(ids):
-            route: Route = known[bid]  # type: ignore[assignment]
-            base = i * n_proc
-            if route.single_proc >= 0:
-                service = [service_bd[base + route.single_proc]]
-            elif route.single_os_proc >= 0:
-                service = [service_os[base + route.single_os_proc] + route.single_os_sign]
-            else:
-                service = []
-                for leg in route.legs:
-                    if leg.one_stop:
-                        service.append(
-                            sum([service_os[base + p] for p in leg.procs]) + leg.sign_min
-                        )
-                    elif len(leg.procs) == 1:
-                        service.append(service_bd[base + leg.first_proc])
-                    else:
-                        service.append(sum([service_bd[base + p] for p in leg.procs]))
-            visit = Visit(
-                i, route.legs, service, patience, no_show_u, i * width, lead=route.lead_min
-            )
-            if drawn and drawn[i] >= 0:
-                persona = personas[drawn[i]]
-                visit.persona = persona.id
-                visit.attributes = persona.attributes
-                if factors[drawn[i]] != 1.0:
-                    visit.service = [m * factors[drawn[i]] for m in service]
-            append(visit)
-        n = len(visits)
-        events = pop.life_event.astype(np.int32)
-        n_procs = np.array([len(b) for b in bundles], dtype=np.int32)
+        route = [r.legs for r in (known[bid] for bid in ids)]  # type: ignore[union-attr]
+        lead = [known[bid].lead_min for bid in ids]  # type: ignore[union-attr]
         arrived = pop.arrival_min
+        events = pop.life_event.astype(np.int32)
+        n_procs = np.array([len(b) for b in pop.bundles], dtype=np.int32)
         own = pop.persona if pop.persona.size == n else np.full(n, -1, dtype=np.int64)
         origin = np.stack(
             [np.full(n, pop.day.toordinal(), dtype=np.int64), np.arange(n, dtype=np.int64), own],
             axis=1,
         )
-        returns = self.returns.pop(pop.day, [])
+        arrived_list = arrived.tolist()
+        is_return_list = [False] * n
         if returns:
-            for ret in returns:
-                ret_route = plan.route_of(self.model.bundle_id_of((ret.proc,)), (ret.proc,))
-                legs = ret_route.legs
-                u = np.array([ret.service_u])
-                factor = factors[ret.persona] if ret.persona >= 0 else 1.0
-                service = []
-                for leg in legs:
-                    q = (
-                        self.quantiles.one_stop[ret.proc]
-                        if leg.one_stop
-                        else self.quantiles.by_department[ret.proc]
-                    )
-                    assert q is not None
-                    minutes = float(q(u)[0]) + (sign[ret.proc] if leg.one_stop else 0.0)
-                    service.append(minutes * factor)
-                visit = Visit(
-                    len(visits),
-                    legs,
-                    service,
-                    [ret.patience_e] * len(legs),
-                    [ret.no_show_u] * len(legs),
-                    lead=ret_route.lead_min,
-                    is_return=True,
-                )
-                if ret.persona >= 0:
-                    visit.persona = personas[ret.persona].id
-                    visit.attributes = personas[ret.persona].attributes
-                append(visit)
+            patience = list(patience)
+            no_show_u = list(no_show_u)
+            for ret, ret_route in zip(returns, ret_routes, strict=True):
+                service.extend(self._return_service(ret, ret_route, width))
+                patience.extend([ret.patience_e] * width)
+                no_show_u.extend([ret.no_show_u] * width)
+                route.append(ret_route.legs)
+                lead.append(ret_route.lead_min)
+                drawn.append(ret.persona)
+                arrived_list.append(ret.minute)
+                is_return_list.append(True)
             m = len(returns)
             arrived = np.concatenate([arrived, np.array([r.minute for r in returns], dtype=float)])
             events = np.concatenate(
@@ -541,17 +496,73 @@ class _ScenarioRun:
                     ),
                 ]
             )
-        is_return = np.zeros(len(visits), dtype=bool)
+        residents = Residents(
+            width=width,
+            route=route,
+            arrived=arrived_list,
+            lead=lead,
+            persona=drawn,
+            is_return=is_return_list,
+            service=service,
+            patience=patience,
+            no_show=no_show_u,
+            persona_ids=[p.id for p in self.personas],
+            persona_attributes=[p.attributes for p in self.personas],
+        )
+        is_return = np.zeros(len(route), dtype=bool)
         is_return[n:] = True
-        return visits, arrived, events, n_procs, is_return, origin
+        return residents, arrived, events, n_procs, is_return, origin
+
+    def _service(
+        self, pop: DayPopulation, distinct: list[int], routes: list[Route], width: int
+    ) -> list[float]:
+        """Service minutes of every ticket slot of the day's residents (resident × width)."""
+        ids = np.asarray(pop.bundle_ids, dtype=np.int64)
+        n = ids.size
+        minutes = np.zeros((n, width))
+        if n:
+            order = np.argsort(ids, kind="stable")
+            starts = np.searchsorted(ids[order], np.asarray(distinct, dtype=np.int64))
+            stops = [*starts[1:].tolist(), n]
+            bd, os_ = pop.service_bd, pop.service_os
+            for route, lo, hi in zip(routes, starts.tolist(), stops, strict=True):
+                rows = order[lo:hi]
+                for k, leg in enumerate(route.legs):
+                    table = os_ if leg.one_stop else bd
+                    column = table[rows, leg.procs[0]]
+                    for p in leg.procs[1:]:  # in bundle order, as a sum would add them
+                        column = column + table[rows, p]
+                    if leg.one_stop:
+                        column = column + leg.sign_min
+                    minutes[rows, k] = column
+            if self.personas and pop.persona.size == n:
+                factors = np.array([*self.factors, 1.0])[pop.persona]  # −1: no persona
+                minutes *= factors[:, None]
+        return minutes.ravel().tolist()
+
+    def _return_service(self, ret: _Return, route: Route, width: int) -> list[float]:
+        """Service minutes of a return visit's ticket slots (its one procedure, from its draw)."""
+        u = np.array([ret.service_u])
+        factor = self.factors[ret.persona] if ret.persona >= 0 else 1.0
+        out = [0.0] * width
+        for k, leg in enumerate(route.legs):
+            q = (
+                self.quantiles.one_stop[ret.proc]
+                if leg.one_stop
+                else self.quantiles.by_department[ret.proc]
+            )
+            assert q is not None
+            minutes = float(q(u)[0]) + (self.sign_only[ret.proc] if leg.one_stop else 0.0)
+            out[k] = minutes * factor
+        return out
 
     def _leftovers(self, hall: Hall) -> None:
         """Tickets still waiting when nothing else can happen (no staff at all): abandoned."""
         for counter in hall.counters:
             while counter.queue:
-                hall._abandon(counter.queue.popleft(), counter, CLOSED)
+                hall._abandon(counter.queue.popleft(), CLOSED)
 
-    def _omissions(self, pop: DayPopulation, visits: Sequence[Visit]) -> None:
+    def _omissions(self, pop: DayPopulation) -> None:
         rate = self.scenario.omission_rate
         if rate <= 0 or pop.size == 0:
             return
@@ -596,11 +607,13 @@ class _ScenarioRun:
         """The day's tickets, staff activities and visits as numpy columns (in ticket order)."""
         day = pop.day.toordinal()
         recorder = hall.recorder
-        rec = record_array(recorder.tickets, TICKET_DTYPE)
-        n = rec.size
-        rec = rec[np.argsort(rec["seq"], kind="stable")]  # in ticket order
-        v_idx = rec["visit"].astype(np.int32)
-        codes = rec["code"]
+        t = recorder.tickets
+        seq = np.array(t.seq, dtype=np.int64)
+        taken = np.flatnonzero(seq)
+        order = taken[np.argsort(seq[taken])]  # in ticket order
+        n = order.size
+        v_idx = (order // max(hall.width, 1)).astype(np.int32)
+        codes = np.array(t.code, dtype=np.int64)[order]
         table = self.plan.leg_table()
         if n:
             proc, forms = table["first_proc"][codes], table["forms"][codes]
@@ -608,23 +621,28 @@ class _ScenarioRun:
         else:
             proc, forms = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
             writing = np.zeros(0)
+        called = np.array(t.called, dtype=float)[order]
+        ended = np.array(t.ended, dtype=float)[order]
+        server = np.array(t.server, dtype=np.int32)[order]
+        counter = np.array(t.counter, dtype=np.int32)[order]
+        outcome = np.array(t.outcome, dtype=np.int8)[order]
         left = np.asarray(recorder.left, dtype=float)
         self._add(
             self.parts,
             day=np.full(n, day, dtype=np.int32),
             visit=v_idx,
-            seq=rec["seq"].astype(np.int32),
-            counter=rec["counter"].astype(np.int32),
+            seq=seq[order].astype(np.int32),
+            counter=counter,
             proc=proc,
-            issued=_seconds(rec["issued"]),
-            called=_seconds(rec["called"]),
-            ended=_seconds(rec["ended"]),
-            server=rec["server"].astype(np.int32),
-            outcome=rec["outcome"].astype(np.int8),
-            reason=rec["reason"].astype(np.int8),
+            issued=_seconds(np.array(t.issued, dtype=float)[order]),
+            called=_seconds(called),
+            ended=_seconds(ended),
+            server=server,
+            outcome=outcome,
+            reason=np.array(t.reason, dtype=np.int8)[order],
             forms=forms,
             writing_min=writing,
-            walking_m=rec["walking_m"].copy(),
+            walking_m=np.array(t.walking_m, dtype=float)[order],
             arrived=_seconds(arrived[v_idx]) if n else np.zeros(0, dtype=np.int64),
             left=_seconds(left[v_idx]) if n else np.zeros(0, dtype=np.int64),
             first_day=origin[v_idx, 0].astype(np.int32),
@@ -633,17 +651,20 @@ class _ScenarioRun:
         )
         # staff: serve (from the tickets), then what the day recorded (back office, triage,
         # lunch, overtime, extensions' own activities)
-        served = rec["outcome"] == SERVED
-        staff = record_array(recorder.staff, STAFF_DTYPE)
-        start = np.concatenate([rec["called"][served], staff["start"]])
-        end = np.concatenate([rec["ended"][served], staff["end"]])
+        served = outcome == SERVED
+        staff = recorder.staff
+        start = np.concatenate([called[served], np.array(staff.start, dtype=float)])
+        end = np.concatenate([ended[served], np.array(staff.end, dtype=float)])
         self._add(
             self.staff_parts,
             day=np.full(start.size, day, dtype=np.int32),
-            server=np.concatenate([rec["server"][served], staff["server"]]).astype(np.int32),
-            counter=np.concatenate([rec["counter"][served], staff["counter"]]).astype(np.int32),
+            server=np.concatenate([server[served], np.array(staff.server, dtype=np.int32)]),
+            counter=np.concatenate([counter[served], np.array(staff.counter, dtype=np.int32)]),
             kind=np.concatenate(
-                [np.full(int(served.sum()), SERVE, dtype=np.int8), staff["kind"].astype(np.int8)]
+                [
+                    np.full(int(served.sum()), SERVE, dtype=np.int8),
+                    np.array(staff.kind, dtype=np.int8),
+                ]
             ),
             start=_seconds(start),
             end=_seconds(end),

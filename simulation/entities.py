@@ -1,10 +1,14 @@
 """The people and places of one simulated day in the hall, around one ``simpy.Environment``.
 
-* :class:`Visit` — one resident's trip: the tickets (legs) to take, their service minutes,
-  patience and no-show draws, persona, and the ticket currently held.
-* :class:`Counter` — a counter (窓口) with its opening hours, a FIFO queue of residents holding
-  its tickets and :class:`Server` s (its staff) who follow their shifts and take lunch in turn,
-  never interrupting a service.
+* :class:`Residents` — the day's visits as columns (one list per field, indexed by visit, and
+  by ticket slot ``visit × width + leg`` for what each ticket of a route has: service minutes,
+  patience and no-show draws). No object is made per resident on the engine's own path.
+* :class:`Visit` — what an extension sees of one resident's trip (persona, attributes, route,
+  the ticket being taken or held): a small view of those columns, made only when a hook is
+  called with the resident.
+* :class:`Counter` — a counter (窓口) with its opening hours, a FIFO queue of the residents
+  (visit numbers) holding its tickets and :class:`Server` s (its staff) who follow their shifts
+  and take lunch in turn, never interrupting a service.
 * :class:`StaffPool` — staff who take jobs first come first served: the floor managers'
   triage at the entrance (one-stop flow) and the back office. When no extension hooks into
   them, nothing that happens in the hall changes their queues (arrivals are known, and nobody
@@ -22,22 +26,22 @@ started at named points of a visit; the resident carries on when the process end
 uses one watchdog per counter armed at the earliest patience deadline, not one timeout per
 ticket.
 
-Outcomes are named records (:class:`TicketRecord`, :class:`StaffRecord`) appended to the
-day's :class:`Recorder`; the engine turns each list into numpy columns in one call
-(:func:`record_array`) and builds one DataFrame at the end.
+Outcomes go to the day's :class:`Recorder`, a named recorder of column lists: the tickets'
+fields (:class:`TicketColumns`, one list per field, written by ticket slot) and the staff
+activities (:class:`StaffColumns`, one typed :meth:`StaffColumns.add` per row). The engine turns
+each list into a numpy column in one call and builds one DataFrame at the end.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-import typing
 from collections import deque
 from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
-import numpy as np
 import simpy
 from simpy.events import NORMAL, Event, Timeout
 
@@ -57,20 +61,20 @@ __all__ = [
     "Hall",
     "Hooks",
     "Recorder",
+    "Residents",
     "Server",
+    "StaffColumns",
     "StaffPool",
-    "StaffRecord",
-    "TicketRecord",
+    "TicketColumns",
     "Visit",
     "multi_server_fifo",
-    "record_array",
 ]
 
 SERVED, NO_SHOW, ABANDONED = 0, 1, 2
-#: Why a ticket was abandoned (index = ``TicketRecord.reason``; 0 = not abandoned).
+#: Why a ticket was abandoned (index = ``TicketColumns.reason``; 0 = not abandoned).
 ABANDON_REASONS: tuple[str, ...] = ("", "balked", "reneged", "closed")
 BALKED, RENEGED, CLOSED = 1, 2, 3
-#: Activity codes of :class:`StaffRecord` (extensions' own activities follow, from 5).
+#: Activity codes of :class:`StaffColumns` (extensions' own activities follow, from 5).
 SERVE, BACK_OFFICE, TRIAGE, LUNCH, OVERTIME = 0, 1, 2, 3, 4
 #: Counter code of staff records of the back office and of the floor managers.
 BACK_OFFICE_COUNTER, FLOOR_MANAGER_COUNTER = -2, -1
@@ -84,73 +88,118 @@ _TICKET, _SET_OFF, _ARRIVE = 0, 1, 2
 MIDNIGHT = 24 * 60.0
 
 
-class TicketRecord(NamedTuple):
-    """What is recorded of one ticket (minutes after midnight; −1 / NaN: none).
+@dataclass(slots=True)
+class TicketColumns:
+    """The tickets of one day: one list per field, indexed by ticket slot ``visit × width + leg``.
 
-    ``code`` is the leg code of the route (:meth:`simulation.routing.ScenarioPlan.leg_table`),
-    ``reason`` an index of :data:`ABANDON_REASONS`, ``seq`` the ticket's number in the day.
+    A resident takes at most one ticket per leg of their route, so a slot holds at most one
+    ticket. ``seq[s]`` is its number in the day (0: the slot's ticket was never taken);
+    ``code`` the leg code of the route (:meth:`simulation.routing.ScenarioPlan.leg_table`);
+    times are minutes after midnight (NaN: none); ``server`` −1 for nobody; ``outcome`` is
+    served unless set; ``reason`` an index of :data:`ABANDON_REASONS`.
     """
 
-    visit: int
-    code: int
-    counter: int
-    issued: float
-    called: float
-    ended: float
-    server: int
-    outcome: int
-    reason: int
-    walking_m: float
-    seq: int
+    code: list[int]
+    counter: list[int]
+    seq: list[int]
+    issued: list[float]
+    called: list[float]
+    ended: list[float]
+    server: list[int]
+    outcome: list[int]
+    reason: list[int]
+    walking_m: list[float]
+
+    @classmethod
+    def blank(cls, slots: int) -> TicketColumns:
+        """Columns for ``slots`` ticket slots, no ticket taken yet."""
+        nan = [_NAN] * slots
+        zero = [0] * slots
+        return cls(
+            code=[-1] * slots,
+            counter=[-1] * slots,
+            seq=zero,
+            issued=nan,
+            called=nan.copy(),
+            ended=nan.copy(),
+            server=[-1] * slots,
+            outcome=zero.copy(),
+            reason=zero.copy(),
+            walking_m=[0.0] * slots,
+        )
 
 
-class StaffRecord(NamedTuple):
-    """One activity of a member of staff (``kind``: serve, back office, …; see the engine)."""
+@dataclass(slots=True)
+class StaffColumns:
+    """Activities of members of staff of one day, one list per field (one row per :meth:`add`).
 
-    server: int
-    counter: int
-    kind: int
-    start: float
-    end: float
+    ``kind`` is an activity code (serve, back office, …; see the engine), ``counter`` the
+    counter index (or :data:`BACK_OFFICE_COUNTER` / :data:`FLOOR_MANAGER_COUNTER`, or an
+    extension's group), times minutes after midnight.
+    """
 
+    server: list[int] = field(default_factory=list)
+    counter: list[int] = field(default_factory=list)
+    kind: list[int] = field(default_factory=list)
+    start: list[float] = field(default_factory=list)
+    end: list[float] = field(default_factory=list)
 
-_NUMPY = {"int": "<i8", "float": "<f8"}
+    def add(self, *, server: int, counter: int, kind: int, start: float, end: float) -> None:
+        """Record that ``server`` did activity ``kind`` from ``start`` to ``end``."""
+        self.server.append(server)
+        self.counter.append(counter)
+        self.kind.append(kind)
+        self.start.append(start)
+        self.end.append(end)
 
-
-def _dtype(kind: type[tuple[Any, ...]]) -> np.dtype[Any]:
-    """The numpy dtype of a record kind, from its field annotations (int → i8, float → f8)."""
-    hints = typing.get_type_hints(kind)
-    fields: tuple[str, ...] = getattr(kind, "_fields", ())
-    return np.dtype([(name, _NUMPY[hints[name].__name__]) for name in fields])
-
-
-TICKET_DTYPE = _dtype(TicketRecord)
-STAFF_DTYPE = _dtype(StaffRecord)
-
-
-def record_array(records: Sequence[tuple[Any, ...]], dtype: np.dtype[Any]) -> np.ndarray:
-    """Named records → one numpy structured array (field per column), in one call."""
-    if not records:
-        return np.zeros(0, dtype=dtype)
-    return np.array(records, dtype=dtype)
+    def __len__(self) -> int:
+        return len(self.server)
 
 
 class Recorder:
-    """Where a day's outcomes go: ticket and staff records, when each visit left, extra columns.
+    """Where a day's outcomes go: ticket columns, staff rows, when each visit left, extra columns.
 
-    ``left[i]`` is the minute visit ``i`` left the hall (NaN until it does); ``columns`` are the
-    visit columns extensions add (name → visit index → value).
+    ``tickets`` are the :class:`TicketColumns` of ``slots`` ticket slots; ``staff`` the
+    :class:`StaffColumns`; ``left[i]`` the minute visit ``i`` left the hall (NaN until it does);
+    ``columns`` the visit columns extensions add (name → visit index → value).
     """
 
-    def __init__(self, visits: int = 0) -> None:
-        self.tickets: list[TicketRecord] = []
-        self.staff: list[StaffRecord] = []
+    def __init__(self, visits: int = 0, slots: int = 0) -> None:
+        self.tickets = TicketColumns.blank(slots)
+        self.staff = StaffColumns()
         self.left: list[float] = [_NAN] * visits
         self.columns: dict[str, dict[int, float]] = {}
 
     def visit_column(self, name: str, visit: int, value: float) -> None:
         """Set an extension's column ``name`` of visit ``visit`` (visits left out stay null)."""
         self.columns.setdefault(name, {})[visit] = float(value)
+
+
+@dataclass
+class Residents:
+    """The visits of one day as columns: visit ``i``; ticket slot ``s = i × width + leg``.
+
+    Per visit: ``route`` (the legs, i.e. tickets, to take), ``arrived`` (minute the resident
+    enters the hall), ``lead`` (minutes of walking and writing before the first ticket),
+    ``persona`` (index into ``persona_ids``/``persona_attributes``, −1: none) and ``is_return``.
+    Per slot: ``service`` minutes, ``patience`` (a standard exponential, times the scenario's
+    mean patience) and ``no_show`` (a uniform, compared with the no-show rate).
+    """
+
+    width: int
+    route: list[tuple[Leg, ...]]
+    arrived: list[float]
+    lead: list[float]
+    persona: list[int]
+    is_return: list[bool]
+    service: list[float]
+    patience: list[float]
+    no_show: list[float]
+    persona_ids: Sequence[str] = ()
+    persona_attributes: Sequence[Mapping[str, Any]] = ()
+
+    def __len__(self) -> int:
+        return len(self.route)
 
 
 class ExtensionFailure(Exception):
@@ -200,78 +249,65 @@ class Call(Timeout):
 
 
 class Visit:
-    """One resident's trip to the hall: the legs (tickets) of the route and the resident's draws.
+    """What an extension sees of one resident's trip: a view of the day's columns.
 
-    ``service[k]`` are the service minutes of leg k; ``patience[draws + k]`` a standard
-    exponential (times the scenario's mean patience) and ``no_show[draws + k]`` a uniform
-    (compared with the scenario's no-show rate) for the ticket of leg k.
-
-    What extensions may read: ``index`` (number of the visit in the day), ``persona`` (the
-    persona id, "" for none), ``attributes`` (the persona's attributes), ``arrived`` (minute
-    the resident entered the hall), ``legs`` and ``leg_no`` (the ticket being taken or held),
-    ``position`` (0 = entrance, 1 + k = counter k) and ``is_return``.
+    ``index`` (number of the visit in the day), ``persona`` (the persona id, "" for none),
+    ``attributes`` (the persona's attributes), ``arrived`` (minute the resident entered the
+    hall), ``legs`` and ``leg_no`` (the ticket being taken or held), ``position`` (0 = entrance,
+    1 + k = counter k) and ``is_return``. Made by :meth:`Hall.resident` when a hook is called;
+    the same resident is the same object all day.
     """
 
-    __slots__ = (
-        "arrived",
-        "attributes",
-        "draws",
-        "index",
-        "is_return",
-        "issued",
-        "lead",
-        "leg_no",
-        "legs",
-        "no_show",
-        "patience",
-        "persona",
-        "position",
-        "seq",
-        "service",
-        "waiting",
-        "walking_m",
-    )
+    __slots__ = ("_hall", "index")
 
-    def __init__(
-        self,
-        index: int,
-        legs: tuple[Leg, ...],
-        service: list[float],
-        patience: Sequence[float],
-        no_show: Sequence[float],
-        draws: int = 0,
-        lead: float = 0.0,
-        *,
-        persona: str = "",
-        attributes: Mapping[str, Any] | None = None,
-        is_return: bool = False,
-    ) -> None:
+    def __init__(self, hall: Hall, index: int) -> None:
+        self._hall = hall
         self.index = index
-        self.legs = legs
-        self.service = service
-        self.patience = patience
-        self.no_show = no_show
-        self.draws = draws
-        self.lead = lead
-        self.persona = persona
-        self.attributes: Mapping[str, Any] = (
-            attributes if attributes is not None else _NO_ATTRIBUTES
-        )
-        self.is_return = is_return
-        self.arrived = 0.0
-        self.leg_no = 0
-        self.position = 0
-        self.issued = 0.0
-        self.seq = 0
-        self.walking_m = 0.0
-        self.waiting = False
+
+    @property
+    def legs(self) -> tuple[Leg, ...]:
+        """The tickets of the resident's route, in order."""
+        return self._hall.route[self.index]
+
+    @property
+    def leg_no(self) -> int:
+        """The ticket being taken or held (index into :attr:`legs`)."""
+        return self._hall.leg_no[self.index]
+
+    @property
+    def position(self) -> int:
+        """Where the resident last was: 0 = entrance, 1 + k = counter k."""
+        return self._hall.position[self.index]
+
+    @property
+    def arrived(self) -> float:
+        """Minute the resident entered the hall."""
+        return self._hall.arrived[self.index]
+
+    @property
+    def is_return(self) -> bool:
+        """Whether this is a return visit (for a procedure not completed earlier)."""
+        return self._hall.is_return[self.index]
+
+    @property
+    def persona(self) -> str:
+        """The resident's persona id ("" for none)."""
+        code = self._hall.persona[self.index]
+        return self._hall.persona_ids[code] if code >= 0 else ""
+
+    @property
+    def attributes(self) -> Mapping[str, Any]:
+        """The persona's attributes (empty for none)."""
+        code = self._hall.persona[self.index]
+        return self._hall.persona_attributes[code] if code >= 0 else _NO_ATTRIBUTES
 
 
 class Server:
     """One member of a counter's staff: on duty during shifts, away at lunch, serving or idle.
 
     ``due_end`` is when the current duty was due to end (shift end, or the recall time after
-    closing): time worked past it is overtime.
+    closing): time worked past it is overtime. ``visit`` and ``slot`` are the visit and ticket
+    slot being served.
     """
 
     __slots__ = (
@@ -283,6 +319,7 @@ class Server:
         "lunch_due",
         "off_due",
         "on_duty",
+        "slot",
         "staff_id",
         "visit",
     )
@@ -297,17 +334,19 @@ class Server:
         self.lunch_due = False
         self.off_due = False
         self.due_end = _INF
-        #: the resident being served
-        self.visit: Visit | None = None
+        self.visit = -1
+        self.slot = -1
 
 
 class Counter:
     """A counter: opening hours, FIFO queue of residents holding its tickets, its servers.
 
-    ``close`` is when its ticket machine stops for residents arriving later; ``hard_end``
-    (close + the scenario's ``overtime_max_min``, never past midnight) when the residents still
-    waiting are sent home. Residents choose among candidate counters that take them the one
-    with the fewest residents present (waiting + being served; ties: the first listed).
+    ``queue`` holds the visit numbers of the residents waiting (:meth:`Hall.resident` gives
+    the resident). ``close`` is when its ticket machine stops for residents arriving later;
+    ``hard_end`` (close + the scenario's ``overtime_max_min``, never past midnight) when the
+    residents still waiting are sent home. Residents choose among candidate counters that take
+    them the one with the fewest residents present (waiting + being served; ties: the first
+    listed).
     """
 
     __slots__ = (
@@ -345,11 +384,11 @@ class Counter:
         self.close = close
         self.hard_end = min(hard_end, MIDNIGHT)
         self.shut = False
-        self.queue: deque[Visit] = deque()
+        self.queue: deque[int] = deque()
         self.idle: list[Server] = []
         self.servers: list[Server] = []
-        #: (deadline, ticket number, resident) of the tickets waiting here
-        self.deadlines: list[tuple[float, int, Visit]] = []
+        #: (deadline, ticket number, visit) of the tickets waiting here
+        self.deadlines: list[tuple[float, int, int]] = []
         self.watch_at = _INF
         self.watch_token = 0
         self.n_on_duty = 0
@@ -363,7 +402,7 @@ class StaffPool:
     """Staff who take jobs first come first served (floor managers' triage, back office).
 
     A job goes to the member free the earliest (lowest number on ties), as in
-    :func:`multi_server_fifo`; each finished job is one :class:`StaffRecord`.
+    :func:`multi_server_fifo`; each finished job is one row of the :class:`StaffColumns`.
     """
 
     def __init__(self, hall: Hall, staff: int, *, base: int, counter: int, kind: int) -> None:
@@ -390,7 +429,7 @@ class StaffPool:
         )
         rows = self.hall.recorder.staff
         for k, t0, t1 in zip(who, starts, ends, strict=True):
-            rows.append(StaffRecord(self.base + k, self.counter, self.kind, t0, t1))
+            rows.add(server=self.base + k, counter=self.counter, kind=self.kind, start=t0, end=t1)
         self.deferred = []
 
     def submit(self, minutes: float, then: Callable[[Any], None] | None, value: Any) -> None:
@@ -409,9 +448,8 @@ class StaffPool:
     def _done(self, event: Event) -> None:
         k, start, then, value = event._value
         now = self.hall.env.now
-        # StaffRecord's fields in order (server, counter, kind, start, end): a hot path
-        self.hall.recorder.staff.append(
-            StaffRecord(self.base + k, self.counter, self.kind, start, now)
+        self.hall.recorder.staff.add(
+            server=self.base + k, counter=self.counter, kind=self.kind, start=start, end=now
         )
         if self.queue:
             minutes, nxt, nvalue = self.queue.popleft()
@@ -456,13 +494,17 @@ class Hall:
 
     ``walk_to_ticket[pos][has_forms]`` are metres from position ``pos`` (0 = entrance, 1 + k =
     counter k) via the nearest desk (when writing) to the ticket machine;
-    ``ticket_to_counter[k]`` metres from the ticket machine to counter k.
+    ``ticket_to_counter[k]`` metres from the ticket machine to counter k. The day's residents
+    are the :class:`Residents` columns; what changes during the day is kept per visit
+    (``leg_no``, ``position``, ``waiting``: the number of the ticket the resident waits with,
+    0 when not waiting) and per ticket slot (the :class:`Recorder`'s ticket columns).
     """
 
     def __init__(
         self,
         *,
         counters: list[Counter],
+        residents: Residents,
         speed_m_per_min: float,
         walk_to_ticket: list[tuple[float, float]],
         ticket_to_counter: list[float],
@@ -470,7 +512,6 @@ class Hall:
         patience_mean_min: float,
         no_show_rate: float,
         close_min: float,
-        visits: int = 0,
         env: simpy.Environment | None = None,
     ) -> None:
         #: the day's SimPy environment: its scheduler is the only event loop
@@ -487,17 +528,45 @@ class Hall:
         self.no_show_rate = float(no_show_rate)
         self.close = float(close_min)
         self.seq = 0
-        self.recorder = Recorder(visits)
+        n = len(residents)
+        self.width = width = residents.width
+        # the residents' columns (read-only during the day) and their state (per visit)
+        self.route = residents.route
+        self.arrived = residents.arrived
+        self.lead = list(residents.lead)
+        self.persona = residents.persona
+        self.persona_ids = residents.persona_ids
+        self.persona_attributes = residents.persona_attributes
+        self.is_return = residents.is_return
+        self.service = residents.service
+        self.patience = residents.patience
+        self.no_show = residents.no_show
+        self.leg_no = [0] * n
+        self.position = [0] * n
+        self.waiting = [0] * n
+        self.recorder = Recorder(n, n * width)
+        self.tickets = self.recorder.tickets
+        self.left = self.recorder.left
         self.hooks = Hooks()
         self.triage: StaffPool | None = None
         self.triage_min = 0.0
         self.back_office: StaffPool | None = None
+        self._views: dict[int, Visit] = {}
         # bound once: the event callbacks of the hot path
         self._due_cb: Callable[[Any], None] = self._ticket_due
         self._end_cb: Callable[[Any], None] = self._service_end
         self._arrivals_cb: Callable[[Any], None] = self._arrivals
-        self._due: list[tuple[float, int, Visit]] = []
+        self._due_at: list[float] = []
+        self._due_who: list[int] = []
         self._mode = _TICKET
+        self._plain_end = True
+
+    def resident(self, index: int) -> Visit:
+        """The resident of visit ``index`` as extensions see them (one object per visit)."""
+        view = self._views.get(index)
+        if view is None:
+            view = self._views[index] = Visit(self, index)
+        return view
 
     def run(self) -> None:
         """Process every event of the day with SimPy's scheduler (``env.run()``), then the
@@ -507,14 +576,12 @@ class Hall:
             self.back_office.settle()
 
     def release(self) -> None:
-        """End of the day: drop the links between hall, counters, servers and tickets.
+        """End of the day: drop the links between hall, counters, servers and residents.
 
         They point at each other; breaking the cycles once the records have been read lets
         reference counting free the day at once, without the cyclic garbage collector.
         """
         for counter in self.counters:
-            for server in counter.servers:
-                server.visit = None
             counter.servers.clear()
             counter.queue.clear()
             counter.deadlines.clear()
@@ -522,11 +589,11 @@ class Hall:
         self.hooks = Hooks()
         self.triage = self.back_office = None
         self._due_cb = self._end_cb = self._arrivals_cb = _no_callback
-        self._due = []
+        self._views.clear()
 
     # ------------------------------------------------------------------ residents
-    def start_visits(self, visits: Sequence[Visit], at: Sequence[float]) -> None:
-        """Each visit enters the hall at its minute in ``at`` (arrival time).
+    def start_visits(self) -> None:
+        """Each visit enters the hall at its arrival minute (``Residents.arrived``).
 
         The visits come in one chain of events in time order (ties: visit order), so the
         schedule holds one pending arrival rather than the whole day's. What each link does:
@@ -540,36 +607,37 @@ class Hall:
         * otherwise the arrival itself (hooks, then triage in the hall's :class:`StaffPool`).
         """
         hooks = self.hooks
-        staged: list[tuple[float, int, Visit]] = []
-        for v, t in zip(visits, at, strict=True):
-            v.arrived = t
-            if v.legs:
-                staged.append((t, v.index, v))
-        staged.sort(key=_first_two)
+        self._plain_end = not (hooks.after_service or hooks.leaving)
+        route, lead = self.route, self.lead
+        staged = [(t, i) for i, t in enumerate(self.arrived) if route[i]]
+        staged.sort()
         mode = _ARRIVE
         if self.triage is not None and not hooks.on_arrival and staged:
             pool = self.triage
             who, starts, ends = multi_server_fifo(
-                [t for t, _, _ in staged], [self.triage_min] * len(staged), len(pool.free)
+                [t for t, _ in staged], [self.triage_min] * len(staged), len(pool.free)
             )
             rows = self.recorder.staff
             for k, t0, t1 in zip(who, starts, ends, strict=True):
-                rows.append(StaffRecord(pool.base + k, pool.counter, pool.kind, t0, t1))
+                rows.add(
+                    server=pool.base + k, counter=pool.counter, kind=pool.kind, start=t0, end=t1
+                )
             if hooks.before_ticket:
                 mode = _SET_OFF
-                staged = [(e, i, v) for e, (_, i, v) in zip(ends, staged, strict=True)]
+                staged = [(e, i) for e, (_, i) in zip(ends, staged, strict=True)]
             else:
                 mode = _TICKET
-                staged = [(e + v.lead, i, v) for e, (_, i, v) in zip(ends, staged, strict=True)]
-            staged.sort(key=_first_two)
+                staged = [(e + lead[i], i) for e, (_, i) in zip(ends, staged, strict=True)]
+            staged.sort()
         elif self.triage is None and not hooks.on_arrival:
             if hooks.before_ticket:
                 mode = _SET_OFF
             else:
                 mode = _TICKET
-                staged = sorted(((t + v.lead, i, v) for t, i, v in staged), key=_first_two)
+                staged = sorted([(t + lead[i], i) for t, i in staged])
         self._mode = mode
-        self._due = staged
+        self._due_at = [t for t, _ in staged] + [_INF]
+        self._due_who = [i for _, i in staged]
         if staged:
             now = self.env.now
             when = staged[0][0]
@@ -577,44 +645,47 @@ class Hall:
 
     def _arrivals(self, event: Event) -> None:
         """The next link(s) of the chain: residents arrive, end triage or take a first ticket."""
-        i: int = event._value
-        due = self._due
-        now = due[i][0]
-        n = len(due)
-        mode = self._mode
-        while i < n and due[i][0] <= now:
-            visit = due[i][2]
-            i += 1
-            if mode == _TICKET:
-                self._take_ticket(visit)
-            elif mode == _SET_OFF:
-                self._set_off(visit)
-            else:
-                self._arrive(visit)
-        if i < n:
-            Call(self.env, due[i][0] - self.env.now, self._arrivals_cb, i)
+        j: int = event._value
+        due_at = self._due_at  # ends with +inf
+        now = due_at[j]
+        if self._mode == _TICKET:
+            take = self._take_ticket
+        elif self._mode == _SET_OFF:
+            take = self._set_off
+        else:
+            take = self._arrive
+        who = self._due_who
+        take(who[j])
+        j += 1
+        while due_at[j] <= now:
+            take(who[j])
+            j += 1
+        if due_at[j] < _INF:
+            Call(self.env, due_at[j] - self.env.now, self._arrivals_cb, j)
 
-    def _arrive(self, visit: Visit) -> None:
+    def _arrive(self, i: int) -> None:
         if self.hooks.on_arrival:
-            self._run_hooks(self.hooks.on_arrival, (visit,), lambda: self._after_arrival(visit))
+            self._run_hooks(
+                self.hooks.on_arrival, (self.resident(i),), lambda: self._after_arrival(i)
+            )
         else:
-            self._after_arrival(visit)
+            self._after_arrival(i)
 
-    def _after_arrival(self, visit: Visit) -> None:
+    def _after_arrival(self, i: int) -> None:
         if self.triage is not None:
-            self.triage.submit(self.triage_min, self._set_off, visit)
+            self.triage.submit(self.triage_min, self._set_off, i)
         else:
-            self._set_off(visit)
+            self._set_off(i)
 
-    def _set_off(self, visit: Visit) -> None:
+    def _set_off(self, i: int) -> None:
         """The resident sets off towards the next ticket (hooks first, then the walk)."""
         if self.hooks.before_ticket:
-            self._run_hooks(self.hooks.before_ticket, (visit,), lambda: self._walk(visit))
+            self._run_hooks(self.hooks.before_ticket, (self.resident(i),), lambda: self._walk(i))
         else:
-            self._walk(visit)
+            self._walk(i)
 
-    def _walk(self, visit: Visit) -> None:
-        Call(self.env, visit.lead, self._due_cb, visit)
+    def _walk(self, i: int) -> None:
+        Call(self.env, self.lead[i], self._due_cb, i)
 
     def _run_hooks(
         self,
@@ -639,26 +710,27 @@ class Hall:
                 return
         then()
 
-    def _leave_hall(self, visit: Visit) -> None:
+    def _leave_hall(self, i: int) -> None:
         """The resident leaves the hall (after the leaving hooks): their visit's end is noted."""
         if self.hooks.leaving:
-            self._run_hooks(self.hooks.leaving, (visit,), lambda: self._left(visit))
+            self._run_hooks(self.hooks.leaving, (self.resident(i),), lambda: self._left(i))
         else:
-            self.recorder.left[visit.index] = self.env.now
+            self.left[i] = self.env.now
 
-    def _left(self, visit: Visit) -> None:
-        self.recorder.left[visit.index] = self.env.now
+    def _left(self, i: int) -> None:
+        self.left[i] = self.env.now
 
     def _ticket_due(self, event: Event) -> None:
         self._take_ticket(event._value)
 
-    def _take_ticket(self, visit: Visit) -> None:
+    def _take_ticket(self, i: int) -> None:
         """The resident has walked (and written): take a ticket at the shortest open queue."""
-        leg = visit.legs[visit.leg_no]
+        leg_no = self.leg_no[i]
+        leg = self.route[i][leg_no]
         cands = leg.candidates
         counters = self.counters
         counter = counters[cands[0]]
-        arrived = visit.arrived
+        arrived = self.arrived[i]
         if len(cands) > 1:
             best = -1
             for k in cands:
@@ -669,167 +741,171 @@ class Hall:
                 if best < 0 or present < best:
                     best, counter = present, other
         now = self.env.now
+        index = counter.index
         walking = (
-            self.walk_to_ticket[visit.position][leg.forms > 0]
-            + self.ticket_to_counter[counter.index]
+            self.walk_to_ticket[self.position[i]][leg.forms > 0] + self.ticket_to_counter[index]
         )
         self.seq = seq = self.seq + 1
+        s = i * self.width + leg_no
+        t = self.tickets
+        t.code[s] = leg.code
+        t.counter[s] = index
+        t.seq[s] = seq
+        t.issued[s] = now
+        t.walking_m[s] = walking
         queue = counter.queue
-        reason = 0
         if counter.shut or arrived >= counter.close:  # the ticket machine has stopped
-            reason = CLOSED
-        elif len(queue) >= self.balk_queue:  # balking: leaves the hall
-            reason = BALKED
-        if reason:
-            self.recorder.tickets.append(
-                TicketRecord(
-                    visit=visit.index,
-                    code=leg.code,
-                    counter=counter.index,
-                    issued=now,
-                    called=_NAN,
-                    ended=_NAN,
-                    server=-1,
-                    outcome=ABANDONED,
-                    reason=reason,
-                    walking_m=walking,
-                    seq=seq,
-                )
-            )
-            self._leave_hall(visit)
+            t.outcome[s] = ABANDONED
+            t.reason[s] = CLOSED
+            self._leave_hall(i)
             return
-        visit.issued = now
-        visit.seq = seq
-        visit.walking_m = walking
-        visit.waiting = True
+        if len(queue) >= self.balk_queue:  # balking: leaves the hall
+            t.outcome[s] = ABANDONED
+            t.reason[s] = BALKED
+            self._leave_hall(i)
+            return
         if counter.idle:
-            self._serve(counter.idle.pop(), visit)
+            server = counter.idle.pop()
+            if self.no_show_rate > 0.0:
+                self._serve(server, i)
+                return
+            # _serve's common case inlined (no no-shows): the service starts
+            t.server[s] = server.index
+            server.busy = True
+            counter.busy += 1
+            server.visit = i
+            server.slot = s
+            Call(self.env, self.service[s], self._end_cb, server)
             return
-        queue.append(visit)
+        self.waiting[i] = seq
+        queue.append(i)
         if not counter.n_on_duty and now >= counter.close:
             self._recall(counter)  # the recalled clerk calls this ticket at once
-            if not visit.waiting:
+            if not self.waiting[i]:
                 return
         if self.reneging:
-            deadline = now + self.patience_mean * visit.patience[visit.draws + visit.leg_no]
-            heapq.heappush(counter.deadlines, (deadline, seq, visit))
+            deadline = now + self.patience_mean * self.patience[s]
+            heapq.heappush(counter.deadlines, (deadline, seq, i))
             if deadline < counter.watch_at:
                 self._arm(counter, deadline)
 
     # ------------------------------------------------------------------ service
-    def _serve(self, server: Server, visit: Visit | None) -> None:
-        """``server`` calls ``visit``'s ticket (and the next ones while residents are not there).
+    def _serve(self, server: Server, i: int) -> None:
+        """``server`` calls visit ``i``'s ticket (and the next ones while residents are not there).
 
         A no-show is recorded with a zero-minute service; that resident carries on their route.
         """
         counter = server.counter
         queue = counter.queue
         now = self.env.now
-        tickets = self.recorder.tickets
-        while visit is not None:
-            visit.waiting = False
-            leg_no = visit.leg_no
-            if visit.no_show[visit.draws + leg_no] < self.no_show_rate:
-                tickets.append(
-                    TicketRecord(
-                        visit=visit.index,
-                        code=visit.legs[leg_no].code,
-                        counter=counter.index,
-                        issued=visit.issued,
-                        called=now,
-                        ended=now,
-                        server=server.index,
-                        outcome=NO_SHOW,
-                        reason=0,
-                        walking_m=visit.walking_m,
-                        seq=visit.seq,
-                    )
-                )
-                self._next_leg(visit, counter)
-                visit = queue.popleft() if queue else None
-                continue
+        t = self.tickets
+        width = self.width
+        leg_no = self.leg_no
+        waiting = self.waiting
+        rate = self.no_show_rate
+        while True:
+            waiting[i] = 0
+            s = i * width + leg_no[i]
+            t.server[s] = server.index
+            if rate > 0.0 and self.no_show[s] < rate:
+                t.called[s] = t.ended[s] = now
+                t.outcome[s] = NO_SHOW
+                self._next_leg(i, counter)
+                if queue:
+                    i = queue.popleft()
+                    continue
+                server.busy = False
+                self._after(server)
+                return
             server.busy = True
             counter.busy += 1
-            server.visit = visit
-            Call(self.env, visit.service[leg_no], self._end_cb, server)
+            server.visit = i
+            server.slot = s
+            Call(self.env, self.service[s], self._end_cb, server)
             return
-        server.busy = False
-        self._after(server)
 
     def _service_end(self, event: Event) -> None:
         server: Server = event._value
-        visit = server.visit
-        assert visit is not None
-        counter = server.counter
+        s = server.slot
         now = self.env.now
-        leg_no = visit.leg_no
-        leg = visit.legs[leg_no]
-        # the hot path: TicketRecord's fields in order (keywords cost twice as much here)
-        self.recorder.tickets.append(
-            TicketRecord(
-                visit.index,
-                leg.code,
-                counter.index,
-                visit.issued,
-                now - visit.service[leg_no],
-                now,
-                server.index,
-                SERVED,
-                0,
-                visit.walking_m,
-                visit.seq,
-            )
-        )
-        server.visit = None
+        t = self.tickets
+        t.called[s] = now - self.service[s]
+        t.ended[s] = now
+        counter = server.counter
         server.busy = False
         counter.busy -= 1
-        if self.back_office is not None and leg.back_office_min > 0:
+        i = server.visit
+        legs = self.route[i]
+        leg_no = self.leg_no[i]
+        if self.back_office is not None and legs[leg_no].back_office_min > 0:
+            minutes = legs[leg_no].back_office_min
             if self.hooks.back_office:
-                self._to_back_office(visit, counter, leg.back_office_min)
+                self._to_back_office(i, counter, minutes)
             else:  # nothing waits for the back office: worked out after the day (settle)
-                self.back_office.deferred.append((now, leg.back_office_min))
+                self.back_office.deferred.append((now, minutes))
+        if not self._plain_end:
+            self._end_hooks(i, counter)
+        elif leg_no + 1 < len(legs):
+            self._next_leg(i, counter)
+        else:  # the last ticket, nothing hooked: the resident leaves
+            self.left[i] = now
+        queue = counter.queue
+        if server.lunch_due or server.off_due or counter.shut:
+            self._after(server)
+        elif not queue:
+            counter.idle.append(server)
+        elif self.no_show_rate > 0.0:
+            self._serve(server, queue.popleft())
+        else:  # _serve's common case inlined: the next ticket is called
+            server.busy = True
+            counter.busy += 1
+            i = queue.popleft()
+            self.waiting[i] = 0
+            s = i * self.width + self.leg_no[i]
+            t.server[s] = server.index
+            server.visit = i
+            server.slot = s
+            Call(self.env, self.service[s], self._end_cb, server)
+
+    def _end_hooks(self, i: int, counter: Counter) -> None:
+        """After a service, with after-service or leaving hooks: hooks, then the next leg."""
         if self.hooks.after_service:
             self._run_hooks(
                 self.hooks.after_service,
-                (visit, counter),
-                lambda: self._next_leg(visit, counter),
+                (self.resident(i), counter),
+                lambda: self._next_leg(i, counter),
             )
         else:
-            self._next_leg(visit, counter)
-        if server.lunch_due or server.off_due or counter.shut:
-            self._after(server)
-        elif counter.queue:
-            self._serve(server, counter.queue.popleft())
-        else:
-            counter.idle.append(server)
+            self._next_leg(i, counter)
 
-    def _to_back_office(self, visit: Visit, counter: Counter, minutes: float) -> None:
+    def _to_back_office(self, i: int, counter: Counter, minutes: float) -> None:
         pool = self.back_office
         assert pool is not None
         if self.hooks.back_office:
             self._run_hooks(
                 self.hooks.back_office,
-                (visit, counter),
+                (self.resident(i), counter),
                 lambda: pool.submit(minutes, None, None),
             )
         else:  # nothing waits for the back office: its FIFO queue is worked out after the day
             pool.defer(minutes)
 
-    def _next_leg(self, visit: Visit, counter: Counter) -> None:
+    def _next_leg(self, i: int, counter: Counter) -> None:
         """The resident leaves ``counter``: towards the next ticket, or out of the hall."""
-        leg_no = visit.leg_no + 1
-        if leg_no < len(visit.legs):
-            visit.leg_no = leg_no
-            visit.position = 1 + counter.index
-            leg = visit.legs[leg_no]
+        leg_no = self.leg_no[i] + 1
+        legs = self.route[i]
+        if leg_no < len(legs):
+            self.leg_no[i] = leg_no
+            self.position[i] = 1 + counter.index
+            leg = legs[leg_no]
             walk = self.walk_to_ticket[1 + counter.index][leg.forms > 0] + leg.approach_m
-            visit.lead = walk / self.speed + leg.writing_min
+            self.lead[i] = lead = walk / self.speed + leg.writing_min
             if self.hooks.before_ticket:
-                self._set_off(visit)
+                self._set_off(i)
             else:
-                Call(self.env, visit.lead, self._due_cb, visit)
+                Call(self.env, lead, self._due_cb, i)
         else:
-            self._leave_hall(visit)
+            self._leave_hall(i)
 
     def _after(self, server: Server) -> None:
         """A server who is free (not serving, not away): lunch, home, next ticket, or idle.
@@ -867,37 +943,26 @@ class Hall:
         counter.watch_at = _INF
         now = self.env.now + _EPS
         heap = counter.deadlines
+        waiting = self.waiting
         while heap:
-            deadline, seq, visit = heap[0]
-            live = visit.waiting and visit.seq == seq  # still waiting with that ticket
+            deadline, seq, i = heap[0]
+            live = waiting[i] == seq  # still waiting with that ticket
             if live and deadline > now:
                 break
             heapq.heappop(heap)
             if live:  # patience ran out: the resident leaves the hall
-                counter.queue.remove(visit)
-                self._abandon(visit, counter, RENEGED)
+                counter.queue.remove(i)
+                self._abandon(i, RENEGED)
         if heap:
             self._arm(counter, heap[0][0])
 
-    def _abandon(self, visit: Visit, counter: Counter, reason: int) -> None:
+    def _abandon(self, i: int, reason: int) -> None:
         """A waiting resident gives up their ticket and leaves the hall."""
-        visit.waiting = False
-        self.recorder.tickets.append(
-            TicketRecord(
-                visit=visit.index,
-                code=visit.legs[visit.leg_no].code,
-                counter=counter.index,
-                issued=visit.issued,
-                called=_NAN,
-                ended=_NAN,
-                server=-1,
-                outcome=ABANDONED,
-                reason=reason,
-                walking_m=visit.walking_m,
-                seq=visit.seq,
-            )
-        )
-        self._leave_hall(visit)
+        self.waiting[i] = 0
+        s = i * self.width + self.leg_no[i]
+        self.tickets.outcome[s] = ABANDONED
+        self.tickets.reason[s] = reason
+        self._leave_hall(i)
 
     # ------------------------------------------------------------------ shifts and lunch
     def shift(self, server: Server, start: float, end: float) -> None:
@@ -931,7 +996,7 @@ class Hall:
         counter.watch_at = _INF
         counter.deadlines.clear()
         while counter.queue:
-            self._abandon(counter.queue.popleft(), counter, CLOSED)
+            self._abandon(counter.queue.popleft(), CLOSED)
         for server in counter.servers:
             server.lunch_due = False
             if server.on_duty and not server.busy and not server.away:
@@ -984,14 +1049,12 @@ class Hall:
             counter.n_on_duty -= 1
             now = self.env.now
             if now > server.due_end + _EPS:  # stayed past the end of duty: overtime
-                self.recorder.staff.append(
-                    StaffRecord(
-                        server=server.index,
-                        counter=counter.index,
-                        kind=OVERTIME,
-                        start=server.due_end,
-                        end=now,
-                    )
+                self.recorder.staff.add(
+                    server=server.index,
+                    counter=counter.index,
+                    kind=OVERTIME,
+                    start=server.due_end,
+                    end=now,
                 )
         server.off_due = False
         server.due_end = _INF
@@ -1010,14 +1073,12 @@ class Hall:
         server.away = True
         counter.away += 1
         now = self.env.now
-        self.recorder.staff.append(
-            StaffRecord(
-                server=server.index,
-                counter=counter.index,
-                kind=LUNCH,
-                start=now,
-                end=now + counter.lunch_min,
-            )
+        self.recorder.staff.add(
+            server=server.index,
+            counter=counter.index,
+            kind=LUNCH,
+            start=now,
+            end=now + counter.lunch_min,
         )
         Call(self.env, counter.lunch_min, self._lunch_end, server)
 
@@ -1032,10 +1093,6 @@ class Hall:
                 break
         if server.on_duty:
             self._after(server)
-
-
-def _first_two(item: tuple[float, int, Visit]) -> tuple[float, int]:
-    return item[0], item[1]
 
 
 def _no_callback(value: Any) -> None:

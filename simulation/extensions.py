@@ -54,7 +54,7 @@ import simpy
 from simpy.events import Event
 
 from journeys.errors import InputError
-from simulation.entities import Call, Counter, Hall, StaffRecord, Visit
+from simulation.entities import Call, Counter, Hall, Visit
 
 if TYPE_CHECKING:
     from simulation.model import Scenario, Study
@@ -111,14 +111,12 @@ class ExtensionStaff:
         """``member`` worked from ``started`` to ``until`` (default: now) and is then free."""
         env = self.day.env
         end = env.now if until is None else max(float(until), env.now)
-        self.day.hall.recorder.staff.append(
-            StaffRecord(
-                server=self._index[member],
-                counter=self._counter,
-                kind=self._kind,
-                start=float(started),
-                end=end,
-            )
+        self.day.hall.recorder.staff.add(
+            server=self._index[member],
+            counter=self._counter,
+            kind=self._kind,
+            start=float(started),
+            end=end,
         )
         if end > env.now:
             Call(env, end - env.now, self._back, member)
@@ -135,7 +133,8 @@ class Day:
 
     ``env`` is the day's ``simpy.Environment`` (``env.now``: minutes after midnight); ``hall``
     the :class:`simulation.entities.Hall` (``hall.counters``: each with ``id``, ``kind``,
-    ``queue`` of residents waiting, ``servers``, ``n_on_duty``); ``metres(a, b)`` the walking
+    ``queue`` of the visit numbers of the residents waiting — ``hall.resident(i)`` is the
+    resident —, ``servers``, ``n_on_duty``); ``metres(a, b)`` the walking
     distance between two places of the floor ("ENT" entrance, "TKT" ticket machine, a counter
     or desk id) and ``speed`` the walking speed in metres per minute; ``rng`` the extension's
     own numpy stream; ``scenario`` the scenario's model; ``date`` the day; ``opens_min`` and
