@@ -114,13 +114,13 @@ def event_rates(study: Study, day: dt.date) -> np.ndarray:
 class DayPopulation:
     """The residents of one day of one replication, sorted by arrival time (minutes after midnight).
 
-    ``bundles[i]`` are catalog indices of the procedures resident ``i`` needs, in the order their
+    ``bundle(i)`` are catalog indices of the procedures resident ``i`` needs, in the order their
     life event lists them; ``bundle_ids[i]`` numbers that bundle within the run (same bundle,
-    same number). ``service_bd``/``service_os`` (resident × procedure arrays) hold the service
-    minutes at department / one-stop counters, both from the same uniform (0 for procedures
-    outside the resident's bundle).
+    same number; ``catalog[bundle_ids[i]]`` is the bundle). ``service_bd``/``service_os``
+    (resident × procedure arrays) hold the service minutes at department / one-stop counters,
+    both from the same uniform (0 for procedures outside the resident's bundle).
     ``patience``/``no_show_u`` hold one standard-exponential / uniform draw per ticket slot
-    (resident × slot arrays: a visit keeps a view of its row, few slots are ever read).
+    (resident × slot arrays; :meth:`draw_lists` flattens the slots a day's routes can read).
     The ``omit_*`` and ``ret_*`` arrays describe a possible return visit (used only when the
     scenario's ``omission_rate`` exceeds ``omit_u``).
     """
@@ -128,8 +128,8 @@ class DayPopulation:
     day: dt.date
     arrival_min: np.ndarray
     life_event: np.ndarray
-    bundles: list[tuple[int, ...]]
-    bundle_ids: list[int]
+    catalog: list[tuple[int, ...]]
+    bundle_ids: np.ndarray
     n_proc: int
     service_bd: np.ndarray
     service_os: np.ndarray
@@ -162,6 +162,10 @@ class DayPopulation:
             )
             self._draw_lists[width] = found
         return found
+
+    def bundle(self, i: int) -> tuple[int, ...]:
+        """The procedures (catalog indices) resident ``i`` needs."""
+        return self.catalog[int(self.bundle_ids[i])]
 
     @property
     def size(self) -> int:
@@ -333,9 +337,7 @@ def draw_day(
     keys_u, inverse = np.unique(codes * n_events + events, return_inverse=True)
     bundle_id = model.bundle_id
     key_ids = [bundle_id(int(key % n_events), int(key // n_events)) for key in keys_u.tolist()]
-    ids = [key_ids[j] for j in inverse.reshape(-1).tolist()]
-    catalog = model.bundles
-    bundles = [catalog[k] for k in ids]
+    ids = np.asarray(key_ids, dtype=np.int64)[inverse.reshape(-1)]
     # service uniforms per (resident, procedure), turned into minutes at both kinds of counter
     u = s.service.random((n, n_proc))
     flat = np.flatnonzero(need.ravel())
@@ -377,7 +379,7 @@ def draw_day(
         day=day,
         arrival_min=times,
         life_event=events,
-        bundles=bundles,
+        catalog=model.bundles,
         bundle_ids=ids,
         n_proc=n_proc,
         service_bd=bd_dense.reshape(n, n_proc),

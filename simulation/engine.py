@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import operator
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -441,28 +442,37 @@ class _ScenarioRun:
         are worked out with numpy, one bundle at a time.
         """
         plan = self.plan
-        ids = pop.bundle_ids
+        ids = np.asarray(pop.bundle_ids, dtype=np.int64)
         known = plan.routes_by_id
-        distinct = sorted(set(ids))
-        for bid in distinct:  # routes of bundles met for the first time
+        # the distinct bundles of the day, and each resident's number among them
+        counts = np.bincount(ids) if ids.size else np.zeros(0, dtype=np.int64)
+        distinct = np.flatnonzero(counts)
+        local = np.zeros(counts.size, dtype=np.int64)
+        local[distinct] = np.arange(distinct.size)
+        inverse = local[ids]
+        for bid in distinct.tolist():  # routes of bundles met for the first time
             if bid >= len(known) or known[bid] is None:
                 plan.route_of(bid, self.model.bundles[bid])
-        routes: list[Route] = [known[bid] for bid in distinct]  # type: ignore[misc]
+        routes: list[Route] = [known[bid] for bid in distinct.tolist()]  # type: ignore[misc]
         returns = self.returns.pop(pop.day, [])
         ret_routes = [
             plan.route_of(self.model.bundle_id_of((ret.proc,)), (ret.proc,)) for ret in returns
         ]
         # ticket slots per visit: the longest route of the day
         width = max([len(r.legs) for r in routes] + [len(r.legs) for r in ret_routes] + [1])
-        n = len(ids)
-        service = self._service(pop, distinct, routes, width)
+        n = ids.size
+        service = self._service(pop, inverse, counts[distinct], routes, width)
         drawn = pop.persona.tolist() if self.personas and pop.persona.size == n else [-1] * n
         patience, no_show_u = pop.draw_lists(width)
-        route = [r.legs for r in (known[bid] for bid in ids)]  # type: ignore[union-attr]
-        lead = [known[bid].lead_min for bid in ids]  # type: ignore[union-attr]
+        pick = inverse.tolist()
+        route = _gather([r.legs for r in routes], pick)
+        n_legs = np.array([len(r.legs) for r in routes], dtype=np.int64)[inverse]
+        lead = np.array([r.lead_min for r in routes], dtype=float)[inverse].tolist()
         arrived = pop.arrival_min
         events = pop.life_event.astype(np.int32)
-        n_procs = np.array([len(b) for b in pop.bundles], dtype=np.int32)
+        catalog = self.model.bundles
+        sizes = np.array([len(catalog[bid]) for bid in distinct.tolist()], dtype=np.int32)
+        n_procs = sizes[inverse]
         own = pop.persona if pop.persona.size == n else np.full(n, -1, dtype=np.int64)
         origin = np.stack(
             [np.full(n, pop.day.toordinal(), dtype=np.int64), np.arange(n, dtype=np.int64), own],
@@ -483,6 +493,7 @@ class _ScenarioRun:
                 arrived_list.append(ret.minute)
                 is_return_list.append(True)
             m = len(returns)
+            n_legs = np.concatenate([n_legs, np.array([len(r.legs) for r in ret_routes])])
             arrived = np.concatenate([arrived, np.array([r.minute for r in returns], dtype=float)])
             events = np.concatenate(
                 [events, np.array([r.life_event for r in returns], dtype=np.int32)]
@@ -499,6 +510,7 @@ class _ScenarioRun:
         residents = Residents(
             width=width,
             route=route,
+            n_legs=n_legs,
             arrived=arrived_list,
             lead=lead,
             persona=drawn,
@@ -514,18 +526,26 @@ class _ScenarioRun:
         return residents, arrived, events, n_procs, is_return, origin
 
     def _service(
-        self, pop: DayPopulation, distinct: list[int], routes: list[Route], width: int
+        self,
+        pop: DayPopulation,
+        inverse: np.ndarray,
+        counts: np.ndarray,
+        routes: list[Route],
+        width: int,
     ) -> list[float]:
-        """Service minutes of every ticket slot of the day's residents (resident × width)."""
-        ids = np.asarray(pop.bundle_ids, dtype=np.int64)
-        n = ids.size
+        """Service minutes of every ticket slot of the day's residents (resident × width).
+
+        ``inverse[i]`` is resident i's bundle among the day's ``routes`` (``counts`` residents
+        each).
+        """
+        n = inverse.size
         minutes = np.zeros((n, width))
         if n:
-            order = np.argsort(ids, kind="stable")
-            starts = np.searchsorted(ids[order], np.asarray(distinct, dtype=np.int64))
-            stops = [*starts[1:].tolist(), n]
+            order = np.argsort(inverse, kind="stable")
+            stops = np.cumsum(counts).tolist()
+            starts = [0, *stops[:-1]]
             bd, os_ = pop.service_bd, pop.service_os
-            for route, lo, hi in zip(routes, starts.tolist(), stops, strict=True):
+            for route, lo, hi in zip(routes, starts, stops, strict=True):
                 rows = order[lo:hi]
                 for k, leg in enumerate(route.legs):
                     table = os_ if leg.one_stop else bd
@@ -573,7 +593,7 @@ class _ScenarioRun:
         later = self._later
         drawn = pop.persona.tolist() if pop.persona.size else []
         for j, i in enumerate(chosen.tolist()):
-            bundle = pop.bundles[i]
+            bundle = pop.bundle(i)
             proc = bundle[min(int(pop.omit_pick[i] * len(bundle)), len(bundle) - 1)]
             key = (pop.day, int(pop.omit_days[i]))
             day = later.get(key)
@@ -727,6 +747,15 @@ class _ScenarioRun:
         )
 
 
+def _gather(values: Sequence[Any], index: list[int]) -> list[Any]:
+    """``[values[k] for k in index]``, in one C-level call."""
+    if not index:
+        return []
+    if len(index) == 1:
+        return [values[index[0]]]
+    return list(operator.itemgetter(*index)(values))
+
+
 def _seconds(minutes: np.ndarray) -> np.ndarray:
     """Minutes after midnight → whole seconds after midnight (−1 for a missing time)."""
     out = np.full(minutes.shape, -1, dtype=np.int64)
@@ -741,9 +770,13 @@ def _day_prefixes(days: np.ndarray, prefix: str, kind: str) -> Any:
 
     if days.size == 0:
         return pl.Series([], dtype=pl.String)
-    distinct, inverse = np.unique(days, return_inverse=True)
-    text = [f"{prefix}{dt.date.fromordinal(int(d)):%Y%m%d}{kind}" for d in distinct.tolist()]
-    return pl.Series(text, dtype=pl.String).gather(inverse.reshape(-1))
+    low = int(days.min())
+    offset = days.astype(np.int64) - low
+    distinct = np.flatnonzero(np.bincount(offset))  # days of a run span a few hundred at most
+    number = np.zeros(int(offset.max()) + 1, dtype=np.int64)
+    number[distinct] = np.arange(distinct.size)
+    text = [f"{prefix}{dt.date.fromordinal(low + int(d)):%Y%m%d}{kind}" for d in distinct.tolist()]
+    return pl.Series(text, dtype=pl.String).gather(number[offset])
 
 
 def _staff_order(staff: dict[str, np.ndarray]) -> np.ndarray:
@@ -909,12 +942,10 @@ def raw_to_output(raw: RawRun) -> SimOutput:
     reasons = pl.Series([r or None for r in ABANDON_REASONS], dtype=pl.String)
     frame = pl.DataFrame(
         {
-            "_vprefix": _day_prefixes(t["day"], prefix, "-V"),
-            "_tprefix": _day_prefixes(t["day"], prefix, "-T"),
-            "_visit": t["visit"],
+            "_visit_id": _ids(t["day"], t["visit"], prefix, "-V"),
+            "_ticket_id": _ids(t["day"], t["seq"], prefix, "-T"),
             "_return": t["is_return"],
             "return_of": _first_visits(t, prefix),
-            "_seq": t["seq"],
             "_server": t["server"],
             "issued_at": _stamps(t["day"], t["issued"]),
             "called_at": _stamps(t["day"], t["called"]),
@@ -930,8 +961,8 @@ def raw_to_output(raw: RawRun) -> SimOutput:
         }
     )
     log = frame.select(
-        visit_id=_numbered("_vprefix", "_visit"),
-        ticket_id=_numbered("_tprefix", "_seq"),
+        visit_id=pl.col("_visit_id"),
+        ticket_id=pl.col("_ticket_id"),
         counter_id=counters.gather(t["counter"]),
         procedure_id=procs.gather(t["proc"]),
         issued_at=pl.col("issued_at"),
@@ -947,17 +978,9 @@ def raw_to_output(raw: RawRun) -> SimOutput:
         arrived_at=pl.col("arrived_at"),
         left_at=pl.when(pl.col("_left_ok")).then(pl.col("left_at")),
         abandon_reason=reasons.gather(t["reason"].astype(np.int32)),
-        resident=pl.col("return_of"),
+        # a resident is named by their first visit
+        resident_id=pl.coalesce("return_of", "_visit_id"),
         return_of=pl.col("return_of"),
-    ).with_columns(  # a resident is named by their first visit
-        resident_id=pl.when(pl.col("return_of").is_null())
-        .then(pl.col("visit_id"))
-        .otherwise(pl.col("resident"))
-    )
-    log = log.drop("resident").select(
-        *[c for c in log.columns if c not in ("resident", "resident_id", "return_of")],
-        "resident_id",
-        "return_of",
     )
     schema = {**COUNTER_LOG_COLUMNS, **COUNTER_LOG_OPTIONAL, **COUNTER_LOG_WHOLE_VISIT}
     log = log.cast({k: v for k, v in schema.items() if k in log.columns})
@@ -968,8 +991,8 @@ def _stamps(days: np.ndarray, seconds: np.ndarray) -> Any:
     """Datetimes (µs) of whole seconds after midnight of each row's day (ordinal)."""
     import polars as pl
 
-    day_us = (days.astype(np.int64) - _EPOCH) * 86_400_000_000
-    values = day_us + seconds.astype(np.int64) * 1_000_000
+    values = (days.astype(np.int64) - _EPOCH) * 86_400_000_000
+    values += seconds.astype(np.int64, copy=False) * 1_000_000
     return pl.Series(values, dtype=pl.Int64).cast(pl.Datetime("us"))
 
 
@@ -994,11 +1017,17 @@ def _first_visits(rows: dict[str, np.ndarray], prefix: str) -> Any:
     return out
 
 
-def _numbered(prefix: str, number: str) -> Any:
-    """``prefix`` column + the ``number`` column zero-padded to 5 digits."""
+def _ids(days: np.ndarray, numbers: np.ndarray, prefix: str, kind: str) -> Any:
+    """``prefix + YYYYMMDD + kind + number`` (zero-padded to 5 digits) of each row.
+
+    Day prefixes and padded numbers are each formatted once per distinct value, then joined.
+    """
     import polars as pl
 
-    return pl.concat_str([pl.col(prefix), pl.col(number).cast(pl.String).str.zfill(5)])
+    if numbers.size == 0:
+        return pl.Series([], dtype=pl.String)
+    padded = pl.Series([f"{k:05d}" for k in range(int(numbers.max()) + 1)], dtype=pl.String)
+    return _day_prefixes(days, prefix, kind) + padded.gather(numbers)
 
 
 def _staff_frame(raw: RawRun) -> Any:
@@ -1036,8 +1065,7 @@ def _visit_frame(raw: RawRun, prefix: str) -> Any:
     personas = pl.Series(["", *raw.persona_ids], dtype=pl.String)
     frame = pl.DataFrame(
         {
-            "_vprefix": _day_prefixes(v["day"], prefix, "-V"),
-            "_visit": v["visit"],
+            "_visit_id": _ids(v["day"], v["visit"], prefix, "-V"),
             "return_of": _first_visits(v, prefix),
             "_left_ok": v["left"] >= 0,
             "arrived_at": _stamps(v["day"], v["arrival"]),
@@ -1052,16 +1080,14 @@ def _visit_frame(raw: RawRun, prefix: str) -> Any:
     return frame.select(
         scenario=pl.lit(raw.scenario),
         replication=pl.lit(raw.replication, dtype=pl.Int64),
-        visit_id=_numbered("_vprefix", "_visit"),
+        visit_id=pl.col("_visit_id"),
         arrived_at=pl.col("arrived_at"),
         left_at=pl.when(pl.col("_left_ok")).then(pl.col("left_at")),
         life_event=pl.col("life_event"),
         procedures=pl.col("procedures"),
         return_visit=pl.col("return_visit"),
         persona=pl.col("persona"),
-        resident_id=pl.when(pl.col("return_of").is_null())
-        .then(_numbered("_vprefix", "_visit"))
-        .otherwise(pl.col("return_of")),
+        resident_id=pl.coalesce("return_of", "_visit_id"),
         return_of=pl.col("return_of"),
         **extra,
     )

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import simpy
 from simpy.events import NORMAL, Event, Timeout
 
@@ -179,7 +180,8 @@ class Recorder:
 class Residents:
     """The visits of one day as columns: visit ``i``; ticket slot ``s = i × width + leg``.
 
-    Per visit: ``route`` (the legs, i.e. tickets, to take), ``arrived`` (minute the resident
+    Per visit: ``route`` (the legs, i.e. tickets, to take; ``n_legs`` how many, as a numpy
+    array), ``arrived`` (minute the resident
     enters the hall), ``lead`` (minutes of walking and writing before the first ticket),
     ``persona`` (index into ``persona_ids``/``persona_attributes``, −1: none) and ``is_return``.
     Per slot: ``service`` minutes, ``patience`` (a standard exponential, times the scenario's
@@ -188,6 +190,7 @@ class Residents:
 
     width: int
     route: list[tuple[Leg, ...]]
+    n_legs: np.ndarray
     arrived: list[float]
     lead: list[float]
     persona: list[int]
@@ -532,6 +535,7 @@ class Hall:
         self.width = width = residents.width
         # the residents' columns (read-only during the day) and their state (per visit)
         self.route = residents.route
+        self.n_legs = residents.n_legs
         self.arrived = residents.arrived
         self.lead = list(residents.lead)
         self.persona = residents.persona
@@ -608,39 +612,41 @@ class Hall:
         """
         hooks = self.hooks
         self._plain_end = not (hooks.after_service or hooks.leaving)
-        route, lead = self.route, self.lead
-        staged = [(t, i) for i, t in enumerate(self.arrived) if route[i]]
-        staged.sort()
+        # visits with tickets to take, in (time, visit) order
+        who = np.flatnonzero(self.n_legs > 0)
+        at = np.asarray(self.arrived, dtype=float)[who]
         mode = _ARRIVE
-        if self.triage is not None and not hooks.on_arrival and staged:
+        if self.triage is not None and not hooks.on_arrival and who.size:
+            order = np.lexsort((who, at))
+            who, at = who[order], at[order]
             pool = self.triage
-            who, starts, ends = multi_server_fifo(
-                [t for t, _ in staged], [self.triage_min] * len(staged), len(pool.free)
+            servers, starts, ends = multi_server_fifo(
+                at.tolist(), [self.triage_min] * who.size, len(pool.free)
             )
             rows = self.recorder.staff
-            for k, t0, t1 in zip(who, starts, ends, strict=True):
+            for k, t0, t1 in zip(servers, starts, ends, strict=True):
                 rows.add(
                     server=pool.base + k, counter=pool.counter, kind=pool.kind, start=t0, end=t1
                 )
+            at = np.asarray(ends, dtype=float)
             if hooks.before_ticket:
                 mode = _SET_OFF
-                staged = [(e, i) for e, (_, i) in zip(ends, staged, strict=True)]
             else:
                 mode = _TICKET
-                staged = [(e + lead[i], i) for e, (_, i) in zip(ends, staged, strict=True)]
-            staged.sort()
+                at = at + np.asarray(self.lead, dtype=float)[who]
         elif self.triage is None and not hooks.on_arrival:
             if hooks.before_ticket:
                 mode = _SET_OFF
             else:
                 mode = _TICKET
-                staged = sorted([(t + lead[i], i) for t, i in staged])
+                at = at + np.asarray(self.lead, dtype=float)[who]
+        order = np.lexsort((who, at))
         self._mode = mode
-        self._due_at = [t for t, _ in staged] + [_INF]
-        self._due_who = [i for _, i in staged]
-        if staged:
+        self._due_at = [*at[order].tolist(), _INF]
+        self._due_who = who[order].tolist()
+        if who.size:
             now = self.env.now
-            when = staged[0][0]
+            when = self._due_at[0]
             Call(self.env, when - now if when > now else 0.0, self._arrivals_cb, 0)
 
     def _arrivals(self, event: Event) -> None:
