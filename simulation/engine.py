@@ -93,48 +93,6 @@ __all__ = [
 OUTCOME_NAMES: tuple[str, ...] = ("served", "no_show", "abandoned")
 #: Activities of the staff log (codes of simulation.entities); extensions add their own.
 _ACTIVITIES: tuple[str, ...] = ("serve", "back_office", "triage", "lunch", "overtime")
-_TICKET_COLUMNS: dict[str, str] = {
-    "day": "<i4",
-    "visit": "<i4",
-    "seq": "<i4",
-    "counter": "<i4",
-    "proc": "<i4",
-    "issued": "<i8",
-    "called": "<i8",
-    "ended": "<i8",
-    "server": "<i4",
-    "outcome": "<i1",
-    "reason": "<i1",
-    "forms": "<i4",
-    "writing_min": "<f8",
-    "walking_m": "<f8",
-    "arrived": "<i8",
-    "left": "<i8",
-    "first_day": "<i4",
-    "first_visit": "<i4",
-    "is_return": "?",
-}
-_STAFF_COLUMNS: dict[str, str] = {
-    "day": "<i4",
-    "server": "<i4",
-    "counter": "<i4",
-    "kind": "<i1",
-    "start": "<i8",
-    "end": "<i8",
-    "minutes": "<f8",
-}
-_VISIT_COLUMNS: dict[str, str] = {
-    "day": "<i4",
-    "visit": "<i4",
-    "arrival": "<i8",
-    "left": "<i8",
-    "life_event": "<i4",
-    "procedures": "<i4",
-    "is_return": "?",
-    "persona": "<i4",
-    "first_day": "<i4",
-    "first_visit": "<i4",
-}
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
@@ -299,9 +257,7 @@ class _ScenarioRun:
         self.sign_only = [p.sign_only_min for p in study.procedures]
         self.personas = list(study.personas)
         self.factors = [p.service_factor for p in self.personas]
-        self.parts: dict[str, list[np.ndarray]] = {}
-        self.staff_parts: dict[str, list[np.ndarray]] = {}
-        self.visit_parts: dict[str, list[np.ndarray]] = {}
+        self.days: list[_DayParts] = []
         self.extra_columns: dict[str, list[np.ndarray]] = {}
         self.day_sizes: list[int] = []
         self.loaded = list(extensions)
@@ -624,87 +580,39 @@ class _ScenarioRun:
         is_return: np.ndarray,
         origin: np.ndarray,
     ) -> None:
-        """The day's tickets, staff activities and visits as numpy columns (in ticket order)."""
-        day = pop.day.toordinal()
+        """Keep the day's records as numpy columns (by ticket slot, as recorded); :meth:`raw`
+        orders, joins and converts them once for all days."""
         recorder = hall.recorder
         t = recorder.tickets
-        seq = np.array(t.seq, dtype=np.int64)
-        taken = np.flatnonzero(seq)
-        order = taken[np.argsort(seq[taken])]  # in ticket order
-        n = order.size
-        v_idx = (order // max(hall.width, 1)).astype(np.int32)
-        codes = np.array(t.code, dtype=np.int64)[order]
-        table = self.plan.leg_table()
-        if n:
-            proc, forms = table["first_proc"][codes], table["forms"][codes]
-            writing = table["writing_min"][codes]
-        else:
-            proc, forms = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
-            writing = np.zeros(0)
-        called = np.array(t.called, dtype=float)[order]
-        ended = np.array(t.ended, dtype=float)[order]
-        server = np.array(t.server, dtype=np.int32)[order]
-        counter = np.array(t.counter, dtype=np.int32)[order]
-        outcome = np.array(t.outcome, dtype=np.int8)[order]
-        left = np.asarray(recorder.left, dtype=float)
-        self._add(
-            self.parts,
-            day=np.full(n, day, dtype=np.int32),
-            visit=v_idx,
-            seq=seq[order].astype(np.int32),
-            counter=counter,
-            proc=proc,
-            issued=_seconds(np.array(t.issued, dtype=float)[order]),
-            called=_seconds(called),
-            ended=_seconds(ended),
-            server=server,
-            outcome=outcome,
-            reason=np.array(t.reason, dtype=np.int8)[order],
-            forms=forms,
-            writing_min=writing,
-            walking_m=np.array(t.walking_m, dtype=float)[order],
-            arrived=_seconds(arrived[v_idx]) if n else np.zeros(0, dtype=np.int64),
-            left=_seconds(left[v_idx]) if n else np.zeros(0, dtype=np.int64),
-            first_day=origin[v_idx, 0].astype(np.int32),
-            first_visit=origin[v_idx, 1].astype(np.int32),
-            is_return=is_return[v_idx],
-        )
-        # staff: serve (from the tickets), then what the day recorded (back office, triage,
-        # lunch, overtime, extensions' own activities)
-        served = outcome == SERVED
         staff = recorder.staff
-        start = np.concatenate([called[served], np.array(staff.start, dtype=float)])
-        end = np.concatenate([ended[served], np.array(staff.end, dtype=float)])
-        self._add(
-            self.staff_parts,
-            day=np.full(start.size, day, dtype=np.int32),
-            server=np.concatenate([server[served], np.array(staff.server, dtype=np.int32)]),
-            counter=np.concatenate([counter[served], np.array(staff.counter, dtype=np.int32)]),
-            kind=np.concatenate(
-                [
-                    np.full(int(served.sum()), SERVE, dtype=np.int8),
-                    np.array(staff.kind, dtype=np.int8),
-                ]
-            ),
-            start=_seconds(start),
-            end=_seconds(end),
-            minutes=end - start,
+        self.days.append(
+            _DayParts(
+                day=pop.day.toordinal(),
+                width=max(hall.width, 1),
+                code=np.array(t.code, dtype=np.int64),
+                counter=np.array(t.counter, dtype=np.int32),
+                seq=np.array(t.seq, dtype=np.int64),
+                issued=np.array(t.issued, dtype=float),
+                called=np.array(t.called, dtype=float),
+                ended=np.array(t.ended, dtype=float),
+                server=np.array(t.server, dtype=np.int32),
+                outcome=np.array(t.outcome, dtype=np.int8),
+                reason=np.array(t.reason, dtype=np.int8),
+                walking_m=np.array(t.walking_m, dtype=float),
+                staff_server=np.array(staff.server, dtype=np.int32),
+                staff_counter=np.array(staff.counter, dtype=np.int32),
+                staff_kind=np.array(staff.kind, dtype=np.int8),
+                staff_start=np.array(staff.start, dtype=float),
+                staff_end=np.array(staff.end, dtype=float),
+                arrived=arrived,
+                left=np.array(recorder.left, dtype=float),
+                events=events,
+                n_procs=n_procs,
+                is_return=is_return,
+                origin=origin,
+            )
         )
-        nv = arrived.size
-        self._add(
-            self.visit_parts,
-            day=np.full(nv, day, dtype=np.int32),
-            visit=np.arange(nv, dtype=np.int32),
-            arrival=_seconds(arrived),
-            left=_seconds(left),
-            life_event=events,
-            procedures=n_procs,
-            is_return=is_return,
-            persona=origin[:, 2].astype(np.int32),
-            first_day=origin[:, 0].astype(np.int32),
-            first_visit=origin[:, 1].astype(np.int32),
-        )
-        self._extra(recorder, nv)
+        self._extra(recorder, arrived.size)
 
     def _extra(self, recorder: Recorder, nv: int) -> None:
         """Extensions' visit columns of the day (NaN where a visit has no value)."""
@@ -722,14 +630,10 @@ class _ScenarioRun:
                 parts.append(np.full(nv, np.nan))
         self.day_sizes.append(nv)
 
-    @staticmethod
-    def _add(store: dict[str, list[np.ndarray]], **columns: np.ndarray) -> None:
-        for name, values in columns.items():
-            store.setdefault(name, []).append(values)
-
     def raw(self, replication: int) -> RawRun:
         """The records of every day played so far, as one :class:`RawRun`."""
         study = self.study
+        tickets, staff, visits = _joined(self.days, self.plan.leg_table())
         return RawRun(
             scenario=self.scenario.id,
             replication=replication,
@@ -737,14 +641,141 @@ class _ScenarioRun:
             staff_ids=(*self.layout.staff_ids, *self.ext_staff),
             procedure_ids=tuple(p.id for p in study.procedures),
             life_event_ids=tuple(e.id for e in study.life_events),
-            tickets=_concat(self.parts, _TICKET_COLUMNS),
-            staff=_concat(self.staff_parts, _STAFF_COLUMNS),
-            visits=_concat(self.visit_parts, _VISIT_COLUMNS),
+            tickets=tickets,
+            staff=staff,
+            visits=visits,
             activities=tuple(self.activities),
             groups=tuple(self.ext_groups),
             persona_ids=tuple(p.id for p in self.personas),
             extra={name: np.concatenate(parts) for name, parts in self.extra_columns.items()},
         )
+
+
+@dataclass
+class _DayParts:
+    """The records of one played day: ticket columns by slot (``visit × width + leg``), staff
+    rows, and per visit arrival, leaving, life event, procedures, return flag and origin."""
+
+    day: int
+    width: int
+    code: np.ndarray
+    counter: np.ndarray
+    seq: np.ndarray
+    issued: np.ndarray
+    called: np.ndarray
+    ended: np.ndarray
+    server: np.ndarray
+    outcome: np.ndarray
+    reason: np.ndarray
+    walking_m: np.ndarray
+    staff_server: np.ndarray
+    staff_counter: np.ndarray
+    staff_kind: np.ndarray
+    staff_start: np.ndarray
+    staff_end: np.ndarray
+    arrived: np.ndarray
+    left: np.ndarray
+    events: np.ndarray
+    n_procs: np.ndarray
+    is_return: np.ndarray
+    origin: np.ndarray
+
+
+def _cat(days: Sequence[_DayParts], name: str, dtype: str) -> np.ndarray:
+    if not days:
+        return np.zeros(0, dtype=dtype)
+    return np.concatenate([getattr(d, name) for d in days]).astype(dtype, copy=False)
+
+
+def _joined(
+    days: Sequence[_DayParts], table: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Tickets (by day, in ticket order), staff rows and visits of all days, as flat columns.
+
+    Staff rows are each day's services (from the tickets) and then what the day recorded
+    (back office, triage, lunch, overtime, extensions' own activities).
+    """
+    slots = np.array([d.seq.size for d in days], dtype=np.int64)
+    sizes = np.array([d.arrived.size for d in days], dtype=np.int64)
+    ordinals = np.array([d.day for d in days], dtype=np.int64)
+    day_no = np.repeat(np.arange(len(days), dtype=np.int64), slots)
+    seq = _cat(days, "seq", "<i8")
+    taken = np.flatnonzero(seq)
+    # by day, in ticket order: ticket k of a day (seq = k, numbered 1, 2, … without gaps)
+    # goes to row k − 1 after the tickets of the days before
+    per_day = np.bincount(day_no[taken], minlength=len(days))
+    order = np.empty(taken.size, dtype=np.int64)
+    order[seq[taken] - 1 + (np.cumsum(per_day) - per_day)[day_no[taken]]] = taken
+    on_day = day_no[order]
+    width = np.array([d.width for d in days], dtype=np.int64)
+    visit = (order - (np.cumsum(slots) - slots)[on_day]) // width[on_day]
+    row = visit + (np.cumsum(sizes) - sizes)[on_day]  # the visit's row among all days' visits
+    codes = _cat(days, "code", "<i8")[order]
+    if not table:  # no route met (no visit at all)
+        table = {"first_proc": np.zeros(0, np.int32), "forms": np.zeros(0, np.int32)}
+        table["writing_min"] = np.zeros(0)
+    arrived = _cat(days, "arrived", "<f8")
+    left = _cat(days, "left", "<f8")
+    origin = np.concatenate([d.origin for d in days]) if days else np.zeros((0, 3), dtype=np.int64)
+    is_return = _cat(days, "is_return", "?")
+    called = _cat(days, "called", "<f8")[order]
+    ended = _cat(days, "ended", "<f8")[order]
+    server = _cat(days, "server", "<i4")[order]
+    counter = _cat(days, "counter", "<i4")[order]
+    outcome = _cat(days, "outcome", "<i1")[order]
+    tickets = {
+        "day": ordinals[on_day].astype(np.int32),
+        "visit": visit.astype(np.int32),
+        "seq": seq[order].astype(np.int32),
+        "counter": counter,
+        "proc": table["first_proc"][codes].astype(np.int32),
+        "issued": _seconds(_cat(days, "issued", "<f8")[order]),
+        "called": _seconds(called),
+        "ended": _seconds(ended),
+        "server": server,
+        "outcome": outcome,
+        "reason": _cat(days, "reason", "<i1")[order],
+        "forms": table["forms"][codes].astype(np.int32),
+        "writing_min": table["writing_min"][codes].astype(np.float64),
+        "walking_m": _cat(days, "walking_m", "<f8")[order],
+        "arrived": _seconds(arrived[row]),
+        "left": _seconds(left[row]),
+        "first_day": origin[row, 0].astype(np.int32),
+        "first_visit": origin[row, 1].astype(np.int32),
+        "is_return": is_return[row],
+    }
+    served = outcome == SERVED
+    n_staff = np.array([d.staff_server.size for d in days], dtype=np.int64)
+    start = np.concatenate([called[served], _cat(days, "staff_start", "<f8")])
+    end = np.concatenate([ended[served], _cat(days, "staff_end", "<f8")])
+    staff = {
+        "day": np.concatenate([ordinals[on_day][served], np.repeat(ordinals, n_staff)]).astype(
+            np.int32
+        ),
+        "server": np.concatenate([server[served], _cat(days, "staff_server", "<i4")]),
+        "counter": np.concatenate([counter[served], _cat(days, "staff_counter", "<i4")]),
+        "kind": np.concatenate(
+            [np.full(int(served.sum()), SERVE, dtype=np.int8), _cat(days, "staff_kind", "<i1")]
+        ),
+        "start": _seconds(start),
+        "end": _seconds(end),
+        "minutes": end - start,
+    }
+    visits = {
+        "day": np.repeat(ordinals, sizes).astype(np.int32),
+        "visit": (np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)).astype(
+            np.int32
+        ),
+        "arrival": _seconds(arrived),
+        "left": _seconds(left),
+        "life_event": _cat(days, "events", "<i4"),
+        "procedures": _cat(days, "n_procs", "<i4"),
+        "is_return": is_return,
+        "persona": origin[:, 2].astype(np.int32),
+        "first_day": origin[:, 0].astype(np.int32),
+        "first_visit": origin[:, 1].astype(np.int32),
+    }
+    return tickets, staff, visits
 
 
 def _gather(values: Sequence[Any], index: list[int]) -> list[Any]:
@@ -758,10 +789,9 @@ def _gather(values: Sequence[Any], index: list[int]) -> list[Any]:
 
 def _seconds(minutes: np.ndarray) -> np.ndarray:
     """Minutes after midnight → whole seconds after midnight (−1 for a missing time)."""
-    out = np.full(minutes.shape, -1, dtype=np.int64)
-    ok = ~np.isnan(minutes)
-    out[ok] = np.rint(minutes[ok] * 60.0).astype(np.int64)
-    return out
+    seconds = np.rint(minutes * 60.0)
+    seconds[np.isnan(seconds)] = -1.0
+    return seconds.astype(np.int64)
 
 
 def _day_prefixes(days: np.ndarray, prefix: str, kind: str) -> Any:
@@ -798,14 +828,6 @@ def _staff_order(staff: dict[str, np.ndarray]) -> np.ndarray:
         packed <<= width
         packed |= k.astype(np.int64) - low
     return np.argsort(packed, kind="stable")
-
-
-def _concat(store: dict[str, list[np.ndarray]], columns: dict[str, str]) -> dict[str, np.ndarray]:
-    """One array per column (empty arrays of the right type when no day was played)."""
-    return {
-        name: np.concatenate(store[name]) if store.get(name) else np.zeros(0, dtype=kind)
-        for name, kind in columns.items()
-    }
 
 
 def default_days(
