@@ -131,6 +131,17 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "walking_now": ("移動中", "Walking"),
     "play": ("再生", "Play"),
     "pause": ("停止", "Pause"),
+    # floor replay (queue counts, text alternative) and counter names
+    "queue_count": ("窓口の待ち人数", "People in the counter's queue"),
+    "waiting_now": ("待っている人", "Waiting"),
+    "alt_replay": (
+        "{start}〜{end}の1日を{step}分ごとに再生（{n}コマ）",
+        "One day from {start} to {end} replayed every {step} min ({n} frames)",
+    ),
+    "alt_replay_peak": (
+        "最も長い列：{counter}の{n}人（{at}）",
+        "Longest queue: {n} people at {counter} ({at})",
+    ),
     "variant": ("経路", "Route"),
     "weekdays": ("月,火,水,木,金,土,日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
     # scenario lab

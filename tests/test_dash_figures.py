@@ -196,8 +196,12 @@ def test_floor_plan_and_replay() -> None:
     replay = F.day_replay(hand_log(), counters, marks, every_min=5, lang="ja")
     assert len(replay.frames) == len(pos["frame"].unique())
     frame_905 = next(f for f in replay.frames if f.name == "09:05")
-    queue = frame_905.data[-1]
-    assert dict(zip(queue.y, queue.x, strict=True)) == {"C1": 1, "C2": 0}
+    queue_trace = next(tr for tr in replay.data if (tr.meta or {}).get("role") == "queue")
+    queue = frame_905.data[frame_905.traces.index(replay.data.index(queue_trace))]
+    assert dict(zip(queue_trace.meta["counters"], queue.text, strict=True)) == {
+        "C1": "<b>1</b>",
+        "C2": "",
+    }
 
 
 def test_empty_frames_give_a_figure_not_an_error() -> None:

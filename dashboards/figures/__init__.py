@@ -6,7 +6,7 @@ Each builder only draws a frame that ``journeys`` (KPIs, flows, survey metrics) 
 
 from __future__ import annotations
 
-from dashboards.figures.floor import day_replay, floor_plan, replay_positions
+from dashboards.figures.floor import floor_plan
 from dashboards.figures.logs import (
     flows_sankey,
     people_waiting_figure,
@@ -26,6 +26,7 @@ from dashboards.figures.overview import (
     mean_and_share_disagree,
     wait_distribution,
 )
+from dashboards.figures.replay import day_replay, replay_positions, replay_step
 from dashboards.figures.survey import (
     emotion_curves,
     minutes_by_action,
@@ -49,6 +50,7 @@ __all__ = [
     "pain_points_figure",
     "people_waiting_figure",
     "replay_positions",
+    "replay_step",
     "service_level_figure",
     "staff_workload_figure",
     "trend_figure",

@@ -111,10 +111,14 @@ def _number(value: float) -> str:
 
 
 def figure_summary(fig: go.Figure, lang: str) -> str:
-    """A text alternative of a figure for screen readers: its title, then each series with
-    its number of points and the range of its values (the axis the values are read on)."""
+    """A text alternative of a figure for screen readers: its title, then the figure's own
+    message when it has one (``layout.meta["summary"]``, as the floor replay), else each
+    series with its number of points and the range of its values (the axis they are read on)."""
     title = fig.layout.title.text or ""
     parts = [str(title)] if title else []
+    meta = fig.layout.meta
+    if isinstance(meta, dict) and meta.get("summary"):  # the figure says its message itself
+        return ("。" if lang == "ja" else ". ").join([*parts, str(meta["summary"])])
     for trace in fig.data:
         values = getattr(trace, "y", None)
         if getattr(trace, "orientation", None) == "h":
