@@ -10,11 +10,8 @@
   (visit numbers) holding its tickets and :class:`Server` s (its staff) who follow their shifts
   and take lunch in turn, never interrupting a service.
 * :class:`StaffPool` — staff who take jobs first come first served: the floor managers'
-  triage at the entrance (one-stop flow) and the back office. When no extension hooks into
-  them, nothing that happens in the hall changes their queues (arrivals are known, and nobody
-  waits for the back office), so their FIFO schedules are the exact recursion
-  :func:`multi_server_fifo` worked out without an event per job; with an arrival or
-  back-office hook every job is a SimPy event of the pool.
+  triage at the entrance (one-stop flow) and the back office. Every job is a SimPy event
+  (:func:`multi_server_fifo` is the same schedule worked out on paper: the tests' oracle).
 * :class:`Hall` — the day: the SimPy environment whose scheduler runs every event, the
   counters, the pools, the extension hooks and the :class:`Recorder`.
 
@@ -404,8 +401,10 @@ class Counter:
 class StaffPool:
     """Staff who take jobs first come first served (floor managers' triage, back office).
 
-    A job goes to the member free the earliest (lowest number on ties), as in
-    :func:`multi_server_fifo`; each finished job is one row of the :class:`StaffColumns`.
+    Every job is a SimPy event of the day (a :class:`Call` at its end): a job goes to the member
+    free the earliest (lowest number on ties) or waits in the pool's FIFO queue for the next
+    member to finish — the schedule :func:`multi_server_fifo` works out, which the tests use as
+    the oracle. Each finished job is one row of the :class:`StaffColumns`.
     """
 
     def __init__(self, hall: Hall, staff: int, *, base: int, counter: int, kind: int) -> None:
@@ -415,25 +414,6 @@ class StaffPool:
         self.kind = kind
         self.free: list[tuple[float, int]] = [(0.0, k) for k in range(max(int(staff), 1))]
         self.queue: deque[tuple[float, Callable[[Any], None] | None, Any]] = deque()
-        #: (ready, minutes) of jobs nothing waits for (see :meth:`defer`)
-        self.deferred: list[tuple[float, float]] = []
-
-    def defer(self, minutes: float) -> None:
-        """A job that nothing in the hall waits for, ready now: worked out by :meth:`settle`."""
-        self.deferred.append((self.hall.env.now, minutes))
-
-    def settle(self) -> None:
-        """Work the deferred jobs (in the order they became ready) with the same FIFO rule."""
-        jobs = self.deferred
-        if not jobs:
-            return
-        who, starts, ends = multi_server_fifo(
-            [r for r, _ in jobs], [m for _, m in jobs], len(self.free)
-        )
-        rows = self.hall.recorder.staff
-        for k, t0, t1 in zip(who, starts, ends, strict=True):
-            rows.add(server=self.base + k, counter=self.counter, kind=self.kind, start=t0, end=t1)
-        self.deferred = []
 
     def submit(self, minutes: float, then: Callable[[Any], None] | None, value: Any) -> None:
         """Queue a job of ``minutes``; ``then(value)`` is called when it is done."""
@@ -573,11 +553,8 @@ class Hall:
         return view
 
     def run(self) -> None:
-        """Process every event of the day with SimPy's scheduler (``env.run()``), then the
-        back-office jobs that nothing in the hall waited for."""
+        """Process every event of the day with SimPy's scheduler (``env.run()``)."""
         self.env.run()
-        if self.back_office is not None:
-            self.back_office.settle()
 
     def release(self) -> None:
         """End of the day: drop the links between hall, counters, servers and residents.
@@ -604,43 +581,24 @@ class Hall:
 
         * no triage, no arrival or before-ticket hook: the first ticket (arrival + walk from
           the entrance + writing: one timeout);
-        * triage and no arrival hook: the floor managers' FIFO queue depends on nothing that
-          happens in the hall, so it is the exact recursion :func:`multi_server_fifo` (the
-          same assignment as the :class:`StaffPool`), worked out here; the link is the end of
-          the resident's triage (+ walk and writing when no before-ticket hook);
-        * otherwise the arrival itself (hooks, then triage in the hall's :class:`StaffPool`).
+        * no triage, no arrival hook, a before-ticket hook: the resident sets off (hooks, then
+          the walk);
+        * otherwise the arrival itself: arrival hooks, then the floor managers' triage (a job
+          of the hall's :class:`StaffPool`, a SimPy event), then the resident sets off.
         """
         hooks = self.hooks
         self._plain_end = not (hooks.after_service or hooks.leaving)
-        # visits with tickets to take, in (time, visit) order
+        # visits with tickets to take
         who = np.flatnonzero(self.n_legs > 0)
         at = np.asarray(self.arrived, dtype=float)[who]
         mode = _ARRIVE
-        if self.triage is not None and not hooks.on_arrival and who.size:
-            order = np.lexsort((who, at))
-            who, at = who[order], at[order]
-            pool = self.triage
-            servers, starts, ends = multi_server_fifo(
-                at.tolist(), [self.triage_min] * who.size, len(pool.free)
-            )
-            rows = self.recorder.staff
-            for k, t0, t1 in zip(servers, starts, ends, strict=True):
-                rows.add(
-                    server=pool.base + k, counter=pool.counter, kind=pool.kind, start=t0, end=t1
-                )
-            at = np.asarray(ends, dtype=float)
+        if self.triage is None and not hooks.on_arrival:
             if hooks.before_ticket:
                 mode = _SET_OFF
             else:
                 mode = _TICKET
                 at = at + np.asarray(self.lead, dtype=float)[who]
-        elif self.triage is None and not hooks.on_arrival:
-            if hooks.before_ticket:
-                mode = _SET_OFF
-            else:
-                mode = _TICKET
-                at = at + np.asarray(self.lead, dtype=float)[who]
-        order = np.lexsort((who, at))
+        order = np.lexsort((who, at))  # in (time, visit) order
         self._mode = mode
         self._due_at = [*at[order].tolist(), _INF]
         self._due_who = who[order].tolist()
@@ -844,11 +802,10 @@ class Hall:
         legs = self.route[i]
         leg_no = self.leg_no[i]
         if self.back_office is not None and legs[leg_no].back_office_min > 0:
-            minutes = legs[leg_no].back_office_min
             if self.hooks.back_office:
-                self._to_back_office(i, counter, minutes)
-            else:  # nothing waits for the back office: worked out after the day (settle)
-                self.back_office.deferred.append((now, minutes))
+                self._to_back_office(i, counter, legs[leg_no].back_office_min)
+            else:  # the papers reach the back office's queue (nothing waits for the job)
+                self.back_office.submit(legs[leg_no].back_office_min, None, None)
         if not self._plain_end:
             self._end_hooks(i, counter)
         elif leg_no + 1 < len(legs):
@@ -885,16 +842,14 @@ class Hall:
             self._next_leg(i, counter)
 
     def _to_back_office(self, i: int, counter: Counter, minutes: float) -> None:
+        """Back-office hooks first (they may hold the papers), then the job joins the queue."""
         pool = self.back_office
         assert pool is not None
-        if self.hooks.back_office:
-            self._run_hooks(
-                self.hooks.back_office,
-                (self.resident(i), counter),
-                lambda: pool.submit(minutes, None, None),
-            )
-        else:  # nothing waits for the back office: its FIFO queue is worked out after the day
-            pool.defer(minutes)
+        self._run_hooks(
+            self.hooks.back_office,
+            (self.resident(i), counter),
+            lambda: pool.submit(minutes, None, None),
+        )
 
     def _next_leg(self, i: int, counter: Counter) -> None:
         """The resident leaves ``counter``: towards the next ticket, or out of the hall."""

@@ -230,6 +230,52 @@ def test_multi_server_fifo_takes_the_server_free_first() -> None:
     assert ends == [5.0, 2.0, 3.0, 4.0, 10.0]
 
 
+def test_triage_and_back_office_are_simpy_jobs_that_follow_the_fifo_oracle(
+    study: Study, reform: SimOutput
+) -> None:
+    """The floor managers' triage runs as SimPy events of the day and gives the schedule the
+    paper recursion multi_server_fifo works out for the arrivals; the back office serves each
+    served ticket's papers, one job at a time per member, never before the service ended."""
+    from simulation.entities import multi_server_fifo
+
+    fm = study.scenario("reform").floor_manager
+    assert fm is not None
+    day = DAYS[0]
+    visits = reform.visits.filter(pl.col("arrived_at").dt.date() == day)
+    with_tickets = reform.log.select("visit_id").unique()
+    arrivals = (
+        visits.join(with_tickets, on="visit_id")
+        .with_columns(m=_minutes("arrived_at"))
+        .sort("m", "visit_id")["m"]
+        .to_list()
+    )
+    who, starts, ends = multi_server_fifo(arrivals, [fm.triage_min] * len(arrivals), fm.staff)
+    triage = (
+        reform.staff_log.filter(
+            (pl.col("activity") == "triage") & (pl.col("start").dt.date() == day)
+        )
+        .with_columns(s=_minutes("start"), e=_minutes("end"))
+        .sort("s", "staff_id")
+    )
+    assert triage.height == len(arrivals) > 100
+    # the log keeps whole seconds: starts and ends agree to a second (which member of staff
+    # takes a job when two are free can differ after rounding the arrival times)
+    assert np.abs(np.sort(triage["s"].to_numpy()) - np.sort(starts)).max() <= 1.5 / 60
+    assert np.abs(np.sort(triage["e"].to_numpy()) - np.sort(ends)).max() <= 1.5 / 60
+    assert set(triage["staff_id"]) == {f"FM-{k + 1}" for k in set(who)}
+    busy = triage.sort("staff_id", "s").with_columns(prev=pl.col("e").shift(1).over("staff_id"))
+    assert busy.filter(pl.col("prev") > pl.col("s") + 1e-6).height == 0
+    # back office: one row per served ticket with papers, members never do two jobs at once
+    office = reform.staff_log.filter(pl.col("activity") == "back_office").sort("staff_id", "start")
+    assert office.height > 100
+    overlap = office.with_columns(prev_end=pl.col("end").shift(1).over("staff_id")).filter(
+        pl.col("prev_end") > pl.col("start")
+    )
+    assert overlap.height == 0
+    first_end = reform.log.filter(pl.col("outcome") == "served")["ended_at"].min()
+    assert office["start"].min() >= first_end
+
+
 def test_staff_log_order_matches_a_four_key_sort() -> None:
     """The packed sort key orders the staff log as (day, start, staff, activity), stably."""
     from simulation.engine import _staff_order
