@@ -28,6 +28,7 @@ BENCHMARKS: tuple[tuple[str, list[str], list[str]], ...] = (
     ("bench_kpis.py", [], ["--rows", "1000000"]),
     ("bench_dashboard.py", [], ["--replications", "4"]),
     ("bench_staffing.py", [], ["--replications", "2"]),
+    ("bench_replay.py", [], ["--seconds", "3", "--skip-dashboard"]),
 )
 
 
