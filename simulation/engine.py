@@ -68,6 +68,7 @@ from simulation.entities import (
     SERVED,
     TRIAGE,
     Counter,
+    CounterStaff,
     ExtensionFailure,
     Hall,
     Recorder,
@@ -92,7 +93,7 @@ __all__ = [
 
 OUTCOME_NAMES: tuple[str, ...] = ("served", "no_show", "abandoned")
 #: Activities of the staff log (codes of simulation.entities); extensions add their own.
-_ACTIVITIES: tuple[str, ...] = ("serve", "back_office", "triage", "lunch", "overtime")
+_ACTIVITIES: tuple[str, ...] = ("serve", "back_office", "triage", "lunch", "overtime", "lent")
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
@@ -334,6 +335,7 @@ class _ScenarioRun:
                     hall.shift(server, start, end)
                 if lunch_at is not None:
                     hall.lunch(server, lunch_at)
+            counter.staff = CounterStaff(hall, counter)
         hall.closing()
         if layout.floor_manager is not None:
             hall.triage = StaffPool(
@@ -357,9 +359,13 @@ class _ScenarioRun:
     def _day(self, hall: Hall, day: dt.date, loaded: LoadedExtension, ext: Extension) -> Day:
         activity = str(getattr(ext, "activity", "extension") or "extension")
 
-        def register(prefix: str, count: int) -> tuple[list[str], list[int], int, int]:
+        def code() -> int:
             if activity not in self.activities:
                 self.activities.append(activity)
+            return self.activities.index(activity)
+
+        def register(prefix: str, count: int) -> tuple[list[str], list[int], int, int]:
+            kind = code()
             if activity not in self.ext_groups:
                 self.ext_groups.append(activity)
             members = [f"{prefix}-{k + 1}" for k in range(max(int(count), 1))]
@@ -370,7 +376,7 @@ class _ScenarioRun:
                     self.ext_staff.append(member)
                 indices.append(self._ext_index[member])
             counter = len(self.plan.counter_ids) + self.ext_groups.index(activity)
-            return members, indices, self.activities.index(activity), counter
+            return members, indices, kind, counter
 
         return Day(
             env=hall.env,
@@ -384,6 +390,7 @@ class _ScenarioRun:
             closes_min=float(self.study.arrivals.close_min),
             activity=activity,
             _register=register,
+            _activity_code=code,
         )
 
     def _visits(

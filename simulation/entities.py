@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import typing
 from collections import deque
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,9 @@ from typing import Any
 
 import numpy as np
 import simpy
+from simpy.core import BoundClass
 from simpy.events import NORMAL, Event, Timeout
+from simpy.resources.resource import Release, Request
 
 from simulation.routing import Leg
 
@@ -53,8 +56,10 @@ __all__ = [
     "NO_SHOW",
     "RENEGED",
     "SERVED",
+    "Borrow",
     "Call",
     "Counter",
+    "CounterStaff",
     "ExtensionFailure",
     "Hall",
     "Hooks",
@@ -72,8 +77,9 @@ SERVED, NO_SHOW, ABANDONED = 0, 1, 2
 #: Why a ticket was abandoned (index = ``TicketColumns.reason``; 0 = not abandoned).
 ABANDON_REASONS: tuple[str, ...] = ("", "balked", "reneged", "closed")
 BALKED, RENEGED, CLOSED = 1, 2, 3
-#: Activity codes of :class:`StaffColumns` (extensions' own activities follow, from 5).
-SERVE, BACK_OFFICE, TRIAGE, LUNCH, OVERTIME = 0, 1, 2, 3, 4
+#: Activity codes of :class:`StaffColumns` (``LENT``: a clerk lent to an extension that asked
+#: for no activity of its own; extensions' own activities follow, from 6).
+SERVE, BACK_OFFICE, TRIAGE, LUNCH, OVERTIME, LENT = 0, 1, 2, 3, 4, 5
 #: Counter code of staff records of the back office and of the floor managers.
 BACK_OFFICE_COUNTER, FLOOR_MANAGER_COUNTER = -2, -1
 _NAN = math.nan
@@ -316,6 +322,7 @@ class Server:
         "counter",
         "due_end",
         "index",
+        "lent",
         "lunch_due",
         "off_due",
         "on_duty",
@@ -334,6 +341,8 @@ class Server:
         self.lunch_due = False
         self.off_due = False
         self.due_end = _INF
+        #: lent to an extension (also ``away`` meanwhile)
+        self.lent = False
         self.visit = -1
         self.slot = -1
 
@@ -342,7 +351,7 @@ class Counter:
     """A counter: opening hours, FIFO queue of residents holding its tickets, its servers.
 
     ``queue`` holds the visit numbers of the residents waiting (:meth:`Hall.resident` gives
-    the resident). ``close`` is when its ticket machine stops for residents arriving later;
+    the resident); ``staff`` is its clerks as a SimPy resource (:class:`CounterStaff`). ``close`` is when its ticket machine stops for residents arriving later;
     ``hard_end`` (close + the scenario's ``overtime_max_min``, never past midnight) when the
     residents still waiting are sent home. Residents choose among candidate counters that take
     them the one with the fewest residents present (waiting + being served; ties: the first
@@ -365,6 +374,8 @@ class Counter:
         "queue",
         "servers",
         "shut",
+        "staff",
+        "wanted",
         "watch_at",
         "watch_token",
     )
@@ -396,6 +407,115 @@ class Counter:
         self.lunch_min = 0.0
         self.away = 0
         self.away_limit = 1
+        #: the clerks as a SimPy resource for extensions (set by the hall's day)
+        self.staff: CounterStaff | None = None
+        #: an extension waits to borrow a clerk (see :class:`CounterStaff`)
+        self.wanted = False
+
+
+class Borrow(Request):
+    """A request to borrow a clerk of a counter (``yield`` it: its value is the :class:`Server`).
+
+    ``kind`` is the staff-log activity code the clerk's time away is recorded under.
+    """
+
+    def __init__(self, resource: CounterStaff, kind: int = LENT) -> None:
+        self.kind = kind
+        super().__init__(resource)
+
+
+class CounterStaff(simpy.Resource):
+    """The clerks of one counter as a ``simpy.Resource``, for extensions.
+
+    ``capacity`` is the number of clerks of the counter, ``users`` the clerks busy now (serving
+    a resident or lent to an extension; ``count`` how many) and ``queue`` the borrow requests
+    waiting. ``request()`` (a :class:`Borrow`) borrows a clerk: granted at once when a clerk is
+    on duty and idle, else as soon as the engine frees one (at the end of a service, before
+    that clerk calls the next ticket; a lunch or the end of a shift that is due comes first).
+    ``release(request)`` (or leaving a ``with`` block) gives the clerk back to the counter,
+    who then calls the next ticket; the time away is a staff-log row of the clerk at this
+    counter under the request's activity. The engine's own services do not go through
+    requests (they are callbacks on SimPy events); the resource only lends clerks out.
+    """
+
+    def __init__(self, hall: Hall, counter: Counter) -> None:
+        super().__init__(hall.env, capacity=max(len(counter.servers), 1))
+        self.hall = hall
+        self.counter = counter
+        #: the clerk lent for each granted request
+        self.lent: dict[Request, Server] = {}
+
+    @property  # type: ignore[override]
+    def users(self) -> list[Server]:
+        """The clerks busy now: serving a resident or lent to an extension."""
+        return [s for s in self.counter.servers if s.busy or s.lent]
+
+    @users.setter
+    def users(self, value: list[Any]) -> None:
+        """``simpy.Resource.__init__`` starts with no users; the clerks' state says who is busy."""
+
+    if typing.TYPE_CHECKING:
+
+        def request(self, kind: int = LENT) -> Borrow:
+            """Borrow a clerk (``yield`` the request: its value is the clerk)."""
+            return Borrow(self, kind)
+
+    else:
+        request = BoundClass(Borrow)
+
+    def close(self) -> None:
+        """End of the day: drop what points back at this resource (a bound request class,
+        waiting requests), so that reference counting frees the day."""
+        vars(self).pop("request", None)
+        self.lent.clear()
+        self.put_queue.clear()
+        self.get_queue.clear()
+
+    def _do_put(self, event: Request) -> bool:  # type: ignore[override]
+        counter = self.counter
+        if counter.idle and not counter.shut:
+            self._grant(event, counter.idle.pop())
+            return True
+        counter.wanted = True
+        return False
+
+    def lend(self, server: Server) -> bool:
+        """Lend ``server`` (just freed by the engine) to the first request waiting, if any."""
+        queue = self.put_queue
+        while queue and queue[0].triggered:  # pragma: no cover - SimPy pops granted ones
+            queue.pop(0)
+        if not queue:
+            self.counter.wanted = False
+            return False
+        self._grant(queue.pop(0), server)
+        self.counter.wanted = bool(queue)
+        return True
+
+    def _grant(self, event: Request, server: Server) -> None:
+        server.lent = True
+        server.away = True
+        self.lent[event] = server
+        event.usage_since = self.hall.env.now
+        event.succeed(server)
+
+    def _do_get(self, event: Release) -> None:
+        server = self.lent.pop(event.request, None)
+        if server is not None:
+            hall = self.hall
+            kind = getattr(event.request, "kind", LENT)
+            start = event.request.usage_since
+            hall.recorder.staff.add(
+                server=server.index,
+                counter=self.counter.index,
+                kind=kind,
+                start=float(start if start is not None else hall.env.now),
+                end=hall.env.now,
+            )
+            server.lent = False
+            server.away = False
+            if server.on_duty:
+                hall._after(server)  # back to the counter: lunch, home or the next ticket
+        event.succeed()
 
 
 class StaffPool:
@@ -563,6 +683,9 @@ class Hall:
         reference counting free the day at once, without the cyclic garbage collector.
         """
         for counter in self.counters:
+            if counter.staff is not None:
+                counter.staff.close()
+                counter.staff = None
             counter.servers.clear()
             counter.queue.clear()
             counter.deadlines.clear()
@@ -813,7 +936,7 @@ class Hall:
         else:  # the last ticket, nothing hooked: the resident leaves
             self.left[i] = now
         queue = counter.queue
-        if server.lunch_due or server.off_due or counter.shut:
+        if server.lunch_due or server.off_due or counter.shut or counter.wanted:
             self._after(server)
         elif not queue:
             counter.idle.append(server)
@@ -872,8 +995,8 @@ class Hall:
         """A server who is free (not serving, not away): lunch, home, next ticket, or idle.
 
         Lunch when due and fewer than ⌈staff/2⌉ colleagues are away; home when the shift is over
-        (after closing only once the queue is empty) or the counter has shut; else the next
-        ticket, else idle.
+        (after closing only once the queue is empty) or the counter has shut; else lent to an
+        extension waiting for a clerk (:class:`CounterStaff`); else the next ticket, else idle.
         """
         counter = server.counter
         if server in counter.idle:
@@ -885,6 +1008,8 @@ class Hall:
             self._go_lunch(server)
         elif server.off_due and not (self.env.now >= counter.close and counter.queue):
             self._leave(server)
+        elif counter.wanted and counter.staff is not None and counter.staff.lend(server):
+            return  # lent to an extension that asked for a clerk
         elif counter.queue:
             self._serve(server, counter.queue.popleft())
         else:

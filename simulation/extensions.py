@@ -29,8 +29,11 @@ staff.get()``): the resident is held until it ends, and that time is part of the
 hall. Hooks an extension does not override cost nothing.
 
 An extension's staff (:meth:`Day.staff`) appear in the staff log under the extension's own
-``activity`` name; :meth:`Day.set_column` adds a column to the visit records. Draws must come
-from ``day.rng`` (a pure function of seed, replication, day and the extension's name), so
+``activity`` name, and so does the time a counter's clerk is lent to it: each counter's clerks
+are a ``simpy.Resource`` (``counter.staff``, :class:`simulation.entities.CounterStaff`) and
+``clerk = yield day.borrow(counter)`` takes one as soon as one is free, before they call the
+next ticket, until ``counter.staff.release(request)`` gives them back.
+:meth:`Day.set_column` adds a column to the visit records. Draws must come from ``day.rng`` (a pure function of seed, replication, day and the extension's name), so
 results stay identical for any number of workers.
 
 Extensions run code: studies uploaded to the dashboard may not have any
@@ -54,7 +57,7 @@ import simpy
 from simpy.events import Event
 
 from journeys.errors import InputError
-from simulation.entities import Call, Counter, Hall, Visit
+from simulation.entities import LENT, Borrow, Call, Counter, Hall, Visit
 
 if TYPE_CHECKING:
     from simulation.model import Scenario, Study
@@ -134,7 +137,8 @@ class Day:
     ``env`` is the day's ``simpy.Environment`` (``env.now``: minutes after midnight); ``hall``
     the :class:`simulation.entities.Hall` (``hall.counters``: each with ``id``, ``kind``,
     ``queue`` of the visit numbers of the residents waiting — ``hall.resident(i)`` is the
-    resident —, ``servers``, ``n_on_duty``); ``metres(a, b)`` the walking
+    resident —, ``servers``, ``n_on_duty`` and ``staff``, the clerks as a ``simpy.Resource``
+    that :meth:`borrow` takes a clerk from); ``metres(a, b)`` the walking
     distance between two places of the floor ("ENT" entrance, "TKT" ticket machine, a counter
     or desk id) and ``speed`` the walking speed in metres per minute; ``rng`` the extension's
     own numpy stream; ``scenario`` the scenario's model; ``date`` the day; ``opens_min`` and
@@ -155,11 +159,19 @@ class Day:
     closes_min: float
     activity: str
     _register: Callable[[str, int], tuple[list[str], list[int], int, int]] = field(repr=False)
+    _activity_code: Callable[[], int] = field(repr=False, default=lambda: LENT)
 
     def staff(self, count: int, prefix: str | None = None) -> ExtensionStaff:
         """``count`` members of the extension's own staff for the day (ids ``PREFIX-1`` …)."""
         members, indices, kind, counter = self._register(prefix or self.activity.upper(), count)
         return ExtensionStaff(self, members, indices, kind, counter)
+
+    def borrow(self, counter: Counter) -> Borrow:
+        """Ask for a clerk of ``counter`` (``clerk = yield request``; later
+        ``counter.staff.release(request)``): their time away is recorded under the extension's
+        ``activity`` (see :class:`simulation.entities.CounterStaff`)."""
+        assert counter.staff is not None
+        return counter.staff.request(self._activity_code())
 
     def set_column(self, resident: Visit, name: str, value: float) -> None:
         """Add ``value`` to the visit records' column ``name`` for this resident's visit."""

@@ -106,6 +106,79 @@ def test_extensions_load_in_worker_processes_with_the_same_results(tmp_path: Pat
     assert one.visits.equals(two.visits)
 
 
+HELPER = """
+from simulation.extensions import Extension
+
+
+class Helper(Extension):
+    \"\"\"At ``at`` a clerk of the first counter leaves it for ``minutes`` to help at the entrance.\"\"\"
+
+    activity = "entrance_help"
+
+    def __init__(self, at: float = 600.0, minutes: float = 20.0) -> None:
+        super().__init__(at=at, minutes=minutes)
+        self.at, self.minutes = at, minutes
+
+    def start_day(self, day):
+        super().start_day(day)
+        day.env.process(self._help(day))
+
+    def _help(self, day):
+        env = day.env
+        counter = day.hall.counters[0]
+        yield env.timeout(self.at - env.now)
+        request = day.borrow(counter)
+        clerk = yield request
+        staff = counter.staff
+        if clerk not in staff.users or staff.capacity != 1 or staff.count != 1:
+            raise RuntimeError("the lent clerk is not among the resource's users")
+        yield env.timeout(self.minutes)
+        yield staff.release(request)
+        if staff.users and staff.users[0] is not clerk:
+            raise RuntimeError("another clerk took the counter")
+"""
+
+
+def test_an_extension_borrows_a_counter_clerk_through_simpy(tmp_path: Path) -> None:
+    """A clerk borrowed through the counter's simpy.Resource finishes the service in progress,
+    is away for 20 minutes under the extension's activity, and the queue waits meanwhile."""
+    (tmp_path / "ext.py").write_text(HELPER, encoding="utf-8")
+    base = mmc_study(0.4, 2.0, 1)  # ρ = 0.8, one clerk C1-1
+    study = mmc_study(0.4, 2.0, 1)
+    for scenario in study.scenarios:
+        scenario.extensions = [Extension(use="ext.py:Helper", params={"at": 600.0})]
+    study = load_study(dump_study(study, tmp_path / "study.toml"))
+    out = simulate_days(study, "base", days=[DAY], replication=0, seed=5)
+    ref = simulate_days(base, "base", days=[DAY], replication=0, seed=5)
+    assert out.visits["arrived_at"].equals(ref.visits["arrived_at"])  # the same residents
+    staff = out.staff_log.with_columns(s=_minutes("start"), e=_minutes("end"))
+    (loan,) = staff.filter(pl.col("activity") == "entrance_help").iter_rows(named=True)
+    assert loan["staff_id"] == "C1-1" and loan["counter_id"] == "C1"
+    assert loan["minutes"] == pytest.approx(20.0, abs=1 / 60)
+    # granted at 10:00, or when the service in progress at 10:00 ended
+    serve = staff.filter(pl.col("activity") == "serve")
+    at_ten = serve.filter((pl.col("s") < 600.0) & (pl.col("e") > 600.0))
+    expected = at_ten["e"][0] if at_ten.height else 600.0
+    assert loan["s"] == pytest.approx(expected, abs=1 / 60)
+    # the clerk serves nobody while away
+    assert serve.filter(
+        (pl.col("s") < loan["e"] - 1e-6) & (pl.col("e") > loan["s"] + 1e-6)
+    ).is_empty()
+    # residents who took a ticket while the clerk was away are called after the return
+    log = out.log.with_columns(i=_minutes("issued_at"), c=_minutes("called_at"))
+    during = log.filter((pl.col("i") >= loan["s"]) & (pl.col("i") < loan["e"]))
+    assert during.height >= 3
+    assert (during["c"] >= loan["e"] - 1 / 60).all()
+
+    # and the hour after 10:00 waits longer than without the loan
+    def hour_wait(frame: pl.DataFrame) -> float:
+        frame = frame.with_columns(i=_minutes("issued_at"), c=_minutes("called_at"))
+        window = frame.filter((pl.col("i") >= 600.0) & (pl.col("i") < 660.0))
+        return float((window["c"] - window["i"]).mean())  # type: ignore[arg-type]
+
+    assert hour_wait(out.log) > hour_wait(ref.log) + 5.0
+
+
 def test_an_extension_that_raises_is_named_with_its_scenario(tmp_path: Path) -> None:
     study = _study_with(tmp_path, RAISES, "ext.py:Broken")
     with pytest.raises(InputError, match=r"extension 'ext.py:Broken' of scenario 'base'.*paper"):
