@@ -33,6 +33,7 @@ from dashboards.data import (
 from dashboards.figures._style import FONT_FAMILY
 from dashboards.figures.overview import OVERVIEW_KPIS
 from dashboards.i18n import format_kpi, kpi_label, scenario_label, t
+from dashboards.operations import counter_names
 from dashboards.results import (
     DEFAULT_WAIT_TARGET_MIN,
     model_check,
@@ -197,6 +198,7 @@ def report_figures(inputs: ReportInputs, lang: str = "ja") -> dict[str, go.Figur
                 simulated_workload(inputs.experiment.staff_log, scenario_id),
                 lang=lang,
                 basis=t("basis_per_replication", lang),
+                names=counter_names(study, lang),
             )
         last = study.scenario_ids[-1]
         one = log.filter(
@@ -236,8 +238,9 @@ def report_figures(inputs: ReportInputs, lang: str = "ja") -> dict[str, go.Figur
             lang=lang,
             target_min=target,
         )
-        figs["fig-sankey"] = F.flows_sankey(first["flows"], lang=lang)
-        figs["fig-variants"] = F.variants_figure(first["variants"], lang=lang)
+        names = counter_names(study, lang)
+        figs["fig-sankey"] = F.flows_sankey(first["flows"], lang=lang, names=names)
+        figs["fig-variants"] = F.variants_figure(first["variants"], lang=lang, names=names)
     if inputs.survey is not None:
         st = survey_tables(inputs.survey)
         figs["fig-emotion"] = F.emotion_curves(st["emotion_curve"], lang=lang)

@@ -71,12 +71,20 @@ def text(key: str, lang: str, **fields: object) -> str:
     return chosen.format(**fields) if fields else chosen
 
 
-def plan_grid(plan: StaffingPlan) -> pl.DataFrame:
-    """Planned staff: one row per counter (in the scenario's order), one column per block."""
+def plan_grid(plan: StaffingPlan, lang: str | None = None) -> pl.DataFrame:
+    """Planned staff: one row per counter (in the scenario's order), one column per block.
+
+    With ``lang`` the first column is the counter by code and name (窓口名) under the header
+    of that language; without it, ``counter_id``."""
+    from dashboards.operations import counter_names
+
     order = list(plan.levels)
     labels = [b.label for b in plan.blocks]
+    names = counter_names(plan.study, lang) if lang is not None else {}
+    first = text("counter", lang) if lang is not None else "counter_id"
     rows = [
-        {"counter_id": cid, **dict(zip(labels, plan.levels[cid], strict=True))} for cid in order
+        {first: names.get(cid, cid), **dict(zip(labels, plan.levels[cid], strict=True))}
+        for cid in order
     ]
     return pl.DataFrame(rows)
 
@@ -106,7 +114,7 @@ def plan_workbook(plan: StaffingPlan, lang: str = "ja") -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = book.add_worksheet(text("title", lang)[:31])
-    grid = plan_grid(plan)
+    grid = plan_grid(plan, lang)
     colours = grid_colours(plan)
     head = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1})
     sheet.write_row(0, 0, [text("counter", lang), *grid.columns[1:]], head)
@@ -128,7 +136,7 @@ def plan_workbook(plan: StaffingPlan, lang: str = "ja") -> bytes:
             "target_row", lang, target=goal.within_min, share=goal.share, confidence=goal.confidence
         ),
     )
-    sheet.set_column(0, 0, 12)
+    sheet.set_column(0, 0, 28)
     sheet.set_column(1, len(grid.columns), 13)
     detail = book.add_worksheet(text("detail", lang)[:31])
     detail.write_row(0, 0, plan.table.columns, head)

@@ -282,8 +282,10 @@ def _flow_traces(
     paper: FloorPaper | None,
     lang: str,
     max_width: float,
+    names: dict[str, str] | None = None,
 ) -> list[go.Scatter]:
-    """Walking flows, width ∝ traffic: along the engine's paths on grid paper, else straight."""
+    """Walking flows, width ∝ traffic: along the engine's paths on grid paper, else straight;
+    the hover names both ends (``names``: counter id → "A01 市民課…")."""
     require_columns(flows, ("source", "target", "count"), "flows")
     ff = flows.filter(
         (pl.col("source") != pl.col("target"))
@@ -293,6 +295,7 @@ def _flow_traces(
     if ff.height == 0:
         return []
     biggest = float(ff["count"].max())  # type: ignore[arg-type]
+    labels = {"entrance": t("entrance", lang), "exit": t("exit", lang)} | (names or {})
     traces: list[go.Scatter] = []
     for r in ff.sort("count", descending=True).iter_rows(named=True):
         source, target = str(r["source"]), str(r["target"])
@@ -304,7 +307,9 @@ def _flow_traces(
             (x0, y0), (x1, y1) = pos[source], pos[target]
             xs, ys = [x0, x1], [y0, y1]
             metres = None
-        hover = f"{source} → {target}: {float(r['count']):,.0f}"
+        hover = (
+            f"{labels.get(source, source)} → {labels.get(target, target)}: {float(r['count']):,.0f}"
+        )
         if metres is not None:
             hover += f" ({metres:.0f} m)"
         traces.append(
@@ -352,7 +357,11 @@ def floor_plan(
     fig = go.Figure()
     _background(fig, paper, offsets, cf, lf, lang)
     if flows is not None:
-        for trace in _flow_traces(as_polars(flows), pos, paper, lang, max_width):
+        names = {
+            str(c): f"{c} {label}".strip() if label and label != c else str(c)
+            for c, label in cf.select("counter_id", "label").iter_rows()
+        }
+        for trace in _flow_traces(as_polars(flows), pos, paper, lang, max_width, names):
             fig.add_trace(trace)
     for trace in _landmark_traces(lf, pos, lang):
         fig.add_trace(trace)

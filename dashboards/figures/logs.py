@@ -8,6 +8,7 @@ engine's staff log); column names are documented per function.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,6 +21,7 @@ from dashboards.figures._style import (
     scenario_colour,
     styled,
 )
+from dashboards.figures.floor import short_name
 from dashboards.i18n import scenario_label, t
 
 __all__ = [
@@ -248,13 +250,19 @@ def trend_figure(
 
 
 def staff_workload_figure(
-    workload: pl.DataFrame | pd.DataFrame, *, lang: str = "ja", basis: str = ""
+    workload: pl.DataFrame | pd.DataFrame,
+    *,
+    lang: str = "ja",
+    basis: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Hours per staff member (or counter) stacked by activity (serve, back office, triage, lunch).
 
     ``workload`` columns: who (staff or counter id), activity, minutes; optional scenario
     (then bars are labelled "scenario · who"). ``basis`` (e.g. "whole period", "per simulated
     day") is written in the title, so hours are never read without what they add up over.
+    ``names`` (counter id → "A01 市民課…", :func:`dashboards.operations.counter_names`) names
+    the counters' bars.
     """
     frame = as_polars(workload)
     require_columns(frame, ("who", "activity", "minutes"), "staff workload")
@@ -262,16 +270,15 @@ def staff_workload_figure(
     title += f" ({basis})" if basis and lang == "en" else ""
     if frame.height == 0:
         return empty_figure(title, lang)
+    named = {w: t(w, lang) for w in ("back_office", "triage", "floor_manager")}
+    named |= {cid: _short(cid, names, lang) for cid in (names or {})}
+    frame = frame.with_columns(
+        pl.col("who").replace_strict(named, default=pl.col("who"), return_dtype=pl.String)
+    )
     if "scenario" in frame.columns:
         frame = frame.with_columns(
             pl.format("{} · {}", pl.col("scenario"), pl.col("who")).alias("who")
         )
-    named = {"back_office", "triage", "floor_manager"}
-    frame = frame.with_columns(
-        pl.col("who").replace_strict(
-            {w: t(w, lang) for w in named}, default=pl.col("who"), return_dtype=pl.String
-        )
-    )
     totals = frame.group_by("who").agg(pl.col("minutes").sum()).sort("who")
     order = totals["who"].to_list()
     fig = go.Figure()
@@ -304,17 +311,35 @@ def staff_workload_figure(
     return styled(fig, title, height=360)
 
 
-def _node_label(node: str, lang: str) -> str:
-    return t(node, lang) if node in ("entrance", "exit") else node
+def _short(counter_id: str, names: Mapping[str, str] | None, lang: str) -> str:
+    """ "A01 市民課 住民異…": the counter's code and its name cut to fit a label."""
+    full = (names or {}).get(counter_id, counter_id)
+    name = full[len(counter_id) :].strip() if full.startswith(counter_id) else full
+    return f"{counter_id} {short_name(name, lang)}" if name else counter_id
+
+
+def _node_label(node: str, lang: str, names: Mapping[str, str] | None) -> str:
+    if node in ("entrance", "exit"):
+        return t(node, lang)
+    again = node.endswith(" ↺")
+    base = node.removesuffix(" ↺")
+    label = (names or {}).get(base, base)
+    return f"{label} ↺" if again else label
 
 
 def flows_sankey(
-    flows: pl.DataFrame | pd.DataFrame, *, lang: str = "ja", top: int = 60
+    flows: pl.DataFrame | pd.DataFrame,
+    *,
+    lang: str = "ja",
+    top: int = 60,
+    names: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Sankey of residents' moves between counters (entrance → counters → exit).
 
     ``flows`` columns: source, target, count (directly-follows pairs of ``journeys.flows``).
     Only the ``top`` largest links are drawn; a self-loop cannot be drawn and is skipped.
+    ``names`` (counter id → "A01 市民課（届出）", :func:`dashboards.operations.counter_names`)
+    names the counters' nodes; without it they show their codes.
     """
     frame = as_polars(flows)
     require_columns(frame, ("source", "target", "count"), "flows")
@@ -351,7 +376,7 @@ def flows_sankey(
         go.Sankey(
             arrangement="snap",
             node={
-                "label": [_node_label(n, lang) for n in nodes],
+                "label": [_node_label(n, lang, names) for n in nodes],
                 "pad": 12,
                 "thickness": 14,
                 "color": ["#555555" if n in ("entrance", "exit") else "#2a7f62" for n in nodes],
@@ -367,10 +392,17 @@ def flows_sankey(
     return styled(fig, title, height=460)
 
 
-def variants_figure(variants: pl.DataFrame | pd.DataFrame, *, lang: str = "ja") -> go.Figure:
+def variants_figure(
+    variants: pl.DataFrame | pd.DataFrame,
+    *,
+    lang: str = "ja",
+    names: Mapping[str, str] | None = None,
+) -> go.Figure:
     """The most frequent visit variants (sequence of counters), as horizontal bars of share.
 
     ``variants`` columns: variant (text like "C01 → C04" or a list of counter ids), count, share.
+    With ``names`` (counter id → "C01 市民課（届出）") each counter of a route is written by
+    its code and short name, the whole names in the hover.
     """
     frame = as_polars(variants)
     require_columns(frame, ("variant", "count", "share"), "variants")
@@ -382,15 +414,18 @@ def variants_figure(variants: pl.DataFrame | pd.DataFrame, *, lang: str = "ja") 
             pl.col("variant").cast(pl.List(pl.String)).list.join(" → ").alias("variant")
         )
     frame = frame.sort("count", descending=True)
+    routes = [str(v).split(" → ") for v in frame["variant"].to_list()]
+    full = [" → ".join((names or {}).get(c, c) for c in route) for route in routes]
     fig = go.Figure(
         go.Bar(
-            y=frame["variant"].to_list(),
+            y=[" → ".join(_short(c, names, lang) for c in route) for route in routes],
             x=[100.0 * float(s) for s in frame["share"].to_list()],
             orientation="h",
             marker_color="#4f81bd",
             text=[f"{int(c):,}" for c in frame["count"].to_list()],
             textposition="auto",
-            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+            customdata=full,
+            hovertemplate="%{customdata}: %{x:.1f}%<extra></extra>",
         )
     )
     fig.update_xaxes(ticksuffix="%", title_text=t("share", lang))

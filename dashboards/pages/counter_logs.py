@@ -140,8 +140,10 @@ if data.study is not None:
     close = dt.time(close_min // 60 % 24, close_min % 60)
 st.dataframe(staff_performance(log, names=names, close=close, lang=LANG), hide_index=True)
 plot(
-    F.staff_workload_figure(observed_workload(log), lang=LANG, basis=t("basis_whole_log", LANG)),
+    F.staff_workload_figure(
+        observed_workload(log), lang=LANG, basis=t("basis_whole_log", LANG), names=names
+    ),
     key="staff",
 )
-plot(F.flows_sankey(tables["flows"], lang=LANG), key="sankey")
-plot(F.variants_figure(tables["variants"], lang=LANG), key="variants")
+plot(F.flows_sankey(tables["flows"], lang=LANG, names=names), key="sankey")
+plot(F.variants_figure(tables["variants"], lang=LANG, names=names), key="variants")

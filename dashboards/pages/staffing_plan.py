@@ -78,7 +78,7 @@ if held is not None and held[0] == key:
         )
     )
     st.subheader(text("grid", LANG))
-    grid = plan_grid(plan).to_pandas().set_index("counter_id")
+    grid = plan_grid(plan, LANG).to_pandas().set_index(text("counter", LANG))
     colours = grid_colours(plan)
     css = pd.DataFrame(
         [[f"background-color: {c}" for c in row] for row in colours],
