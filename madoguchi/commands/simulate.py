@@ -169,8 +169,8 @@ def run_simulate(
         console.print(table)
         console.print(
             f"95 % CI: Student t over the {replications} replications (each pools its "
-            f"{len(day_list)} days); a share's interval of a scenario (kpi_summary.csv) is built "
-            "on the logit scale, so it stays inside 0–100 %"
+            f"{len(day_list)} days), paired differences; in kpi_summary.csv each scenario's "
+            "interval of a share is built on the logit scale, so it stays inside 0–100 %"
         )
     if replications >= 2:
         wanted = trial.filter(trial["kpi"] == "wait_min_mean")
