@@ -138,6 +138,8 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
         "{start}〜{end}の1日を{step}分ごとに再生（{n}コマ）",
         "One day from {start} to {end} replayed every {step} min ({n} frames)",
     ),
+    "alt_floor": ("窓口：{counters}", "Counters: {counters}"),
+    "alt_floor_util": ("窓口の稼働率：{counters}", "Utilisation of the counters: {counters}"),
     "alt_replay_peak": (
         "最も長い列：{counter}の{n}人（{at}）",
         "Longest queue: {n} people at {counter} ({at})",

@@ -9,6 +9,7 @@ import pytest
 
 from dashboards import figures as F
 from dashboards.data import floor_frames, floor_paper
+from dashboards.figures._style import figure_summary
 from dashboards.operations import counter_names
 from journeys.paths import TEMPLATES_DIR
 from simulation.model import Study, load_study
@@ -82,6 +83,9 @@ def test_floor_plan_and_replay_write_names(study: Study, lang: str, j1: str, h1:
     assert texts["J1"].startswith("J1<br>" + j1[:3]) and h1[:3] in texts["H1"]
     flow = next(tr for tr in plan.data if tr.mode == "lines" and tr.meta["target"] == "H1")
     assert f"J1 {j1}" in flow.hovertext and f"H1 {h1}" in flow.hovertext
+    # the text alternative names every counter
+    summary = figure_summary(plan, lang)
+    assert f"J1 {j1}" in summary and f"H1 {h1}" in summary
     replay = F.day_replay(pl.DataFrame(_one_visit()), counters, marks, paper=paper, lang=lang)
     assert any(j1[:3] in str(tr.text[0]) for tr in replay.data if tr.name == "J1")
 

@@ -38,6 +38,7 @@ __all__ = [
     "FloorPaper",
     "counter_text",
     "floor_plan",
+    "plan_summary",
     "short_name",
 ]
 
@@ -369,4 +370,19 @@ def floor_plan(
         fig.add_trace(trace)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, autorange="reversed")
+    fig.update_layout(meta={"summary": plan_summary(cf, lang)})
     return styled(fig, t("fig_floor", lang, scenario=scenario_name), height=520)
+
+
+def plan_summary(counters: pl.DataFrame, lang: str) -> str:
+    """The floor plan's text alternative: each counter by code and name, with its
+    utilisation when known ("A01 市民課（届出）99%")."""
+    has_util = "utilisation" in counters.columns
+    parts = []
+    for row in counters.iter_rows(named=True):
+        cid, label = str(row["counter_id"]), str(row["label"] or "")
+        name = f"{cid} {label}" if label and label != cid else cid
+        u = _util(row["utilisation"]) if has_util else None
+        parts.append(f"{name} {100 * u:.0f}%" if u is not None else name)
+    key = "alt_floor_util" if has_util else "alt_floor"
+    return t(key, lang, counters=("、" if lang == "ja" else ", ").join(parts))
