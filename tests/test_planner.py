@@ -93,7 +93,9 @@ def test_one_counter_plan_is_the_erlang_c_staffing_within_one() -> None:
     assert plan.study.scenario("base") == study.scenario("base")
 
 
-def test_plan_command_writes_a_valid_study_and_table(tmp_path: Path) -> None:
+def test_plan_command_writes_a_valid_study_and_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out, table = tmp_path / "planned.toml", tmp_path / "plan.csv"
     with pytest.raises(SystemExit) as done:
         main(
@@ -117,6 +119,8 @@ def test_plan_command_writes_a_valid_study_and_table(tmp_path: Path) -> None:
             ]
         )
     assert done.value.code == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "95% interval over 2 replications of 2026-03-02" in said  # the basis of the intervals
     planned = load_study(out)  # passes every check
     frame = pl.read_csv(table)
     reform = planned.scenario("reform")

@@ -116,7 +116,7 @@ def run_plan(
         with output_file(table, [*inputs, out], flag="--table") as partial:
             write_csv_safe(result.table, partial, float_precision=4)
         console.print(f"plan per counter and hour → {table}")
-    _report(console, result)
+    _report(console, result, replications)
     return result
 
 
@@ -167,13 +167,20 @@ def _plan_range(
         console.print(f"plan per kind of day, counter and hour → {table}")
     for kind, plan in plans.items():
         console.print(f"[{kind}] {', '.join(d.isoformat() for d in plan.days)}")
-        _report(console, plan)
+        _report(console, plan, replications)
     return plans
 
 
-def _report(console: Any, result: Any) -> None:
-    """Staff-hours planned vs current, and how the verification went."""
+def _report(console: Any, result: Any, replications: int) -> None:
+    """Staff-hours planned vs current, the basis of the intervals, and how the verification
+    went."""
     frame = result.table
+    shown = ", ".join(d.isoformat() for d in result.days)
+    console.print(
+        f"service level per block: service_level_all_tickets (abandoned tickets count as missed), "
+        f"{result.target.confidence:.0%} interval over {replications} replications of {shown} "
+        "(Student t on the logit scale)"
+    )
     blocks = frame.height
     met = int(frame["meets_target"].sum())
     verified = int(frame["verify_meets"].sum())
