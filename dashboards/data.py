@@ -383,14 +383,17 @@ def check_uploaded_study(
     Each upload is kept in its own folder (named by its hash) inside ``folder`` (default
     :func:`dashboards.session.upload_folder`: the browser session's private folder in the app,
     else this process's), so a study's relative ``grid_xlsx`` finds only the files
-    uploaded with it (never a path on the server). Problems come back as lines to show, never as an exception."""
-    from simulation.model import StudyError
+    uploaded with it (never a path on the server). Problems come back as lines to show in
+    ``lang`` (each check's message by its code, :mod:`simulation.messages`), never as an
+    exception."""
+    from simulation.messages import text as msg
+    from simulation.model import StudyError, StudyFileError
 
     if len(content) > max_mb * 1024 * 1024:
         return UploadCheck(None, None, (t("lab_upload_too_big", lang, limit=max_mb),))
     suffix = Path(name).suffix.lower()
     if suffix not in (".toml", ".xlsx", ".zip"):
-        return UploadCheck(None, None, (f"{name}: .toml / .xlsx / .zip",))
+        return UploadCheck(None, None, (msg("file.type", name=name).render(lang),))
     from dashboards.session import prune_uploads, upload_folder
 
     root = folder if folder is not None else upload_folder()
@@ -401,7 +404,7 @@ def check_uploaded_study(
     if suffix == ".zip":
         found = _unpack_study_zip(content, folder, max_mb=max_mb, lang=lang)
         if isinstance(found, str):
-            return UploadCheck(None, None, (f"{name}: {found}",))
+            return UploadCheck(None, None, (f"{name}{'：' if lang == 'ja' else ': '}{found}",))
         path = found
     else:
         path = folder / f"study{suffix}"
@@ -410,17 +413,21 @@ def check_uploaded_study(
     try:
         study = load_study_cached(path)
     except StudyError as exc:
-        lines = tuple(str(p) for p in exc.problems)
-        if any("grid-paper workbook" in line and "not found" in line for line in lines):
+        lines = tuple(p.render(lang) for p in exc.problems)
+        codes = {p.text.code for p in exc.problems if p.text is not None}
+        if "grid.workbook_not_found" in codes:
             lines += (t("lab_upload_grid", lang),)
         return UploadCheck(None, None, lines)
     except InputError as exc:
-        return UploadCheck(None, None, (str(exc).replace(str(path), name),))
+        if lang != "ja":
+            return UploadCheck(None, None, (str(exc).replace(str(path), name),))
+        said = exc.text if isinstance(exc, StudyFileError) else msg("file.unreadable", detail=exc)
+        return UploadCheck(None, None, (f"{name}：{said.render(lang)}",))
     from simulation.extensions import refuse_extensions
 
     refused = refuse_extensions(study)  # uploaded studies never run code
     if refused:
-        return UploadCheck(None, None, tuple(refused))
+        return UploadCheck(None, None, tuple(r.render(lang) for r in refused))
     return UploadCheck(study, path, ())
 
 
@@ -431,11 +438,12 @@ def _unpack_study_zip(content: bytes, folder: Path, *, max_mb: float, lang: str)
     import zipfile
 
     from simulation.excel import is_study_workbook
+    from simulation.messages import text as msg
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
-        return "not a zip file"
+        return msg("file.not_zip").render(lang)
     members = [
         m
         for m in archive.infolist()

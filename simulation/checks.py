@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulation.limits import limit_problems
+from simulation.messages import Text
+from simulation.messages import text as msg
 from simulation.model import (
     Counter,
     Procedure,
@@ -25,7 +27,6 @@ from simulation.model import (
     Study,
     StudyError,
     StudyProblem,
-    format_place,
     load_study,
 )
 
@@ -51,12 +52,14 @@ class _Collector:
     def __init__(self) -> None:
         self.problems: list[StudyProblem] = []
 
-    def add(self, loc: Sequence[str | int], message: str, where: str = "", hint: str = "") -> None:
-        self.problems.append(
-            StudyProblem(
-                place=format_place(loc), message=message, where=where, hint=hint, loc=tuple(loc)
-            )
-        )
+    def add(
+        self,
+        loc: Sequence[str | int],
+        message: Text,
+        where: Text | str = "",
+        hint: Text | str = "",
+    ) -> None:
+        self.problems.append(StudyProblem.of(loc, message, where, hint))
 
 
 def validate_study(study: Study, *, study_dir: str | Path | None = None) -> Study:
@@ -150,96 +153,84 @@ def _check_ids(study: Study, out: _Collector) -> None:
             rows = [str(i + 1) for i, x in enumerate(ids) if x == dup]
             out.add(
                 (table, ids.index(dup), "id"),
-                f"duplicate id {dup!r} (tables {', '.join(rows)} of [[{table}]])",
+                msg("check.duplicate_id", id=dup, rows=", ".join(rows), table=table),
                 f"[[{table}]]",
-                "ids must be unique",
+                msg("hint.unique_ids"),
             )
         for i, item_id in enumerate(ids):
             if not item_id:
-                out.add((table, i, "id"), "empty id", f"[[{table}]]")
+                out.add((table, i, "id"), msg("check.empty_id"), f"[[{table}]]")
     if not study.scenarios:
-        out.add(("scenarios",), "the study has no scenario", "top level", "add [[scenarios]]")
+        out.add(
+            ("scenarios",), msg("check.no_scenario"), msg("where.top"), msg("hint.add_scenarios")
+        )
 
 
 # --------------------------------------------------------------------------- procedures
 
 
 def _check_service(
-    loc: tuple[str | int, ...], model: ServiceTime, where: str, out: _Collector
+    loc: tuple[str | int, ...], model: ServiceTime, where: Text, out: _Collector
 ) -> None:
     if model.dist == "empirical":
         if not model.values:
-            out.add(
-                (*loc, "values"), "empirical service time needs a non-empty list 'values'", where
-            )
+            out.add((*loc, "values"), msg("check.empirical_values"), where)
         elif any((not math.isfinite(v)) or v < 0 for v in model.values):
-            out.add((*loc, "values"), "service minutes must be ≥ 0", where)
+            out.add((*loc, "values"), msg("check.service_minutes_negative"), where)
         elif sum(model.values) <= 0:
-            out.add((*loc, "values"), "empirical service minutes are all zero", where)
+            out.add((*loc, "values"), msg("check.empirical_zero"), where)
         return
     if model.mean is None:
-        out.add((*loc, "mean"), f"{model.dist} service time needs 'mean' (minutes)", where)
+        out.add((*loc, "mean"), msg("check.needs_mean", dist=model.dist), where)
     elif not math.isfinite(model.mean) or model.mean <= 0:
-        out.add((*loc, "mean"), f"mean must be > 0 minutes, got {model.mean}", where)
+        out.add((*loc, "mean"), msg("check.mean_positive", value=model.mean), where)
     if model.dist in ("lognormal", "gamma"):
         if model.cv is None:
-            out.add(
-                (*loc, "cv"),
-                f"{model.dist} service time needs 'cv' (coefficient of variation)",
-                where,
-            )
+            out.add((*loc, "cv"), msg("check.needs_cv", dist=model.dist), where)
         elif not math.isfinite(model.cv) or model.cv <= 0:
-            out.add((*loc, "cv"), f"cv must be > 0, got {model.cv}", where)
+            out.add((*loc, "cv"), msg("check.cv_positive", value=model.cv), where)
     if model.values is not None:
-        out.add(
-            (*loc, "values"),
-            f"'values' is only used with dist = \"empirical\", not {model.dist!r}",
-            where,
-        )
+        out.add((*loc, "values"), msg("check.values_unused", dist=model.dist), where)
 
 
 def _check_procedures(study: Study, out: _Collector) -> None:
     departments = {d.id for d in study.departments}
     for i, proc in enumerate(study.procedures):
         loc: tuple[str | int, ...] = ("procedures", i)
-        where = f"[[procedures]] procedure {proc.id!r}"
+        where = msg("where.procedure", id=proc.id)
         if proc.department not in departments:
             out.add(
                 (*loc, "department"),
-                f"unknown department {proc.department!r}",
+                msg("check.unknown_department", id=proc.department),
                 where,
                 _hint(proc.department, departments),
             )
         for key in ("writing_min", "sign_only_min", "back_office_min"):
             value = getattr(proc, key)
             if not math.isfinite(value) or value < 0:
-                out.add((*loc, key), f"{key} must be ≥ 0 minutes, got {value}", where)
+                out.add((*loc, key), msg("check.minutes_negative", key=key, value=value), where)
         if proc.forms < 0:
-            out.add((*loc, "forms"), f"forms must be ≥ 0, got {proc.forms}", where)
+            out.add((*loc, "forms"), msg("check.forms_negative", value=proc.forms), where)
         if not 0.0 <= proc.rpa_share <= 1.0:
             out.add(
                 (*loc, "rpa_share"),
-                f"rpa_share must be between 0 and 1, got {proc.rpa_share}",
+                msg("check.share_between", key="rpa_share", value=proc.rpa_share),
                 where,
             )
         _check_service((*loc, "service", "by_department"), proc.service.by_department, where, out)
         if proc.service.one_stop is not None:
             _check_service((*loc, "service", "one_stop"), proc.service.one_stop, where, out)
         elif proc.one_stop:
-            out.add(
-                (*loc, "service", "one_stop"),
-                "one_stop = true needs a [procedures.service.one_stop] service-time model",
-                where,
-            )
+            out.add((*loc, "service", "one_stop"), msg("check.one_stop_model"), where)
 
 
-def _hint(word: str, choices: set[str] | list[str]) -> str:
+def _hint(word: str, choices: set[str] | list[str]) -> Text | str:
     import difflib
 
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     if close:
-        return f"did you mean {close[0]!r}?"
-    return f"known: {', '.join(sorted(choices))}" if choices else ""
+        return msg("hint.did_you_mean", word=close[0])
+    return msg("hint.known", choices=", ".join(sorted(choices))) if choices else ""
 
 
 # --------------------------------------------------------------------------- life events
@@ -250,43 +241,45 @@ def _check_life_events(study: Study, out: _Collector) -> None:
     total = 0.0
     for i, event in enumerate(study.life_events):
         loc: tuple[str | int, ...] = ("life_events", i)
-        where = f"[[life_events]] life event {event.id!r}"
+        where = msg("where.life_event", id=event.id)
         if not 0.0 <= event.share <= 1.0:
-            out.add((*loc, "share"), f"share must be between 0 and 1, got {event.share}", where)
+            out.add(
+                (*loc, "share"), msg("check.share_between", key="share", value=event.share), where
+            )
         total += event.share
         if not event.procedures:
-            out.add((*loc, "procedures"), "a life event needs at least one procedure", where)
+            out.add((*loc, "procedures"), msg("check.needs_procedure"), where)
             continue
         for proc_id, prob in event.procedures.items():
             if proc_id not in procedures:
                 out.add(
                     (*loc, "procedures", proc_id),
-                    f"unknown procedure {proc_id!r}",
+                    msg("check.unknown_procedure", id=proc_id),
                     where,
                     _hint(proc_id, procedures),
                 )
             if not 0.0 <= prob <= 1.0:
                 out.add(
                     (*loc, "procedures", proc_id),
-                    f"probability must be between 0 and 1, got {prob}",
+                    msg("check.probability_between", value=prob),
                     where,
                 )
         if not any(prob == 1.0 for prob in event.procedures.values()):
             out.add(
                 (*loc, "procedures"),
-                "no procedure with probability 1.0: every visit needs at least one sure procedure",
+                msg("check.no_sure_procedure"),
                 where,
-                "set the main procedure of the event to 1.0",
+                msg("hint.sure_procedure"),
             )
     if study.life_events and abs(total - 1.0) > SHARE_TOLERANCE:
         out.add(
             ("life_events",),
-            f"life-event shares sum to {total:.4f}, not 1",
+            msg("check.life_event_shares", total=total),
             "[[life_events]] share",
-            "make the shares add up to 1",
+            msg("hint.sum_to_one"),
         )
     if not study.life_events:
-        out.add(("life_events",), "the study has no life event", "top level")
+        out.add(("life_events",), msg("check.no_life_event"), msg("where.top"))
 
 
 # --------------------------------------------------------------------------- arrivals
@@ -299,11 +292,13 @@ def _check_arrivals(study: Study, out: _Collector) -> None:
     if not math.isfinite(arr.residents_per_day) or arr.residents_per_day <= 0:
         out.add(
             (*loc, "residents_per_day"),
-            f"residents_per_day must be > 0, got {arr.residents_per_day}",
+            msg("check.residents_positive", value=arr.residents_per_day),
             where,
         )
     if arr.open_min >= arr.close_min:
-        out.add((*loc, "close"), f"close {arr.close} is not after open {arr.open}", where)
+        out.add(
+            (*loc, "close"), msg("check.close_after_open", close=arr.close, open=arr.open), where
+        )
     else:
         first = arr.first_hour
         last_start = (arr.close_min - 1) // 60  # hour in which the last minute of opening falls
@@ -311,47 +306,55 @@ def _check_arrivals(study: Study, out: _Collector) -> None:
         shortest = longest - 1 if arr.close_min % 60 else longest
         n = len(arr.hour_profile)
         if not shortest <= n <= longest:
-            expected = f"{longest}" if shortest == longest else f"{shortest} or {longest}"
+            expected: Text | str = (
+                f"{longest}" if shortest == longest else msg("check.either", a=shortest, b=longest)
+            )
             out.add(
                 (*loc, "hour_profile"),
-                f"hour_profile has {n} values; {arr.open}–{arr.close} needs {expected} "
-                f"(one per hour from {first:02d}:00)",
+                msg(
+                    "check.hour_profile_length",
+                    n=n,
+                    open=arr.open,
+                    close=arr.close,
+                    expected=expected,
+                    first=first,
+                ),
                 where,
             )
     if any((not math.isfinite(v)) or v < 0 for v in arr.hour_profile):
-        out.add((*loc, "hour_profile"), "hour_profile shares must be ≥ 0", where)
+        out.add((*loc, "hour_profile"), msg("check.hour_profile_negative"), where)
     elif arr.hour_profile and abs(sum(arr.hour_profile) - 1.0) > SHARE_TOLERANCE:
         out.add(
             (*loc, "hour_profile"),
-            f"hour_profile sums to {sum(arr.hour_profile):.4f}, not 1",
+            msg("check.hour_profile_sum", total=sum(arr.hour_profile)),
             where,
         )
     if len(arr.weekday_factor) != 5:
         out.add(
             (*loc, "weekday_factor"),
-            f"weekday_factor needs 5 values (Mon..Fri), got {len(arr.weekday_factor)}",
+            msg("check.weekday_factor_length", n=len(arr.weekday_factor)),
             where,
         )
     if len(arr.month_factor) != 12:
         out.add(
             (*loc, "month_factor"),
-            f"month_factor needs 12 values (Jan..Dec), got {len(arr.month_factor)}",
+            msg("check.month_factor_length", n=len(arr.month_factor)),
             where,
         )
     for key in ("weekday_factor", "month_factor"):
         if any((not math.isfinite(v)) or v < 0 for v in getattr(arr, key)):
-            out.add((*loc, key), f"{key} values must be ≥ 0", where)
+            out.add((*loc, key), msg("check.factor_negative", key=key), where)
     events = {e.id for e in study.life_events}
     for i, peak in enumerate(arr.peaks):
         ploc = (*loc, "peaks", i)
         pwhere = f"[[arrivals.peaks]] {peak.from_}–{peak.to}"
         if not math.isfinite(peak.factor) or peak.factor <= 0:
-            out.add((*ploc, "factor"), f"peak factor must be > 0, got {peak.factor}", pwhere)
+            out.add((*ploc, "factor"), msg("check.peak_factor_positive", value=peak.factor), pwhere)
         for event_id in peak.life_events or []:
             if event_id not in events:
                 out.add(
                     (*ploc, "life_events"),
-                    f"unknown life event {event_id!r}",
+                    msg("check.unknown_life_event", id=event_id),
                     pwhere,
                     _hint(event_id, events),
                 )
@@ -364,39 +367,43 @@ def _check_scenario(
     study: Study, index: int, scenario: Scenario, base: Path, out: _Collector
 ) -> None:
     loc: tuple[str | int, ...] = ("scenarios", index)
-    where = f"[[scenarios]] scenario {scenario.id!r}"
+    where = msg("where.scenario", id=scenario.id)
     if not math.isfinite(scenario.walking_speed_m_per_min) or scenario.walking_speed_m_per_min <= 0:
         out.add(
             (*loc, "walking_speed_m_per_min"),
-            f"walking speed must be > 0 m/min, got {scenario.walking_speed_m_per_min}",
+            msg("check.walking_speed_positive", value=scenario.walking_speed_m_per_min),
             where,
         )
     if not math.isfinite(scenario.floor_change_m) or scenario.floor_change_m < 0:
         out.add(
             (*loc, "floor_change_m"),
-            f"floor_change_m must be ≥ 0, got {scenario.floor_change_m}",
+            msg("check.floor_change_negative", value=scenario.floor_change_m),
             where,
         )
     for key in ("omission_rate", "no_show_rate"):
         value = getattr(scenario, key)
         if not 0.0 <= value < 1.0:
-            out.add((*loc, key), f"{key} must be at least 0 and below 1, got {value}", where)
+            out.add((*loc, key), msg("check.rate_below_one", key=key, value=value), where)
     if scenario.behaviour.balk_queue < 1:
         out.add(
             (*loc, "behaviour", "balk_queue"),
-            f"balk_queue must be ≥ 1, got {scenario.behaviour.balk_queue}",
+            msg("check.at_least_one", key="balk_queue", value=scenario.behaviour.balk_queue),
             where,
         )
     if not scenario.behaviour.patience_mean_min > 0:
         out.add(
             (*loc, "behaviour", "patience_mean_min"),
-            f"patience_mean_min must be > 0 minutes, got {scenario.behaviour.patience_mean_min}",
+            msg(
+                "check.minutes_positive",
+                key="patience_mean_min",
+                value=scenario.behaviour.patience_mean_min,
+            ),
             where,
         )
     if scenario.back_office is not None and scenario.back_office.staff < 0:
         out.add(
             (*loc, "back_office", "staff"),
-            f"back_office staff must be ≥ 0, got {scenario.back_office.staff}",
+            msg("check.back_office_staff", value=scenario.back_office.staff),
             where,
         )
     fm = scenario.floor_manager
@@ -404,73 +411,60 @@ def _check_scenario(
         if fm.staff < 1:
             out.add(
                 (*loc, "floor_manager", "staff"),
-                f"floor_manager staff must be ≥ 1, got {fm.staff}",
+                msg("check.floor_manager_staff", value=fm.staff),
                 where,
             )
         if not fm.triage_min > 0:
             out.add(
                 (*loc, "floor_manager", "triage_min"),
-                f"triage_min must be > 0 minutes, got {fm.triage_min}",
+                msg("check.minutes_positive", key="triage_min", value=fm.triage_min),
                 where,
             )
     if scenario.flow == "one_stop":
         if fm is None:
             out.add(
                 (*loc, "floor_manager"),
-                "a one_stop scenario needs [scenarios.floor_manager]",
+                msg("check.one_stop_needs_floor_manager"),
                 where,
-                "add staff and triage_min of the floor manager",
+                msg("hint.floor_manager"),
             )
         if not scenario.one_stop_counters:
-            out.add(
-                (*loc, "counters"),
-                'a one_stop scenario needs at least one counter with kind = "one_stop"',
-                where,
-            )
+            out.add((*loc, "counters"), msg("check.one_stop_needs_counter"), where)
     elif scenario.one_stop_counters:
         ids = ", ".join(c.id for c in scenario.one_stop_counters)
-        out.add(
-            (*loc, "flow"),
-            f'flow = "by_department" but one-stop counters {ids} exist; they would never be used',
-            where,
-            'set flow = "one_stop" or kind = "department"',
-        )
+        out.add((*loc, "flow"), msg("check.one_stop_unused", ids=ids), where, msg("hint.flow"))
     if not scenario.counters:
-        out.add((*loc, "counters"), "the scenario has no counter", where)
+        out.add((*loc, "counters"), msg("check.no_counter"), where)
 
     counter_ids = [c.id for c in scenario.counters]
     for dup in _duplicates(counter_ids):
         out.add(
-            (*loc, "counters", counter_ids.index(dup), "id"), f"duplicate counter id {dup!r}", where
+            (*loc, "counters", counter_ids.index(dup), "id"),
+            msg("check.duplicate_counter", id=dup),
+            where,
         )
     desk_ids = [d.id for d in scenario.floor.desks]
     for dup in _duplicates(desk_ids):
         out.add(
-            (*loc, "floor", "desks", desk_ids.index(dup), "id"), f"duplicate desk id {dup!r}", where
+            (*loc, "floor", "desks", desk_ids.index(dup), "id"),
+            msg("check.duplicate_desk", id=dup),
+            where,
         )
     for clash in sorted(set(counter_ids) & set(desk_ids)):
         out.add(
             (*loc, "floor", "desks", desk_ids.index(clash), "id"),
-            f"desk id {clash!r} is also a counter id",
+            msg("check.desk_is_counter", id=clash),
             where,
-            "points of a floor need distinct ids",
+            msg("hint.distinct_points"),
         )
     for i, point_id in enumerate(desk_ids):
         if point_id.upper() in RESERVED_IDS:
-            out.add(
-                (*loc, "floor", "desks", i, "id"),
-                f"{point_id!r} is reserved for grid-paper floors",
-                where,
-            )
+            out.add((*loc, "floor", "desks", i, "id"), msg("check.reserved_id", id=point_id), where)
 
     for i, counter in enumerate(scenario.counters):
         _check_counter(study, scenario, (*loc, "counters", i), counter, out)
         if counter.id.upper() in RESERVED_IDS:
-            out.add(
-                (*loc, "counters", i, "id"),
-                f"{counter.id!r} is reserved for grid-paper floors",
-                where,
-            )
+            out.add((*loc, "counters", i, "id"), msg("check.reserved_id", id=counter.id), where)
 
     _check_coverage(study, scenario, loc, where, out)
     if scenario.floor.grid_xlsx:
@@ -483,13 +477,13 @@ def _check_scenario(
 def _check_counter(
     study: Study, scenario: Scenario, loc: tuple[str | int, ...], counter: Counter, out: _Collector
 ) -> None:
-    where = f"[[scenarios.counters]] counter {counter.id!r} of scenario {scenario.id!r}"
+    where = msg("where.counter", id=counter.id, scenario=scenario.id)
     known = {p.id: p for p in study.procedures}
     departments = {d.id for d in study.departments}
     if counter.zone not in departments and counter.zone not in SPECIAL_ZONES:
         out.add(
             (*loc, "zone"),
-            f'unknown zone {counter.zone!r}: use a department id, "one_stop" or "floor_manager"',
+            msg("check.unknown_zone", zone=counter.zone),
             where,
             _hint(counter.zone, departments | set(SPECIAL_ZONES)),
         )
@@ -498,55 +492,42 @@ def _check_counter(
         if proc is None:
             out.add(
                 (*loc, "procedures"),
-                f"unknown procedure {proc_id!r}",
+                msg("check.unknown_procedure", id=proc_id),
                 where,
                 _hint(proc_id, set(known)),
             )
         elif counter.kind == "one_stop" and not proc.one_stop:
             out.add(
                 (*loc, "procedures"),
-                f"one-stop counter lists {proc_id!r}, which has one_stop = false",
+                msg("check.one_stop_lists_department_procedure", id=proc_id),
                 where,
-                "set one_stop = true on the procedure (with a service.one_stop model) or remove it here",
+                msg("hint.one_stop_procedure"),
             )
     if counter.kind == "department" and not counter.procedures:
-        out.add(
-            (*loc, "procedures"),
-            "a department counter needs the list of procedures it takes",
-            where,
-        )
+        out.add((*loc, "procedures"), msg("check.department_counter_procedures"), where)
     if counter.staff < 1:
-        out.add((*loc, "staff"), f"staff must be ≥ 1, got {counter.staff}", where)
+        out.add((*loc, "staff"), msg("check.staff_at_least_one", value=counter.staff), where)
     if counter.min_staff is not None and counter.min_staff < 1:
-        out.add(
-            (*loc, "min_staff"),
-            f"min_staff must be ≥ 1 (someone on duty while the hall is open), got {counter.min_staff}",
-            where,
-        )
+        out.add((*loc, "min_staff"), msg("check.min_staff", value=counter.min_staff), where)
     if counter.max_staff is not None and counter.max_staff < max(counter.min_staff or 1, 1):
         out.add(
             (*loc, "max_staff"),
-            f"max_staff ({counter.max_staff}) is below min_staff ({counter.min_staff or 1})",
+            msg("check.max_below_min", max=counter.max_staff, min=counter.min_staff or 1),
             where,
-            "raise max_staff or lower min_staff",
+            msg("hint.max_staff"),
         )
     if not counter.shifts:
-        out.add(
-            (*loc, "shifts"),
-            "no shift: nobody would serve at this counter",
-            where,
-            'add shifts = [ { start = "08:30", end = "17:15", staff = 1 } ]',
-        )
+        out.add((*loc, "shifts"), msg("check.no_shift"), where, msg("hint.add_shift"))
     for j, shift in enumerate(counter.shifts):
         if shift.end_min <= shift.start_min:
             out.add(
                 (*loc, "shifts", j),
-                f"shift ends ({shift.end}) before it starts ({shift.start})",
+                msg("check.shift_order", end=shift.end, start=shift.start),
                 where,
             )
         if shift.staff < 1:
             out.add(
-                (*loc, "shifts", j, "staff"), f"shift staff must be ≥ 1, got {shift.staff}", where
+                (*loc, "shifts", j, "staff"), msg("check.shift_staff", value=shift.staff), where
             )
     # overlapping shifts may not put more servers on duty than the counter has
     cuts = sorted({s.start_min for s in counter.shifts} | {s.end_min for s in counter.shifts})
@@ -555,9 +536,15 @@ def _check_counter(
         if on_duty > counter.staff:
             out.add(
                 (*loc, "shifts"),
-                f"shifts put {on_duty} staff on duty {_hhmm(start)}–{_hhmm(end)} but the counter has staff = {counter.staff}",
+                msg(
+                    "check.shifts_over_staff",
+                    on_duty=on_duty,
+                    start=_hhmm(start),
+                    end=_hhmm(end),
+                    staff=counter.staff,
+                ),
                 where,
-                "raise staff or trim the overlapping shifts",
+                msg("hint.trim_shifts"),
             )
             break
     _check_counter_hours(study, loc, counter, where, out)
@@ -566,20 +553,24 @@ def _check_counter(
         window = lunch.end_min - lunch.start_min
         if window <= 0:
             out.add(
-                (*loc, "lunch"),
-                f"lunch window ends ({lunch.end}) before it starts ({lunch.start})",
-                where,
+                (*loc, "lunch"), msg("check.lunch_order", end=lunch.end, start=lunch.start), where
             )
         elif not 0 < lunch.minutes <= window:
             out.add(
                 (*loc, "lunch", "minutes"),
-                f"lunch minutes must be > 0 and fit the {window}-minute window {lunch.start}–{lunch.end}, got {lunch.minutes}",
+                msg(
+                    "check.lunch_minutes",
+                    window=window,
+                    start=lunch.start,
+                    end=lunch.end,
+                    value=lunch.minutes,
+                ),
                 where,
             )
 
 
 def _check_counter_hours(
-    study: Study, loc: tuple[str | int, ...], counter: Counter, where: str, out: _Collector
+    study: Study, loc: tuple[str | int, ...], counter: Counter, where: Text, out: _Collector
 ) -> None:
     """A counter's own ``open``/``close`` lie inside the hall's hours, open before close."""
     hall_open, hall_close = study.arrivals.open_min, study.arrivals.close_min
@@ -588,21 +579,31 @@ def _check_counter_hours(
     if counter.open_min is not None and not hall_open <= counter.open_min < hall_close:
         out.add(
             (*loc, "open"),
-            f"counter opens at {counter.open}, outside the hall's hours"
-            f" {study.arrivals.open}–{study.arrivals.close}",
+            msg(
+                "check.counter_opens_outside",
+                time=counter.open,
+                open=study.arrivals.open,
+                close=study.arrivals.close,
+            ),
             where,
-            "use a time inside [arrivals] open–close, or leave open out",
+            msg("hint.counter_open"),
         )
     if counter.close_min is not None and not hall_open < counter.close_min <= hall_close:
         out.add(
             (*loc, "close"),
-            f"counter closes at {counter.close}, outside the hall's hours"
-            f" {study.arrivals.open}–{study.arrivals.close}",
+            msg(
+                "check.counter_closes_outside",
+                time=counter.close,
+                open=study.arrivals.open,
+                close=study.arrivals.close,
+            ),
             where,
-            "use a time inside [arrivals] open–close, or leave close out",
+            msg("hint.counter_close"),
         )
     elif closes <= opens:
-        out.add((*loc, "close"), f"counter closes ({_hhmm(closes)}) before it opens", where)
+        out.add(
+            (*loc, "close"), msg("check.counter_closes_before_opening", time=_hhmm(closes)), where
+        )
 
 
 def _check_personas(study: Study, out: _Collector) -> None:
@@ -610,15 +611,17 @@ def _check_personas(study: Study, out: _Collector) -> None:
     seen: set[str] = set()
     for k, persona in enumerate(study.personas):
         if persona.id in seen:
-            out.add(("personas", k, "id"), f"duplicate persona id {persona.id!r}", "[[personas]]")
+            out.add(
+                ("personas", k, "id"), msg("check.duplicate_persona", id=persona.id), "[[personas]]"
+            )
         seen.add(persona.id)
     total = sum(p.share for p in study.personas)
     if total > 1.0 + 1e-9:
         out.add(
             ("personas",),
-            f"persona shares add up to {total:g}, more than 1",
+            msg("check.persona_shares", total=total),
             "[[personas]]",
-            "lower the shares (residents not drawn into a persona have none)",
+            msg("hint.persona_shares"),
         )
 
 
@@ -629,10 +632,9 @@ def _check_extensions(scenario: Scenario, index: int, out: _Collector) -> None:
         if not module or not name.isidentifier():
             out.add(
                 ("scenarios", index, "extensions", k, "use"),
-                f"extension use = {spec.use!r} is not 'file.py:ClassName' or"
-                " 'package.module:ClassName'",
-                f"[[scenarios.extensions]] of scenario {scenario.id!r}",
-                'e.g. use = "concierge.py:Concierge"',
+                msg("check.extension_use", use=spec.use),
+                msg("where.extensions", scenario=scenario.id),
+                msg("hint.extension_use"),
             )
 
 
@@ -641,7 +643,7 @@ def _hhmm(minute: int) -> str:
 
 
 def _check_coverage(
-    study: Study, scenario: Scenario, loc: tuple[str | int, ...], where: str, out: _Collector
+    study: Study, scenario: Scenario, loc: tuple[str | int, ...], where: Text, out: _Collector
 ) -> None:
     """Each counter has staff on duty from open to close; each needed procedure has a counter."""
     arr = study.arrivals
@@ -663,10 +665,15 @@ def _check_coverage(
                 nxt = [c for c in cuts if c > gaps[0]] + [arr.close_min]
                 out.add(
                     (*loc, "counters", i, "shifts"),
-                    f"no staff on duty from {_hhmm(gaps[0])} (until {_hhmm(nxt[0])}) while the hall is open "
-                    f"{arr.open}–{arr.close}",
-                    f"[[scenarios.counters]] counter {counter.id!r} of scenario {scenario.id!r}",
-                    "add a shift that covers the opening hours",
+                    msg(
+                        "check.no_staff_on_duty",
+                        start=_hhmm(gaps[0]),
+                        until=_hhmm(nxt[0]),
+                        open=arr.open,
+                        close=arr.close,
+                    ),
+                    msg("where.counter", id=counter.id, scenario=scenario.id),
+                    msg("hint.cover_hours"),
                 )
     needed: dict[str, str] = {}
     for event in study.life_events:
@@ -684,14 +691,14 @@ def _check_coverage(
             if not one_stop and not department:
                 out.add(
                     (*loc, "counters"),
-                    f"no counter takes procedure {proc.id!r} (needed by life event {needed[proc.id]!r})",
+                    msg("check.no_counter_takes", id=proc.id, event=needed[proc.id]),
                     where,
-                    "list it in a counter's procedures (or leave a one-stop counter's list empty)",
+                    msg("hint.list_procedure"),
                 )
         elif not department:
             out.add(
                 (*loc, "counters"),
-                f"no department counter takes procedure {proc.id!r} (needed by life event {needed[proc.id]!r})",
+                msg("check.no_department_counter_takes", id=proc.id, event=needed[proc.id]),
                 where,
-                f"add {proc.id!r} to the procedures of a counter of department {proc.department!r}",
+                msg("hint.department_counter", id=proc.id, department=proc.department),
             )

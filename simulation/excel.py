@@ -29,6 +29,7 @@ column. ``python -m simulation.excel --sample`` regenerates the bundled workbook
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -41,6 +42,8 @@ import numpy as np
 
 from journeys.errors import InputError
 from simulation.floorplan import ENTRANCE, STAIRS, TICKET_MACHINE, FloorGrid
+from simulation.messages import Text, render
+from simulation.messages import text as msg
 from simulation.model import (
     Scenario,
     Study,
@@ -702,20 +705,34 @@ class _Origins:
         self.rows: dict[tuple[str | int, ...], tuple[str, int, dict[str, int]]] = {}
         self.cells: dict[tuple[str | int, ...], tuple[str, int, int]] = {}
 
-    def locate(self, loc: tuple[str | int, ...]) -> str:
+    def locate(self, loc: tuple[str | int, ...]) -> Text | str:
+        """The sheet, row and column of a key path ("" when the workbook has no such cell)."""
         for cut in range(len(loc), -1, -1):
             prefix = loc[:cut]
             if prefix in self.cells:
                 sheet, row, col = self.cells[prefix]
-                return f"sheet {sheet}, row {row}, column {_col_letter(col)}"
+                return _cell(sheet, row, _col_letter(col))
             if prefix in self.rows:
                 sheet, row, columns = self.rows[prefix]
                 rest = ".".join(str(p) for p in loc[cut:] if isinstance(p, str))
                 for probe in (rest, rest.rsplit(".", 1)[0] if "." in rest else rest):
                     if probe in columns:
-                        return f"sheet {sheet}, row {row}, column {_col_letter(columns[probe])} ({probe})"
-                return f"sheet {sheet}, row {row}" + (f" ({rest})" if rest else "")
+                        column = _col_letter(columns[probe])
+                        return msg(
+                            "where.sheet_cell_key", sheet=sheet, row=row, column=column, key=probe
+                        )
+                if rest:
+                    return msg("where.sheet_row_key", sheet=sheet, row=row, key=rest)
+                return _row(sheet, row)
         return ""
+
+
+def _cell(sheet: str, row: int, column: str) -> Text:
+    return msg("where.sheet_cell", sheet=sheet, row=row, column=column)
+
+
+def _row(sheet: str, row: int) -> Text:
+    return msg("where.sheet_row", sheet=sheet, row=row)
 
 
 class _NotADate(ValueError):
@@ -858,17 +875,19 @@ class _Reader:
     def close(self) -> None:
         self.book.close()
 
-    def problem(self, where: str, message: str, hint: str = "") -> None:
-        self.problems.append(StudyProblem(place=where, message=message, hint=hint))
+    def problem(self, where: Text, message: Text, hint: Text | str = "") -> None:
+        self.problems.append(
+            StudyProblem.of((), message, hint=hint, place=where.render("en"), place_text=where)
+        )
 
     def sheet(self, table: str, required: bool = True) -> Any:
         name = self.sheet_names.get(table)
         if name is None:
             if required:
                 self.problem(
-                    f"sheet {SHEETS[table]}",
-                    f"missing sheet {SHEETS[table]!r} ({table})",
-                    "copy it from data/templates/study_template.xlsx",
+                    msg("where.sheet", sheet=SHEETS[table]),
+                    msg("excel.missing_sheet", sheet=SHEETS[table], table=table),
+                    msg("hint.template_sheet"),
                 )
             return None
         return self.book[name]
@@ -891,9 +910,7 @@ class _Reader:
         name = self.sheet_names[table]
         if key_row is None:
             self.problem(
-                f"sheet {name}",
-                "no row of keys found (row 2 holds the keys, e.g. 'id')",
-                "copy the header rows from data/templates/study_template.xlsx",
+                msg("where.sheet", sheet=name), msg("excel.no_key_row"), msg("hint.copy_header")
             )
             return []
         columns: dict[str, int] = {}
@@ -902,9 +919,7 @@ class _Reader:
                 continue
             key = str(value).strip()
             if key not in known:
-                self.unknown_key(
-                    f"sheet {name}, row {key_row + 1}, column {_col_letter(c)}", key, known
-                )
+                self.unknown_key(_cell(name, key_row + 1, _col_letter(c)), key, known)
                 continue
             columns[key] = c
         out: list[tuple[int, dict[str, Any], dict[str, int]]] = []
@@ -926,20 +941,22 @@ class _Reader:
     def bad_date(self, sheet: str, row: int, column: str, value: Any) -> None:
         """Report a cell of a date column that holds no date, naming the cell to fix."""
         self.problem(
-            f"sheet {sheet}, row {row}, column {column}",
-            f"{value!r} is not a date",
-            f"write the date as YYYY-MM-DD in cell {column}{row}",
+            _cell(sheet, row, column),
+            msg("excel.not_a_date", value=value),
+            msg("hint.date_format", column=column, row=row),
         )
 
-    def unknown_key(self, where: str, key: str, known: Mapping[str, _Col]) -> None:
+    def unknown_key(self, where: Text, key: str, known: Mapping[str, _Col]) -> None:
         """Report a key the study format does not know, with the closest known one."""
         import difflib
 
         close = difflib.get_close_matches(key, list(known), n=1)
         self.problem(
             where,
-            f"unknown key {key!r} (probably a typo)",
-            f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(known)}",
+            msg("model.unknown_key", key=key),
+            msg("hint.did_you_mean", word=close[0])
+            if close
+            else msg("hint.allowed_keys", keys=", ".join(known)),
         )
 
     def vertical(self, table: str, cols: Sequence[_Col], loc: tuple[str, ...]) -> dict[str, Any]:
@@ -957,7 +974,7 @@ class _Reader:
             if key == "key" or not key:
                 continue
             if key not in known:
-                self.unknown_key(f"sheet {name}, row {i}, column B", key, known)
+                self.unknown_key(_cell(name, i, "B"), key, known)
                 continue
             col = known[key]
             values = [
@@ -1003,9 +1020,9 @@ def _read_workbook(path: Path) -> tuple[dict[str, Any], _Origins, list[StudyProb
             sheet = r.sheet_names["life_events"]
             if event_id is None:
                 r.problem(
-                    f"sheet {sheet}, row {row}, column {_col_letter(columns.get('id', 0))}",
-                    "life event id is empty",
-                    "write the event id on every row",
+                    _cell(sheet, row, _col_letter(columns.get("id", 0))),
+                    msg("excel.empty_event_id"),
+                    msg("hint.event_id_every_row"),
                 )
                 continue
             if event_id not in events:
@@ -1017,9 +1034,9 @@ def _read_workbook(path: Path) -> tuple[dict[str, Any], _Origins, list[StudyProb
                 if key in values:
                     if key in event and event[key] != values[key]:
                         r.problem(
-                            f"sheet {sheet}, row {row}, column {_col_letter(columns[key])}",
-                            f"{key} of life event {event_id!r} differs from an earlier row",
-                            "write it once, on the event's first row",
+                            _cell(sheet, row, _col_letter(columns[key])),
+                            msg("excel.event_differs", key=key, id=event_id),
+                            msg("hint.write_once"),
                         )
                     event[key] = values[key]
                     r.origins.cells[("life_events", index, key)] = (sheet, row, columns[key])
@@ -1027,8 +1044,8 @@ def _read_workbook(path: Path) -> tuple[dict[str, Any], _Origins, list[StudyProb
             if proc_id is not None:
                 if proc_id in event["procedures"]:
                     r.problem(
-                        f"sheet {sheet}, row {row}",
-                        f"procedure {proc_id!r} listed twice for life event {event_id!r}",
+                        _row(sheet, row),
+                        msg("excel.procedure_twice", proc=proc_id, event=event_id),
                     )
                 event["procedures"][proc_id] = values.get("probability")
                 r.origins.cells[("life_events", index, "procedures", proc_id)] = (
@@ -1058,8 +1075,7 @@ def _read_workbook(path: Path) -> tuple[dict[str, Any], _Origins, list[StudyProb
             sid = str(nested.get("id", ""))
             if sid in index_of:
                 r.problem(
-                    f"sheet {r.sheet_names['scenarios']}, row {row}",
-                    f"duplicate scenario id {sid!r}",
+                    _row(r.sheet_names["scenarios"], row), msg("excel.duplicate_scenario", id=sid)
                 )
             index_of.setdefault(sid, len(scenarios))
             r.origins.rows[("scenarios", len(scenarios))] = (
@@ -1078,9 +1094,9 @@ def _read_workbook(path: Path) -> tuple[dict[str, Any], _Origins, list[StudyProb
                 return index_of[str(sid)]
             sheet = r.sheet_names[table]
             r.problem(
-                f"sheet {sheet}, row {row}, column {_col_letter(columns.get('scenario', 0))}",
-                f"unknown scenario {sid!r}" if sid else "scenario is empty",
-                f"scenarios: {', '.join(index_of)}",
+                _cell(sheet, row, _col_letter(columns.get("scenario", 0))),
+                msg("excel.unknown_scenario", id=sid) if sid else msg("excel.empty_scenario"),
+                msg("hint.scenarios", ids=", ".join(index_of)),
             )
             return None
 
@@ -1119,9 +1135,9 @@ def _read_workbook(path: Path) -> tuple[dict[str, Any], _Origins, list[StudyProb
             if ci is None:
                 known = [c for (s, c) in counter_index if s == si]
                 r.problem(
-                    f"sheet {r.sheet_names['shifts']}, row {row}, column {_col_letter(columns.get('counter', 1))}",
-                    f"unknown counter {cid!r} in scenario {values.get('scenario')!r}",
-                    f"counters: {', '.join(known)}",
+                    _cell(r.sheet_names["shifts"], row, _col_letter(columns.get("counter", 1))),
+                    msg("excel.unknown_counter", id=cid, scenario=values.get("scenario")),
+                    msg("hint.counters", ids=", ".join(known)),
                 )
                 continue
             shifts = scenarios[si]["counters"][ci]["shifts"]
@@ -1171,7 +1187,7 @@ def read_study_xlsx(path: str | Path, *, check: bool = True) -> Study:
 
 def read_study_xlsx_located(
     path: str | Path,
-) -> tuple[Study, Callable[[tuple[str | int, ...]], str], list[StudyProblem]]:
+) -> tuple[Study, Callable[[tuple[str | int, ...]], Text | str], list[StudyProblem]]:
     """Read a study workbook without the semantic checks: the study, the function that names
     the sheet, row and column of a key path (for :func:`relocate`), and the problems of the
     workbook's own tables (a duplicate scenario row, a shift of an unknown counter…).
@@ -1190,14 +1206,17 @@ def read_study_xlsx_located(
     return study, locate, problems
 
 
-def relocate(problem: StudyProblem, locate: Callable[[tuple[str | int, ...]], str]) -> StudyProblem:
+def relocate(
+    problem: StudyProblem, locate: Callable[[tuple[str | int, ...]], Text | str]
+) -> StudyProblem:
     """The same problem with ``where`` naming the sheet, row and column of its key path."""
-    return StudyProblem(
-        place=problem.place,
-        message=problem.message,
-        where=locate(problem.loc) or problem.where,
-        hint=problem.hint,
-        loc=problem.loc,
+    found = locate(problem.loc)
+    if not found:
+        return problem
+    return dataclasses.replace(
+        problem,
+        where=render(found, "en"),
+        where_text=found if isinstance(found, Text) else None,
     )
 
 

@@ -561,18 +561,21 @@ def _check_swept(
 ) -> None:
     """Refuse a sweep whose studies fail the study checks (``staff = 0``), all values at once."""
     from simulation.checks import check_study
+    from simulation.messages import text as msg
     from simulation.model import StudyError, StudyProblem
 
     problems: list[StudyProblem] = []
     for value, swept in zip(values, studies, strict=True):
         for p in check_study(swept.with_source(original.source)):
+            inner = p.text if p.text is not None else p.message
+            said = msg("check.with_parameter", path=param_path, value=value, problem=inner)
             problems.append(
-                StudyProblem(
+                StudyProblem.of(
+                    p.loc,
+                    said,
+                    p.where_text or p.where,
+                    p.hint_text or p.hint,
                     place=p.place,
-                    message=f"with {param_path} = {value:g}: {p.message}",
-                    where=p.where,
-                    hint=p.hint,
-                    loc=p.loc,
                 )
             )
     if problems:

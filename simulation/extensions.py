@@ -60,6 +60,7 @@ from journeys.errors import InputError
 from simulation.entities import LENT, Borrow, Call, Counter, Hall, Visit
 
 if TYPE_CHECKING:
+    from simulation.messages import Text
     from simulation.model import Scenario, Study
 
 __all__ = [
@@ -348,15 +349,12 @@ def extension_digest(study: Study, base: Path | None = None) -> str:
     return h.hexdigest() if found else ""
 
 
-def refuse_extensions(study: Study) -> list[str]:
+def refuse_extensions(study: Study) -> list[Text]:
     """Why an uploaded study may not run (it lists extensions, i.e. code); [] when it may."""
-    problems = []
-    for scenario in study.scenarios:
-        for spec in scenario.extensions:
-            problems.append(
-                f"scenario {scenario.id!r} uses the extension {spec.use!r}: uploaded studies never"
-                " run code; run it from the command line (madoguchi simulate) or a notebook"
-                " / アップロードした調査ファイルではプログラム（拡張）を実行しません。"
-                "コマンドラインかノートブックで実行してください"
-            )
-    return problems
+    from simulation.messages import text as msg
+
+    return [
+        msg("file.extension", scenario=scenario.id, use=spec.use)
+        for scenario in study.scenarios
+        for spec in scenario.extensions
+    ]

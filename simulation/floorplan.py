@@ -34,6 +34,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from journeys.errors import InputError
+from simulation.messages import Text
+from simulation.messages import text as msg
 from simulation.model import Scenario, Study, StudyProblem, format_place
 
 __all__ = [
@@ -626,15 +628,15 @@ def grid_problems(study: Study, scenario_id: str, study_dir: str | Path) -> list
     scenario = study.scenarios[index]
     loc: tuple[str | int, ...] = ("scenarios", index, "floor", "grid_xlsx")
     place = format_place(loc)
-    where = f"[scenarios.floor] of scenario {scenario_id!r}"
+    where = msg("where.floor", scenario=scenario_id)
     try:
         grids = load_grids(study.source, scenario, Path(study_dir))
     except InputError as exc:
-        return [
-            StudyProblem(
-                place=place, message=exc.message, where=where, hint=exc.hint or "", loc=loc
-            )
-        ]
+        name = Path(exc.file).name if exc.file else str(scenario.floor.grid_xlsx)
+        missing = "grid-paper workbook" in exc.message and "not found" in exc.message
+        code = "grid.workbook_not_found" if missing else "grid.unreadable"
+        hint = msg("hint.grid_relative" if missing else "hint.grid", text=exc.hint or "")
+        return [StudyProblem.of(loc, msg(code, detail=exc.message, file=name), where, hint)]
     problems: list[StudyProblem] = []
     drawn: dict[str, int] = {}
     for grid in grids:
@@ -643,34 +645,19 @@ def grid_problems(study: Study, scenario_id: str, study_dir: str | Path) -> list
     wanted = scenario_points(scenario)
     for point_id, _x, _y, floor_no in wanted:
         if point_id not in drawn:
-            problems.append(
-                StudyProblem(
-                    loc=loc,
-                    place=place,
-                    message=f"{point_id} is not drawn on any grid-paper sheet ({', '.join(g.sheet for g in grids)})"
-                    + _look_alikes(grids, point_id),
-                    where=where,
-                    hint=f"write {point_id} in the cell where it stands",
-                )
+            found = _look_alikes(grids, point_id)
+            said = msg(
+                "grid.not_drawn",
+                id=point_id,
+                sheets=", ".join(g.sheet for g in grids),
+                found=found,
             )
+            problems.append(StudyProblem.of(loc, said, where, msg("hint.write_point", id=point_id)))
         elif drawn[point_id] != floor_no:
-            problems.append(
-                StudyProblem(
-                    loc=loc,
-                    place=place,
-                    message=f"{point_id} is on floor {floor_no} in the study but drawn on floor {drawn[point_id]}",
-                    where=where,
-                )
-            )
+            said = msg("grid.other_floor", id=point_id, floor=floor_no, drawn=drawn[point_id])
+            problems.append(StudyProblem.of(loc, said, where))
     if len(grids) > 1 and any(STAIRS not in g.points for g in grids):
-        problems.append(
-            StudyProblem(
-                place=place,
-                message="several floors but STAIRS missing on some sheet",
-                where=where,
-                loc=loc,
-            )
-        )
+        problems.append(StudyProblem.of(loc, msg("grid.stairs_missing"), where))
     if problems:
         return problems
     ids, matrix, _floors = grid_distances(grids, [p[0] for p in wanted], scenario.floor_change_m)
@@ -681,12 +668,12 @@ def grid_problems(study: Study, scenario_id: str, study_dir: str | Path) -> list
     return problems
 
 
-def _look_alikes(grids: list[FloorGrid], point_id: str) -> str:
+def _look_alikes(grids: list[FloorGrid], point_id: str) -> Text | str:
     """``"; found 'a5' at as_is_1F!K12"`` when a label is like ``point_id`` (else ``""``)."""
     import difflib
 
     found = [
-        f"{(grid.typed.get(cell) or label)!r} at {grid.cell_name(cell)}"
+        msg("grid.found_at", label=grid.typed.get(cell) or label, cell=grid.cell_name(cell))
         for grid in grids
         for cell, label in sorted(grid.labels.items())
         if label not in (ENTRANCE, TICKET_MACHINE, STAIRS)
@@ -695,30 +682,19 @@ def _look_alikes(grids: list[FloorGrid], point_id: str) -> str:
             or difflib.SequenceMatcher(None, label, point_id).ratio() >= 0.6
         )
     ]
-    return f"; found {', '.join(found[:3])}" if found else ""
+    return msg("grid.look_alikes", found=tuple(found[:3])) if found else ""
 
 
 def _unreachable(
-    grids: list[FloorGrid], point_id: str, loc: tuple[str | int, ...], place: str, where: str
+    grids: list[FloorGrid], point_id: str, loc: tuple[str | int, ...], place: str, where: Text
 ) -> StudyProblem:
     """A point the entrance cannot reach: written inside a wall, or shut in by walls."""
     cells = [(g, cell) for g in grids for cell in g.points.get(point_id, [])]
     in_wall = [(g, cell) for g, cell in cells if cell in g.fills]
     if cells and len(in_wall) == len(cells):
         g, cell = in_wall[0]
-        return StudyProblem(
-            loc=loc,
-            place=place,
-            message=f"{point_id} is written inside a wall: {g.cell_name(cell)} is filled "
-            f"({g.fills[cell]}) and no free cell around it leads to the entrance",
-            where=where,
-            hint="write the id in the free cell in front of the counter, where residents stand",
-        )
-    at = f" at {cells[0][0].cell_name(cells[0][1])}" if cells else ""
-    return StudyProblem(
-        loc=loc,
-        place=place,
-        message=f"{point_id}{at} cannot be reached from the entrance (walled in)",
-        where=where,
-        hint="open a door in the walls",
-    )
+        said = msg("grid.in_wall", id=point_id, cell=g.cell_name(cell), fill=g.fills[cell])
+        return StudyProblem.of(loc, said, where, msg("hint.free_cell"), place=place)
+    at: Text | str = msg("grid.at", cell=cells[0][0].cell_name(cells[0][1])) if cells else ""
+    said = msg("grid.unreachable", id=point_id, at=at)
+    return StudyProblem.of(loc, said, where, msg("hint.open_door"), place=place)

@@ -13,7 +13,8 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from simulation.model import Study, StudyProblem, format_place
+from simulation.messages import text as msg
+from simulation.model import Study, StudyProblem
 
 __all__ = [
     "LIMITS",
@@ -88,9 +89,25 @@ def _over(value: float, limit: float) -> bool:
     return not (isinstance(value, int | float) and math.isfinite(value) and value <= limit)
 
 
+#: What each count counts, in Japanese and English.
+_WHAT: dict[str, tuple[str, str]] = {
+    "procedures": ("手続き", "procedures"),
+    "life_events": ("ライフイベント", "life events"),
+    "scenarios": ("シナリオ", "scenarios"),
+    "counters": ("窓口", "counters"),
+}
+#: Units of the bounded values, in Japanese and English.
+_UNITS: dict[str, tuple[str, str]] = {
+    "residents a day": ("人/日", "residents a day"),
+    "forms": ("枚", "forms"),
+    "minutes": ("分", "minutes"),
+    "staff": ("人", "staff"),
+}
+
+
 def _counts(study: Study) -> Iterator[tuple[tuple[str | int, ...], int, int, str]]:
     yield ("procedures",), len(study.procedures), MAX_PROCEDURES, "procedures"
-    yield ("life_events",), len(study.life_events), MAX_LIFE_EVENTS, "life events"
+    yield ("life_events",), len(study.life_events), MAX_LIFE_EVENTS, "life_events"
     yield ("scenarios",), len(study.scenarios), MAX_SCENARIOS, "scenarios"
     for i, scenario in enumerate(study.scenarios):
         yield ("scenarios", i, "counters"), len(scenario.counters), MAX_COUNTERS, "counters"
@@ -179,12 +196,12 @@ def limit_problems(study: Study) -> list[StudyProblem]:
     found: list[StudyProblem] = []
     for loc, n, limit, what in _counts(study):
         if n > limit:
+            ja, en = _WHAT[what]
             found.append(
-                StudyProblem(
-                    place=format_place(loc),
-                    message=f"{n:,} {what}: more than the limit of {limit:,}",
-                    hint="see Limits in docs/study-format.md",
-                    loc=loc,
+                StudyProblem.of(
+                    loc,
+                    msg("limit.count", n=n, what=ja, what_en=en, limit=limit),
+                    hint=msg("hint.limits"),
                 )
             )
     if found:
@@ -192,13 +209,10 @@ def limit_problems(study: Study) -> list[StudyProblem]:
     for place, value, bound, unit in _values(study):
         if _over(value, bound):
             shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"
-            within = f"within ±{bound:,g} m" if unit == "m" else f"between 0 and {bound:,g} {unit}"
-            found.append(
-                StudyProblem(
-                    place=format_place(place),
-                    message=f"{shown} is not a number {within}",
-                    hint="see Limits in docs/study-format.md",
-                    loc=place,
-                )
-            )
+            if unit == "m":
+                said = msg("limit.coordinate", shown=shown, bound=bound)
+            else:
+                ja, en = _UNITS[unit]
+                said = msg("limit.value", shown=shown, bound=bound, unit=ja, unit_en=en)
+            found.append(StudyProblem.of(place, said, hint=msg("hint.limits")))
     return found

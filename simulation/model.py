@@ -39,6 +39,8 @@ from pydantic import (
 
 from journeys.errors import InputError
 from journeys.safe_toml import check_nesting
+from simulation.messages import Text, render
+from simulation.messages import text as msg
 
 __all__ = [
     "Arrivals",
@@ -62,6 +64,7 @@ __all__ = [
     "Shift",
     "Study",
     "StudyError",
+    "StudyFileError",
     "StudyInfo",
     "StudyProblem",
     "UnknownIdError",
@@ -706,10 +709,59 @@ class StudyProblem:
     where: str = ""
     hint: str = ""
     loc: tuple[str | int, ...] = ()
+    #: The message, where and hint by code (:mod:`simulation.messages`), for other languages.
+    text: Text | None = None
+    where_text: Text | None = None
+    hint_text: Text | None = None
+    place_text: Text | None = None
+
+    @classmethod
+    def of(
+        cls,
+        loc: Sequence[str | int],
+        message: Text,
+        where: Text | str = "",
+        hint: Text | str = "",
+        *,
+        place: str = "",
+        place_text: Text | None = None,
+    ) -> StudyProblem:
+        """A problem by message code; ``message``, ``where`` and ``hint`` hold the English."""
+        return cls(
+            place=place or format_place(loc),
+            message=message.render("en"),
+            where=render(where, "en"),
+            hint=render(hint, "en"),
+            loc=tuple(loc),
+            text=message,
+            where_text=where if isinstance(where, Text) else None,
+            hint_text=hint if isinstance(hint, Text) else None,
+            place_text=place_text,
+        )
 
     def __str__(self) -> str:
         text = self.place + (f" ({self.where})" if self.where else "") + f": {self.message}"
         return text + (f" — {self.hint}" if self.hint else "")
+
+    def render(self, lang: str = "en") -> str:
+        """The problem as one line in ``lang`` ("ja" or "en"); English is ``str(problem)``."""
+        if lang != "ja":
+            return str(self)
+        message = self.text.render(lang) if self.text is not None else self.message
+        where = self.where_text.render(lang) if self.where_text is not None else self.where
+        hint = self.hint_text.render(lang) if self.hint_text is not None else self.hint
+        place = self.place_text.render(lang) if self.place_text is not None else self.place
+        line = place + (f"（{where}）" if where else "") + f"：{message}"
+        return line + (f" — {hint}" if hint else "")
+
+
+class StudyFileError(InputError):
+    """A study file that cannot be read at all (not UTF-8, not TOML, nested too deeply), with
+    its message by code (:mod:`simulation.messages`) for other languages."""
+
+    def __init__(self, said: Text, *, file: str | Path | None = None, hint: str | None = None):
+        self.text = said
+        super().__init__(said.render("en"), file=file, hint=hint)
 
 
 class StudyError(InputError):
@@ -754,17 +806,31 @@ def load_study(path: str | Path, *, check: bool = True) -> Study:
         check_nesting(text, source=path, what="study file")  # never a RecursionError
         data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
-        raise InputError(
-            "study file is not UTF-8 text", file=path, hint="save it as UTF-8"
-        ) from exc
+        raise StudyFileError(msg("file.not_utf8"), file=path, hint="save it as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(
-            f"not valid TOML: {exc}", file=path, hint=toml_error_hint(path, str(exc))
-        ) from exc
+        line = _TOML_LINE_RE.search(str(exc))
+        said = msg("file.not_toml", detail=str(exc), line=line.group(1) if line else "?")
+        raise StudyFileError(said, file=path, hint=toml_error_hint(path, str(exc))) from exc
+    except InputError as exc:  # check_nesting: too long or nested too deeply
+        raise StudyFileError(_too_large(exc.message), file=path, hint=exc.hint) from exc
     return study_from_dict(data, source=path, check=check)
 
 
 _TOML_LINE_RE = re.compile(r"at line (\d+)")
+_DEEP_RE = re.compile(r"nested ([\d,]+) levels")
+_LONG_RE = re.compile(r"([\d,]+) characters long \(limit ([\d,]+)\)")
+
+
+def _too_large(said: str) -> Text:
+    """The message of :func:`journeys.safe_toml.check_nesting` by code."""
+    deep, long = _DEEP_RE.search(said), _LONG_RE.search(said)
+    if deep:
+        return msg("file.too_deep", detail=said, depth=deep.group(1))
+    if long:
+        return msg("file.too_long", detail=said, n=long.group(1), limit=long.group(2))
+    return msg("file.unreadable", detail=said)
+
+
 #: Characters a Japanese keyboard slips into TOML that TOML does not read as syntax.
 _LOOKALIKES = "“”‘’„＂＇＝［］｛｝，．＃"
 
@@ -832,7 +898,7 @@ def study_from_dict(
     *,
     source: str | Path | None = None,
     check: bool = True,
-    locate: typing.Callable[[tuple[str | int, ...]], str] | None = None,
+    locate: typing.Callable[[tuple[str | int, ...]], Text | str] | None = None,
 ) -> Study:
     """Build a checked :class:`Study` from the parsed content of a study file.
 
@@ -859,41 +925,90 @@ def validation_problems(
     exc: ValidationError,
     data: Mapping[str, Any],
     *,
-    locate: typing.Callable[[tuple[str | int, ...]], str] | None = None,
+    locate: typing.Callable[[tuple[str | int, ...]], Text | str] | None = None,
 ) -> list[StudyProblem]:
     """Turn pydantic's errors into :class:`StudyProblem` s named by their place in the file."""
     problems: list[StudyProblem] = []
     seen: set[tuple[str, str]] = set()
     for error in exc.errors(include_url=False):
         loc = _clean_loc(error["loc"])
-        kind = error["type"]
-        key = str(loc[-1]) if loc else ""
-        hint = ""
-        if kind == "extra_forbidden":
-            allowed = _allowed_keys(loc[:-1])
-            suggestion = _suggest(key, allowed)
-            message = f"unknown key {key!r} (probably a typo)"
-            hint = suggestion or (f"allowed keys: {', '.join(sorted(allowed))}" if allowed else "")
-            parent = _owning_table(loc)
-            if parent is not None and suggestion is None:
-                message = f"key {key!r} does not belong in this table"
-                hint = (
-                    f"{key!r} is a key of [{parent}]: in TOML, keys written after a [[table]] "
-                    f"header belong to that table, so move it above the header"
-                )
-        elif kind == "missing":
-            message = f"missing key {key!r}"
-        elif kind == "value_error":
-            message = str(error["msg"]).removeprefix("Value error, ")
-        else:
-            message = f"{error['msg']} (got {_short(error.get('input'))})"
+        message, hint = _error_text(error, loc)
         place = format_place(loc)
-        where = locate(loc) if locate is not None else describe_place(loc, data)
-        if (place, message) in seen:
+        where = locate(loc) if locate is not None else describe_place_text(loc, data)
+        english = message.render("en")
+        if (place, english) in seen:
             continue
-        seen.add((place, message))
-        problems.append(StudyProblem(place=place, message=message, where=where, hint=hint, loc=loc))
+        seen.add((place, english))
+        problems.append(StudyProblem.of(loc, message, where, hint, place=place))
     return problems
+
+
+#: pydantic error types → message codes (the English text stays pydantic's own).
+_ERROR_CODES: dict[str, str] = {
+    "float_parsing": "model.not_number",
+    "float_type": "model.not_number",
+    "finite_number": "model.not_number",
+    "int_parsing": "model.not_integer",
+    "int_type": "model.not_integer",
+    "int_from_float": "model.not_integer",
+    "bool_parsing": "model.not_bool",
+    "bool_type": "model.not_bool",
+    "string_type": "model.not_text",
+    "list_type": "model.not_list",
+    "tuple_type": "model.not_list",
+    "dict_type": "model.not_table",
+    "model_type": "model.not_table",
+    "model_attributes_type": "model.not_table",
+    "literal_error": "model.choice",
+    "enum": "model.choice",
+    "greater_than": "model.too_small",
+    "greater_than_equal": "model.too_small",
+    "less_than": "model.too_large",
+    "less_than_equal": "model.too_large",
+    "too_short": "model.too_short",
+    "too_long": "model.too_long",
+}
+#: Messages of this module's own validators, by their English wording.
+_VALUE_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^time of day must be 'HH:MM', got '(.*)'$"), "model.time_of_day"),
+    (re.compile(r"^time of day after 24:00: '(.*)'$"), "model.time_after_midnight"),
+    (re.compile(r"^date must be 'MM-DD', got '(.*)'$"), "model.month_day"),
+)
+
+
+def _error_text(error: Any, loc: tuple[str | int, ...]) -> tuple[Text, Text | str]:
+    """The message and hint of one pydantic error, by code (English as pydantic says it)."""
+    kind = error["type"]
+    key = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+        hint: Text | str = (
+            msg("hint.did_you_mean", word=close[0])
+            if close
+            else msg("hint.allowed_keys", keys=", ".join(sorted(allowed)))
+            if allowed
+            else ""
+        )
+        parent = _owning_table(loc)
+        if parent is not None and not close:
+            return msg("model.misplaced_key", key=key), msg("hint.move_key", key=key, parent=parent)
+        return msg("model.unknown_key", key=key), hint
+    if kind == "missing":
+        return msg("model.missing_key", key=key), ""
+    if kind == "value_error":
+        said = str(error["msg"]).removeprefix("Value error, ")
+        for pattern, code in _VALUE_ERRORS:
+            found = pattern.match(said)
+            if found:
+                return msg(code, value=found.group(1)), ""
+        return msg("model.value", msg=said, got=_short(error.get("input"))), ""
+    code = _ERROR_CODES.get(kind, "model.invalid")
+    expected = str((error.get("ctx") or {}).get("expected", "")).replace(" or ", "、")
+    params: dict[str, object] = {"msg": error["msg"], "got": _short(error.get("input"))}
+    if code == "model.choice":
+        params["expected"] = expected
+    return msg(code, **params), ""
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
@@ -928,8 +1043,13 @@ def describe_place(loc: Sequence[str | int], data: Any) -> str:
     ``('scenarios', 1, 'counters', 3, 'staff')`` → ``[[scenarios.counters]] counter "C04" of
     scenario "reform"``.
     """
+    return describe_place_text(loc, data).render("en")
+
+
+def describe_place_text(loc: Sequence[str | int], data: Any) -> Text:
+    """:func:`describe_place` by message code (Japanese: ``シナリオ「reform」の窓口「C04」``)."""
     tables: list[str] = []
-    ids: list[str] = []
+    ids: list[tuple[str, str]] = []
     array_of_tables = False
     node: Any = data
     for position, part in enumerate(loc):
@@ -939,7 +1059,7 @@ def describe_place(loc: Sequence[str | int], data: Any) -> str:
                 node = node[part]
                 if isinstance(node, Mapping) and "id" in node and tables:
                     singular = tables[-1][:-1] if tables[-1].endswith("s") else tables[-1]
-                    ids.append(f"{singular} {str(node['id'])!r}")
+                    ids.append((singular, str(node["id"])))
             else:
                 node = None
             continue
@@ -957,9 +1077,22 @@ def describe_place(loc: Sequence[str | int], data: Any) -> str:
             array_of_tables = True
         node = value
     if not tables:
-        return "top level"
+        return msg("where.top")
     head = f"[[{'.'.join(tables)}]]" if array_of_tables else f"[{'.'.join(tables)}]"
-    return " ".join([head, " of ".join(reversed(ids))]).strip()
+    if not ids:
+        return msg("where.head", head=head)
+    items = [msg("where.item", kind=_kind(kind), id=item) for kind, item in ids]
+    ja = "の".join(i.render("ja") for i in items)
+    en = " of ".join(i.render("en") for i in reversed(items))
+    return msg("where.described", head=head, path=ja, path_en=en)
+
+
+def _kind(singular: str) -> Text | str:
+    """The name of a table's item (``counter`` → 窓口 in Japanese), by code when it has one."""
+    from simulation.messages import MESSAGES
+
+    code = f"kind.{singular}"
+    return msg(code) if code in MESSAGES else singular
 
 
 def _short(value: Any) -> str:

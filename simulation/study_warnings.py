@@ -34,7 +34,9 @@ from simulation.floorplan import (
     load_grids,
     scenario_points,
 )
-from simulation.model import Scenario, Study, StudyProblem, format_place
+from simulation.messages import Text
+from simulation.messages import text as msg
+from simulation.model import Scenario, Study, StudyProblem
 
 __all__ = ["XY_TOLERANCE_M", "study_warnings"]
 
@@ -44,11 +46,13 @@ XY_TOLERANCE_M = 3.0
 
 
 def _warn(
-    loc: Sequence[str | int], message: str, where: str = "", hint: str = "", place: str = ""
+    loc: Sequence[str | int],
+    message: Text,
+    where: Text | str = "",
+    hint: Text | str = "",
+    place: str = "",
 ) -> StudyProblem:
-    return StudyProblem(
-        place=place or format_place(loc), message=message, where=where, hint=hint, loc=tuple(loc)
-    )
+    return StudyProblem.of(loc, message, where, hint, place=place)
 
 
 def study_warnings(study: Study, *, study_dir: str | Path | None = None) -> list[StudyProblem]:
@@ -74,15 +78,14 @@ def _counter_warnings(
     out: list[StudyProblem] = []
     for i, counter in enumerate(scenario.counters):
         loc: tuple[str | int, ...] = ("scenarios", index, "counters", i)
-        where = f"[[scenarios.counters]] counter {counter.id!r} of scenario {scenario.id!r}"
+        where = msg("where.counter", id=counter.id, scenario=scenario.id)
         if counter.procedures and not any(p in needed for p in counter.procedures):
             out.append(
                 _warn(
                     (*loc, "procedures"),
-                    f"no life event uses the procedures of this counter ({', '.join(counter.procedures)}): "
-                    "it is staffed but gets no ticket",
+                    msg("warn.unused_counter", procedures=", ".join(counter.procedures)),
                     where,
-                    "add them to a life event's procedures, or remove the counter",
+                    msg("hint.use_life_event"),
                 )
             )
         lunch = counter.lunch
@@ -93,10 +96,14 @@ def _counter_warnings(
                 out.append(
                     _warn(
                         (*loc, "lunch"),
-                        f"lunch window {lunch.start}–{lunch.end} is partly outside the shifts ({spans}): "
-                        "nobody is on duty then to take the lunch break",
+                        msg(
+                            "warn.lunch_outside_shifts",
+                            start=lunch.start,
+                            end=lunch.end,
+                            spans=spans,
+                        ),
                         where,
-                        "move the lunch window inside the shifts",
+                        msg("hint.lunch_inside"),
                     )
                 )
         dept_floor = floors.get(counter.zone)
@@ -104,10 +111,14 @@ def _counter_warnings(
             out.append(
                 _warn(
                     (*loc, "floor"),
-                    f"the counter stands on floor {counter.floor} but its department "
-                    f"{counter.zone!r} is on floor {dept_floor}",
+                    msg(
+                        "warn.other_floor",
+                        floor=counter.floor,
+                        zone=counter.zone,
+                        dept_floor=dept_floor,
+                    ),
                     where,
-                    "set the same floor in [[departments]] and on the counter",
+                    msg("hint.same_floor"),
                 )
             )
     return out
@@ -119,7 +130,7 @@ def _counter_warnings(
 def grid_warnings(scenario: Scenario, index: int, grids: list[FloorGrid]) -> list[StudyProblem]:
     """Warnings of a scenario's grid-paper floors (places are cells such as ``as_is_1F!K12``)."""
     loc: tuple[str | int, ...] = ("scenarios", index, "floor", "grid_xlsx")
-    where = f"grid paper {scenario.floor.grid_xlsx!r} of scenario {scenario.id!r}"
+    where = msg("where.grid", file=scenario.floor.grid_xlsx, scenario=scenario.id)
     known = [p[0] for p in scenario_points(scenario)]
     out: list[StudyProblem] = []
     for grid in grids:
@@ -128,16 +139,17 @@ def grid_warnings(scenario: Scenario, index: int, grids: list[FloorGrid]) -> lis
             out.append(
                 _warn(
                     loc,
-                    f"{len(wide)} cell(s) hold a full-width '＃' (first {grid.cell_name(wide[0])}); "
-                    "they are read as walls '#'",
+                    msg("warn.full_width_hash", n=len(wide), cell=grid.cell_name(wide[0])),
                     where,
-                    "type '#' in half-width, or fill the cells with a colour",
+                    msg("hint.half_width_hash"),
                     place=grid.cell_name(wide[0]),
                 )
             )
         for cell, label in sorted(grid.labels.items()):
             typed = grid.typed.get(cell)
-            shown = f"{typed!r} (read as {label!r})" if typed else repr(label)
+            shown: Text | str = (
+                msg("warn.read_as", typed=typed, label=label) if typed else repr(label)
+            )
             if (
                 label not in known
                 and label not in (ENTRANCE, TICKET_MACHINE, STAIRS)
@@ -147,11 +159,9 @@ def grid_warnings(scenario: Scenario, index: int, grids: list[FloorGrid]) -> lis
                 out.append(
                     _warn(
                         loc,
-                        f"the cell holds {shown}, which is no counter, desk, ENT, TKT or STAIRS "
-                        f"of scenario {scenario.id!r}",
+                        msg("warn.unknown_label", shown=shown, scenario=scenario.id),
                         where,
-                        (f"did you mean {close!r}? " if close else "")
-                        + "a room's name is fine here; a point's id must match exactly",
+                        msg("hint.room_name_close", word=close) if close else msg("hint.room_name"),
                         place=grid.cell_name(cell),
                     )
                 )
@@ -159,11 +169,9 @@ def grid_warnings(scenario: Scenario, index: int, grids: list[FloorGrid]) -> lis
                 out.append(
                     _warn(
                         loc,
-                        f"label {label!r} stands in a filled cell ({grid.fills[cell]}); "
-                        "a filled cell is a wall, but a label's cell is read as the free cell "
-                        "where residents stand",
+                        msg("warn.label_in_wall", label=label, fill=grid.fills[cell]),
                         where,
-                        "clear the fill, or write the label in the free cell in front of the counter",
+                        msg("hint.clear_fill"),
                         place=grid.cell_name(cell),
                     )
                 )
@@ -181,7 +189,7 @@ def _close(label: str, known: Sequence[str]) -> str | None:
 
 
 def _stairs_warnings(
-    grids: list[FloorGrid], loc: tuple[str | int, ...], where: str
+    grids: list[FloorGrid], loc: tuple[str | int, ...], where: Text
 ) -> list[StudyProblem]:
     out: list[StudyProblem] = []
     for lower, upper in itertools.pairwise(grids):
@@ -191,11 +199,13 @@ def _stairs_warnings(
             out.append(
                 _warn(
                     loc,
-                    f"STAIRS at {', '.join(lower.cell_name(c) for c in a)} but at "
-                    f"{', '.join(upper.cell_name(c) for c in b)}: each stairs cell is joined to "
-                    "the nearest stairs cell of the floor above",
+                    msg(
+                        "warn.stairs_moved",
+                        lower=", ".join(lower.cell_name(c) for c in a),
+                        upper=", ".join(upper.cell_name(c) for c in b),
+                    ),
                     where,
-                    "draw the stairs at the same cells on every floor",
+                    msg("hint.same_stairs"),
                     place=lower.cell_name(a[0]),
                 )
             )
@@ -203,7 +213,7 @@ def _stairs_warnings(
 
 
 def _xy_warnings(
-    scenario: Scenario, index: int, grids: list[FloorGrid], where: str
+    scenario: Scenario, index: int, grids: list[FloorGrid], where: Text
 ) -> list[StudyProblem]:
     """Points whose study x/y, moved by the typical offset of their floor, miss their grid cell."""
     places = _point_locs(scenario, index)
@@ -230,11 +240,16 @@ def _xy_warnings(
                 out.append(
                     _warn(
                         places.get(point_id, ("scenarios", index, "floor")),
-                        f"{point_id} is drawn at {grid.cell_name(cell)}, {miss:.1f} m from where "
-                        f"its x/y ({typed[0]:g}, {typed[1]:g}) put it relative to the other points; "
-                        "walking uses the grid, the x/y are not used",
+                        msg(
+                            "warn.xy_disagree",
+                            id=point_id,
+                            cell=grid.cell_name(cell),
+                            miss=miss,
+                            x=float(typed[0]),
+                            y=float(typed[1]),
+                        ),
                         where,
-                        "correct the x/y or the cell, so that reports and the grid agree",
+                        msg("hint.xy_grid"),
                     )
                 )
     return out

@@ -155,7 +155,7 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 def test_an_upload_never_reaches_outside_its_own_folder(sample: Study) -> None:
     text = study_to_toml(sample).replace('"floors.xlsx#', '"/etc/floors.xlsx#')
-    check = check_uploaded_study("study.toml", text.encode("utf-8"))
+    check = check_uploaded_study("study.toml", text.encode("utf-8"), lang="en")
     assert check.study is None and check.errors
     assert not any("/etc" in e and "exists" in e for e in check.errors)
     outside = study_to_toml(sample).replace('"floors.xlsx#', '"../../floors.xlsx#')
@@ -165,18 +165,22 @@ def test_an_upload_never_reaches_outside_its_own_folder(sample: Study) -> None:
 
 def test_an_upload_past_a_limit_and_a_grid_that_is_no_workbook_are_lines(sample: Study) -> None:
     toml = study_to_toml(sample).replace("residents_per_day = 650.0", "residents_per_day = 1e12")
-    check = check_uploaded_study("study.toml", toml.encode("utf-8"))
+    check = check_uploaded_study("study.toml", toml.encode("utf-8"), lang="en")
     assert check.study is None
     assert any("1e+12 is not a number between 0 and 50,000" in e for e in check.errors), (
         check.errors
     )
+    japanese = check_uploaded_study("study.toml", toml.encode("utf-8"), lang="ja")
+    assert any("0 から 50,000 人/日の間の数ではありません" in e for e in japanese.errors)
     bundle = _zip({"study.toml": study_to_toml(sample).encode("utf-8"),
                    "floors.xlsx": b"this is not a workbook"})  # fmt: skip
     check = check_uploaded_study("bundle.zip", bundle)
     assert check.study is None and check.errors
     deep = ("x = " + "[" * 100_000 + "]" * 100_000 + "\n").encode("utf-8")
-    check = check_uploaded_study("deep.toml", deep)
+    check = check_uploaded_study("deep.toml", deep, lang="en")
     assert check.study is None and any("nested 100,000 levels deep" in e for e in check.errors)
+    japanese = check_uploaded_study("deep.toml", deep, lang="ja")
+    assert any("入れ子が深すぎます（100,000 段）" in e for e in japanese.errors)
 
 
 def test_an_upload_lands_in_the_session_folder_which_goes_with_the_session(

@@ -227,9 +227,12 @@ def test_uploaded_studies_with_extensions_are_refused(tmp_path: Path) -> None:
     from dashboards.data import check_uploaded_study
 
     _study_with(tmp_path, HOLD, "ext.py:Hold")
-    check = check_uploaded_study("study.toml", (tmp_path / "study.toml").read_bytes())
+    content = (tmp_path / "study.toml").read_bytes()
+    check = check_uploaded_study("study.toml", content, lang="en")
     assert check.study is None
     assert any("command line" in line and "ext.py:Hold" in line for line in check.errors)
+    japanese = check_uploaded_study("study.toml", content, lang="ja")
+    assert any("コマンドライン" in line and "ext.py:Hold" in line for line in japanese.errors)
 
 
 def test_madoguchi_simulate_imports_simpy(tmp_path: Path, sample_dir: Path) -> None:

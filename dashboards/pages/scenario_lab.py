@@ -162,7 +162,7 @@ try:
 except StudyError as exc:
     st.warning(t("lab_cannot_run", LANG))
     with st.expander(t("lab_details", LANG)):
-        st.text("\n".join(str(p) for p in exc.problems))
+        st.text("\n".join(p.render(LANG) for p in exc.problems))
     last = st.session_state.get("lab_last_good")
     if last is None:
         st.stop()
