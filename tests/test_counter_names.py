@@ -120,3 +120,30 @@ def test_staffing_grid_rows_are_counter_names(study: Study, lang: str, j1: str, 
     assert first == text("counter", lang)
     assert f"J1 {j1}" in grid[first].to_list()
     assert plan_grid(plan)["counter_id"].to_list() == list(plan.levels)
+
+
+def test_crowded_neighbours_write_their_names_at_two_heights() -> None:
+    def plan(gap_m: float) -> dict[str, str]:
+        counters = pl.DataFrame(
+            {
+                "counter_id": ["A01", "A02", "A03"],
+                "label": ["市民課 住民異動・戸籍届出", "市民課（第2）", "証明交付"],
+                "zone": ["z"] * 3,
+                "floor": [1] * 3,
+                "x": [0.0, gap_m, 2 * gap_m],
+                "y": [5.0] * 3,
+                "staff": [1] * 3,
+            }
+        )
+        marks = pl.DataFrame(
+            {"id": ["entrance"], "kind": ["entrance"], "floor": [1], "x": [60.0], "y": [9.0]}
+        )
+        fig = F.floor_plan(counters, marks, None, lang="ja")
+        return {tr.name: tr.text[0] for tr in fig.data if tr.mode == "markers+text"}
+
+    crowded = plan(3.0)  # 3 m apart on a 60 m floor: about 32 px on a 1024 px screen
+    assert crowded["A01"] == "A01<br>市民課 住民異…"  # 8 characters with the "…"
+    assert crowded["A02"].startswith("A02<br>市民課（第2）<br>\u00a0")  # lifted above A01's
+    assert "\u00a0" not in crowded["A03"]  # its left neighbour stands high: room below
+    roomy = plan(25.0)
+    assert not any("\u00a0" in text for text in roomy.values())

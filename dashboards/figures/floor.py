@@ -23,6 +23,8 @@ whole in the hover).
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import plotly.graph_objects as go
 import polars as pl
@@ -60,6 +62,8 @@ UTILISATION_SCALE: list[list[float | str]] = [
 _NO_UTILISATION = "#bfbfbf"
 #: Characters of a counter's name written on the floor (Japanese, English); the hover has all.
 NAME_CHARS = {"ja": 8, "en": 16}
+#: Width (px) of the narrowest figure the counters' texts must fit (a 1024 px screen).
+_NARROW_PX = 650.0
 
 
 def short_name(name: str, lang: str) -> str:
@@ -113,14 +117,30 @@ def _util(value: object) -> float | None:
     return float(value)
 
 
-def _raised(pos: dict[str, tuple[float, float]], counter_ids: list[str]) -> set[str]:
-    """Counters whose text stands one block higher: every second counter of a row (left to
-    right), so that neighbouring names do not overlap."""
+def _text_px(text: str) -> float:
+    """Rough width in pixels of the widest line of a counter's text (10 px font)."""
+    lines = text.split("<br>")
+    return max(sum(10.0 if ord(ch) > 0x2E80 else 6.0 for ch in line) for line in lines)
+
+
+def _raised(pos: dict[str, tuple[float, float]], texts: dict[str, str]) -> set[str]:
+    """Counters whose text stands one block higher, so that neighbouring names do not
+    overlap: in a row, a counter whose text would touch its left neighbour's (on a figure
+    :data:`_NARROW_PX` wide) when that one stands low."""
+    xs = [x for x, _y in pos.values()]
+    px_per_m = _NARROW_PX / max(max(xs) - min(xs), 1.0)
     rows: dict[float, list[tuple[float, str]]] = {}
-    for cid in counter_ids:
+    for cid in texts:
         x, y = pos[cid]
         rows.setdefault(round(y), []).append((x, cid))
-    return {cid for row in rows.values() for i, (_x, cid) in enumerate(sorted(row)) if i % 2}
+    raised: set[str] = set()
+    for row in rows.values():
+        row.sort()
+        for (x0, left), (x1, cid) in itertools.pairwise(row):
+            room = (x1 - x0) * px_per_m
+            if left not in raised and room < (_text_px(texts[left]) + _text_px(texts[cid])) / 2:
+                raised.add(cid)
+    return raised
 
 
 def _counter_trace(
@@ -130,13 +150,19 @@ def _counter_trace(
     its code, name and utilisation written above it."""
     has_util = "utilisation" in counters.columns
     traces: list[go.Scatter] = []
-    raised = _raised(pos, [str(c) for c in counters["counter_id"].to_list()])
+    texts: dict[str, str] = {}
+    for row in counters.iter_rows(named=True):
+        cid = str(row["counter_id"])
+        u = _util(row["utilisation"]) if has_util else None
+        texts[cid] = counter_text(cid, str(row["label"] or ""), lang)
+        if u is not None:
+            texts[cid] += f"<br>{'▲' if u > 1.0 else ''}{100 * u:.0f}%"
+    raised = _raised(pos, texts)
     for row in counters.iter_rows(named=True):
         cid = str(row["counter_id"])
         u = _util(row["utilisation"]) if has_util else None
         over = u is not None and u > 1.0
-        text = counter_text(cid, str(row["label"] or ""), lang)
-        text += f"<br>{'▲' if over else ''}{100 * u:.0f}%" if u is not None else ""
+        text = texts[cid]
         if cid in raised:  # blank lines under the text lift it above its neighbours'
             text += "<br>\u00a0" * (text.count("<br>") + 1)
         hover = f"{cid} {row['label']}<br>{t('staff', lang)}: {row['staff']}"
