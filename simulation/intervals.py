@@ -97,7 +97,8 @@ def ratio_share_interval(
     ``within[i]`` of ``counted[i]`` tickets in replication i. The variance is that of the
     ratio estimator, Σ (w_i − p̂ n_i)² / (m (m − 1) n̄²) over the m replications, so a
     replication with many tickets weighs more than one with few, and one without tickets adds
-    nothing but a zero. With one replication both ends are the share itself.
+    nothing but a zero. With one replication the ends are unknown (NaN), as in
+    :func:`logit_interval`: one run says nothing about its own spread.
     """
     total = float(counted.sum())
     if total == 0:
@@ -105,7 +106,7 @@ def ratio_share_interval(
     share = float(within.sum()) / total
     m = int(counted.size)
     if m < 2:
-        return ShareInterval(share, share, share)
+        return ShareInterval(share, math.nan, math.nan)
     mean_n = total / m
     var = float(np.sum((within - share * counted) ** 2)) / (m * (m - 1) * mean_n**2)
     return logit_interval(share, math.sqrt(var), m, confidence)

@@ -101,6 +101,8 @@ def test_a_pooled_share_weighs_replications_by_tickets() -> None:
     assert high == pytest.approx(1 / (1 + math.exp(-(centre + half))))
     assert 0.0 < low < share < high < 1.0
     assert ratio_share_interval(np.array([5, 5]), np.array([5, 5]), 0.95) == (1.0, 1.0, 1.0)
+    one = ratio_share_interval(np.array([4]), np.array([5]), 0.95)  # one replication: no spread
+    assert one.estimate == 0.8 and math.isnan(one.low) and math.isnan(one.high)
 
 
 def test_a_wait_never_gets_a_negative_bound_and_a_difference_may() -> None:
