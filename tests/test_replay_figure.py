@@ -13,7 +13,13 @@ import pytest
 from dashboards import figures as F
 from dashboards.data import floor_frames, floor_paper
 from dashboards.figures._style import figure_summary
-from dashboards.figures.replay import FRAME_MS, MAX_DOTS, MAX_FRAMES, MAX_QUEUE_DOTS
+from dashboards.figures.replay import (
+    FRAME_MS,
+    GLIDE_MS,
+    MAX_DOTS,
+    MAX_FRAMES,
+    MAX_QUEUE_DOTS,
+)
 from journeys.paths import TEMPLATES_DIR
 from simulation.model import Study, load_study
 
@@ -94,6 +100,11 @@ def test_frames_move_only_the_dots_and_play_without_redrawing(study: Study) -> N
     play, pause = fig.layout.updatemenus[0].buttons
     assert play.args[1]["frame"] == {"duration": FRAME_MS, "redraw": False}
     assert 1000 / FRAME_MS >= 10
+    assert play.args[1]["transition"]["duration"] == GLIDE_MS < FRAME_MS
+    # each resident keeps one id from frame to frame (so the dot glides, not jumps)
+    waiting = _role(fig, "waiting")
+    ids = [list(_frame_trace(f, waiting).ids) for f in fig.frames[:3]]
+    assert ids[0][1:] == ids[1] and ids[1][1:] == ids[2]  # the head of the queue is called
     assert list(pause.args[0]) == [None]
     slider = fig.layout.sliders[0]
     assert [s.args[0][0] for s in slider.steps] == [f.name for f in fig.frames]
