@@ -4,6 +4,8 @@ workload and the staffing-plan grid — in Japanese and in English."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -11,7 +13,7 @@ from dashboards import figures as F
 from dashboards.data import floor_frames, floor_paper
 from dashboards.figures._style import figure_summary
 from dashboards.operations import counter_names
-from journeys.paths import TEMPLATES_DIR
+from journeys.paths import SAMPLE_DIR, TEMPLATES_DIR
 from simulation.model import Study, load_study
 
 #: (language, J1's name, H1's name) in the worked example town.
@@ -147,3 +149,37 @@ def test_crowded_neighbours_write_their_names_at_two_heights() -> None:
     assert "\u00a0" not in crowded["A03"]  # its left neighbour stands high: room below
     roomy = plan(25.0)
     assert not any("\u00a0" in text for text in roomy.values())
+
+
+@pytest.mark.skipif(
+    not (SAMPLE_DIR / "counter_log_as_is.parquet").exists(),
+    reason="the bundled sample is not generated yet (madoguchi sample)",
+)
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_counter_logs_page_draws_counters_by_name(lang: str, tmp_path: Path) -> None:
+    """On the Counter-logs page the Sankey, the routes and the per-counter table name the
+    sample's counters (A01 市民課 … / A01 Resident Division …), not only their codes."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    app_path = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MADOGUCHI_CACHE_DIR", str(tmp_path))
+    try:
+        at = AppTest.from_file(str(app_path), default_timeout=240)
+        at.session_state["lang"] = lang
+        at.run()
+        at.switch_page("pages/counter_logs.py").run()
+        assert not at.exception
+        name = counter_names(load_study(SAMPLE_DIR / "study.toml"), lang)["A01"]
+        assert name.startswith("A01 市民課" if lang == "ja" else "A01 Resident Division")
+        specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+        sankey = next(s for s in specs if s["data"][0].get("type") == "sankey")
+        assert name in sankey["data"][0]["node"]["label"]
+        routes = next(s for s in specs if s["data"][0].get("customdata") and "→" in str(s))
+        assert any(name in str(route) for route in routes["data"][0]["customdata"])
+        table = at.dataframe[0].value
+        assert name in table.iloc[:, 0].to_list()
+    finally:
+        mp.undo()
