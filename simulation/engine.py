@@ -964,65 +964,60 @@ def raw_to_output(raw: RawRun) -> SimOutput:
 
     t = raw.tickets
     prefix = f"{raw.scenario}-r{raw.replication:03d}-"
+    n = t["day"].size
     counters = pl.Series(list(raw.counter_ids), dtype=pl.String)
     staff = pl.Series(list(raw.staff_ids), dtype=pl.String)
     procs = pl.Series(list(raw.procedure_ids), dtype=pl.String)
     outcomes = pl.Series(list(OUTCOME_NAMES), dtype=pl.String)
     reasons = pl.Series([r or None for r in ABANDON_REASONS], dtype=pl.String)
-    frame = pl.DataFrame(
+    visit_id = _ids(t["day"], t["visit"], prefix, "-V")
+    return_of = _first_visits(t, prefix)
+    log = pl.DataFrame(
         {
-            "_visit_id": _ids(t["day"], t["visit"], prefix, "-V"),
-            "_ticket_id": _ids(t["day"], t["seq"], prefix, "-T"),
-            "_return": t["is_return"],
-            "return_of": _first_visits(t, prefix),
-            "_server": t["server"],
+            "visit_id": visit_id,
+            "ticket_id": _ids(t["day"], t["seq"], prefix, "-T"),
+            "counter_id": counters.gather(t["counter"]),
+            "procedure_id": procs.gather(t["proc"]),
             "issued_at": _stamps(t["day"], t["issued"]),
-            "called_at": _stamps(t["day"], t["called"]),
-            "ended_at": _stamps(t["day"], t["ended"]),
-            "arrived_at": _stamps(t["day"], t["arrived"]),
-            "left_at": _stamps(t["day"], t["left"]),
-            "_called_ok": t["called"] >= 0,
-            "_ended_ok": t["ended"] >= 0,
-            "_left_ok": t["left"] >= 0,
+            "called_at": _stamps(t["day"], t["called"], missing=True),
+            "ended_at": _stamps(t["day"], t["ended"], missing=True),
+            "staff_id": _nulls_where(staff.gather(np.clip(t["server"], 0, None)), t["server"] < 0),
+            "outcome": outcomes.gather(t["outcome"].astype(np.int32)),
             "forms_written": t["forms"].astype(np.int64),
+            "scenario": pl.repeat(raw.scenario, n, dtype=pl.String, eager=True),
+            "replication": pl.repeat(raw.replication, n, dtype=pl.Int64, eager=True),
             "writing_min": t["writing_min"],
             "walking_m": t["walking_m"],
+            "arrived_at": _stamps(t["day"], t["arrived"]),
+            "left_at": _stamps(t["day"], t["left"], missing=True),
+            "abandon_reason": reasons.gather(t["reason"].astype(np.int32)),
+            # a resident is named by their first visit
+            "resident_id": return_of.fill_null(visit_id) if n else visit_id,
+            "return_of": return_of,
         }
-    )
-    log = frame.select(
-        visit_id=pl.col("_visit_id"),
-        ticket_id=pl.col("_ticket_id"),
-        counter_id=counters.gather(t["counter"]),
-        procedure_id=procs.gather(t["proc"]),
-        issued_at=pl.col("issued_at"),
-        called_at=pl.when(pl.col("_called_ok")).then(pl.col("called_at")),
-        ended_at=pl.when(pl.col("_ended_ok")).then(pl.col("ended_at")),
-        staff_id=pl.when(pl.col("_server") >= 0).then(staff.gather(np.clip(t["server"], 0, None))),
-        outcome=outcomes.gather(t["outcome"].astype(np.int32)),
-        forms_written=pl.col("forms_written"),
-        scenario=pl.lit(raw.scenario),
-        replication=pl.lit(raw.replication, dtype=pl.Int64),
-        writing_min=pl.col("writing_min"),
-        walking_m=pl.col("walking_m"),
-        arrived_at=pl.col("arrived_at"),
-        left_at=pl.when(pl.col("_left_ok")).then(pl.col("left_at")),
-        abandon_reason=reasons.gather(t["reason"].astype(np.int32)),
-        # a resident is named by their first visit
-        resident_id=pl.coalesce("return_of", "_visit_id"),
-        return_of=pl.col("return_of"),
     )
     schema = {**COUNTER_LOG_COLUMNS, **COUNTER_LOG_OPTIONAL, **COUNTER_LOG_WHOLE_VISIT}
     log = log.cast({k: v for k, v in schema.items() if k in log.columns})
     return SimOutput(log=log, staff_log=_staff_frame(raw), visits=_visit_frame(raw, prefix))
 
 
-def _stamps(days: np.ndarray, seconds: np.ndarray) -> Any:
-    """Datetimes (µs) of whole seconds after midnight of each row's day (ordinal)."""
+def _stamps(days: np.ndarray, seconds: np.ndarray, *, missing: bool = False) -> Any:
+    """Datetimes (µs) of whole seconds after midnight of each row's day (ordinal); with
+    ``missing``, null where the seconds are negative (no such time)."""
     import polars as pl
 
     values = (days.astype(np.int64) - _EPOCH) * 86_400_000_000
     values += seconds.astype(np.int64, copy=False) * 1_000_000
-    return pl.Series(values, dtype=pl.Int64).cast(pl.Datetime("us"))
+    out = pl.Series(values, dtype=pl.Int64)
+    if missing:
+        out = _nulls_where(out, seconds < 0)
+    return out.cast(pl.Datetime("us"))
+
+
+def _nulls_where(series: Any, gone: np.ndarray) -> Any:
+    """``series`` with nulls where ``gone`` is true."""
+    where = np.flatnonzero(gone)
+    return series.scatter(where, None) if where.size else series
 
 
 def _first_visits(rows: dict[str, np.ndarray], prefix: str) -> Any:

@@ -242,15 +242,16 @@ class Call(Timeout):
     The engine's hot path schedules these instead of starting a process per resident.
     """
 
+    _ok = True  # a timeout always succeeds
+
     def __init__(
         self, env: simpy.Environment, delay: float, callback: Callable[[Any], None], value: Any
     ) -> None:
-        # Timeout.__init__ inlined, with the callback in place (SimPy does the same inlining)
+        # Timeout.__init__ inlined, with the callback in place
         self.env = env
         self.callbacks = [callback]
         self._value = value
         self._delay = delay
-        self._ok = True
         env.schedule(self, NORMAL, delay)
 
 
@@ -637,7 +638,9 @@ class Hall:
         self.route = residents.route
         self.n_legs = residents.n_legs
         self.arrived = residents.arrived
+        self.arrival_minutes = np.asarray(residents.arrived, dtype=float)
         self.lead = list(residents.lead)
+        self.lead_minutes = np.asarray(residents.lead, dtype=float)
         self.persona = residents.persona
         self.persona_ids = residents.persona_ids
         self.persona_attributes = residents.persona_attributes
@@ -662,7 +665,7 @@ class Hall:
         self._arrivals_cb: Callable[[Any], None] = self._arrivals
         self._due_at: list[float] = []
         self._due_who: list[int] = []
-        self._mode = _TICKET
+        self._link: Callable[[int], None] = self._take_ticket
         self._plain_end = True
 
     def resident(self, index: int) -> Visit:
@@ -692,7 +695,7 @@ class Hall:
             counter.idle.clear()
         self.hooks = Hooks()
         self.triage = self.back_office = None
-        self._due_cb = self._end_cb = self._arrivals_cb = _no_callback
+        self._due_cb = self._end_cb = self._arrivals_cb = self._link = _no_callback
         self._views.clear()
 
     # ------------------------------------------------------------------ residents
@@ -713,16 +716,22 @@ class Hall:
         self._plain_end = not (hooks.after_service or hooks.leaving)
         # visits with tickets to take
         who = np.flatnonzero(self.n_legs > 0)
-        at = np.asarray(self.arrived, dtype=float)[who]
+        at = self.arrival_minutes[who]
         mode = _ARRIVE
         if self.triage is None and not hooks.on_arrival:
             if hooks.before_ticket:
                 mode = _SET_OFF
             else:
                 mode = _TICKET
-                at = at + np.asarray(self.lead, dtype=float)[who]
-        order = np.lexsort((who, at))  # in (time, visit) order
-        self._mode = mode
+                at = at + self.lead_minutes[who]
+        order = np.argsort(at, kind="stable")  # in (time, visit) order: ``who`` ascends
+        self._link = (
+            self._take_ticket
+            if mode == _TICKET
+            else self._set_off
+            if mode == _SET_OFF
+            else self._arrive
+        )
         self._due_at = [*at[order].tolist(), _INF]
         self._due_who = who[order].tolist()
         if who.size:
@@ -735,12 +744,7 @@ class Hall:
         j: int = event._value
         due_at = self._due_at  # ends with +inf
         now = due_at[j]
-        if self._mode == _TICKET:
-            take = self._take_ticket
-        elif self._mode == _SET_OFF:
-            take = self._set_off
-        else:
-            take = self._arrive
+        take = self._link
         who = self._due_who
         take(who[j])
         j += 1
