@@ -1,8 +1,10 @@
 """End-to-end in a real headless chromium (Debian's, never a downloaded one): the dashboard
 served by ``streamlit run`` renders its overview cards without an error box; every page, in
 both languages, asks nothing of any host but the dashboard's own server and declares its
-language in ``<html lang>``; and the offline report renders every plotly figure with the
-network cut off. Screenshots at 1024 px are kept in ``reports/screenshots/``."""
+language in ``<html lang>``, and at 1024 × 768 no plotly title or annotation overlaps another
+and no card value is clipped or cut with an ellipsis; and the offline report renders every
+plotly figure with the network cut off. Screenshots at 1024 px are kept in
+``reports/screenshots/``."""
 
 from __future__ import annotations
 
@@ -134,6 +136,42 @@ def test_dashboard_overview_renders(server: str, browser) -> None:  # type: igno
     page.close()
 
 
+#: What a manager cannot read at a glance: plotly subplot titles, figure titles and
+#: annotations whose boxes intersect (more than a pixel), and card or metric values (and
+#: labels) wider than their box or cut with an ellipsis. Returns one line per problem.
+LAYOUT_PROBLEMS_JS = """() => {
+  const out = [];
+  const said = (el) => (el.textContent || '').trim().slice(0, 60);
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const titles = [...plot.querySelectorAll('.g-gtitle text, .gtitle, .annotation')]
+      .filter((el) => said(el))
+      .map((el) => ({ el, r: el.getBoundingClientRect() }))
+      .filter(({ r }) => r.width > 0 && r.height > 0);
+    for (let i = 0; i < titles.length; i++) {
+      for (let j = i + 1; j < titles.length; j++) {
+        const a = titles[i], b = titles[j];
+        if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
+        const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+        const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+        if (w > 1 && h > 1) out.push(`overlap: "${said(a.el)}" / "${said(b.el)}"`);
+      }
+    }
+  }
+  const values = document.querySelectorAll(
+    '[data-madoguchi-card] .mdg-value, [data-madoguchi-card] .mdg-label, ' +
+    '[data-testid="stMetricValue"], [data-testid="stMetricValue"] *, ' +
+    '[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *'
+  );
+  for (const el of values) {
+    if (!said(el) || el.clientWidth === 0) continue;
+    const cut = getComputedStyle(el).textOverflow === 'ellipsis';
+    if (el.scrollWidth > el.clientWidth + 1) {
+      out.push(`${cut ? 'ellipsis' : 'clipped'}: "${said(el)}"`);
+    }
+  }
+  return [...new Set(out)];
+}"""
+
 #: (url path, title key) of every page, in navigation order.
 PAGE_PATHS = (
     ("", "app_title"),
@@ -146,7 +184,7 @@ PAGE_PATHS = (
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
-def test_every_page_stays_on_the_server_and_declares_its_language(  # type: ignore[no-untyped-def]
+def test_every_page_stays_on_the_server_declares_its_language_and_reads_at_1024(  # type: ignore[no-untyped-def]
     server: str, browser, lang: str
 ) -> None:
     from dashboards.i18n import t
@@ -158,6 +196,7 @@ def test_every_page_stays_on_the_server_and_declares_its_language(  # type: igno
     page = context.new_page()
     page.on("websocket", lambda socket: requested.append(socket.url))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    unreadable: list[str] = []
     for path, title_key in PAGE_PATHS:
         page.goto(f"{server}/{path}?lang={lang}", wait_until="domcontentloaded")
         title = t(title_key, lang)
@@ -169,6 +208,11 @@ def test_every_page_stays_on_the_server_and_declares_its_language(  # type: igno
         )
         name = path or "overview"
         page.screenshot(path=str(SCREENSHOTS / f"{name}_{lang}_1024.png"), full_page=True)
+        page.set_viewport_size({"width": 1024, "height": 768})  # a manager's laptop
+        page.wait_for_timeout(500)  # plotly and the grid of cards follow the new size
+        unreadable += [f"{name}: {line}" for line in page.evaluate(LAYOUT_PROBLEMS_JS)]
+        page.set_viewport_size({"width": 1024, "height": 1400})
+    assert unreadable == [], f"at 1024 × 768 ({lang}): {unreadable}"
     outside = sorted(
         {url for url in requested if urlsplit(url).scheme in {"http", "https", "ws", "wss"}}
         - {url for url in requested if urlsplit(url).netloc == host}

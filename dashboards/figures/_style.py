@@ -21,6 +21,7 @@ __all__ = [
     "require_columns",
     "scenario_colour",
     "styled",
+    "wrap_label",
     "zone_colours",
 ]
 
@@ -82,13 +83,52 @@ def require_columns(frame: pl.DataFrame, columns: Sequence[str], what: str) -> N
         raise ValueError(f"{what}: missing column(s) {missing}; got {frame.columns}")
 
 
+#: Breaks after which a Japanese label may wrap (and before which: an opening bracket).
+_BREAK_AFTER = "、，・＋）"
+_BREAK_BEFORE = "（"
+
+
+def wrap_label(text: str, width: int) -> str:
+    """``text`` in lines of about ``width`` characters joined by ``<br>`` (plotly's line
+    break): at spaces in English, after 、＋・） or before （ in Japanese, else at ``width``."""
+    if len(text) <= width:
+        return text
+    if " " in text:
+        import textwrap
+
+        return "<br>".join(textwrap.wrap(text, width))
+    lines, line = [], ""
+    for ch in text:
+        if ch in _BREAK_BEFORE and len(line) >= width // 2:
+            lines.append(line)
+            line = ""
+        line += ch
+        if len(line) >= width or (ch in _BREAK_AFTER and len(line) >= width // 2):
+            lines.append(line)
+            line = ""
+    if line:
+        lines.append(line)
+    return "<br>".join(lines)
+
+
+def _has_top_annotations(fig: go.Figure) -> bool:
+    """Whether annotations stand above the plotting area (subplot titles, line labels)."""
+    return any(
+        a.yref == "paper" and a.y is not None and a.y >= 0.999 for a in fig.layout.annotations or ()
+    )
+
+
 def styled(fig: go.Figure, title: str, **layout: Any) -> go.Figure:
-    """Apply the common layout (white background, local fonts, compact margins)."""
+    """Apply the common layout (white background, local fonts, compact margins). A figure with
+    annotations above its plotting area (subplot titles) gets a taller top margin and its title
+    at the very top, so the two never overlap."""
+    top = {"t": 96} if _has_top_annotations(fig) else {}
+    heading = {"y": 0.99, "yref": "container", "yanchor": "top"} if top else {}
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"},
+        title={"text": title, "x": 0.0, "xanchor": "left", **heading},
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": 13},
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        margin={"l": 60, "r": 20, "t": 60, "b": 50, **top},
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0.0},
         **layout,
     )

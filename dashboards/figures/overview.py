@@ -22,6 +22,7 @@ from dashboards.figures._style import (
     require_columns,
     scenario_colour,
     styled,
+    wrap_label,
 )
 from dashboards.i18n import format_kpi, kpi_label, scenario_label, t
 from journeys import kpi_registry as registry
@@ -55,6 +56,9 @@ OVERVIEW_KPIS: tuple[str, ...] = (
 OBSERVED_KPIS: tuple[str, ...] = tuple(
     "staff_busy_min_per_day" if k == "staff_hours" else k for k in OVERVIEW_KPIS
 )
+
+#: Panels per row of :func:`ci_error_bars` (seven KPIs: two rows).
+CI_PANELS_PER_ROW = 4
 
 #: KPIs where a drop is good news (from :mod:`journeys.kpi_registry`).
 LOWER_IS_BETTER: frozenset[str] = frozenset(k for k in KPIS if lower_is_better(k))
@@ -175,11 +179,18 @@ def ci_error_bars(
     if not present:
         return empty_figure(title, lang)
     order = list(scenarios) if scenarios else list(dict.fromkeys(summ["scenario"].to_list()))
+    # at most four panels a row, titles wrapped to the panel: readable on a 1024 px screen
+    cols = min(len(present), CI_PANELS_PER_ROW)
+    rows = -(-len(present) // cols)
+    width = 10 if lang == "ja" else 18
     fig = make_subplots(
-        rows=1,
-        cols=len(present),
-        subplot_titles=[kpi_label(k, lang, target_min=target_min) for k in present],
-        horizontal_spacing=0.04,
+        rows=rows,
+        cols=cols,
+        subplot_titles=[
+            wrap_label(kpi_label(k, lang, target_min=target_min), width) for k in present
+        ],
+        horizontal_spacing=0.06,
+        vertical_spacing=0.3 if rows > 1 else 0.0,
     )
     for i, scenario in enumerate(order):
         part = summ.filter(pl.col("scenario") == scenario)
@@ -206,12 +217,12 @@ def ci_error_bars(
                     hovertemplate=f"{kpi_label(kpi, lang, target_min=target_min)}: "
                     "%{y:.2f}<extra></extra>",
                 ),
-                row=1,
-                col=col,
+                row=(col - 1) // cols + 1,
+                col=(col - 1) % cols + 1,
             )
     fig.update_xaxes(showticklabels=False)
     fig.update_annotations(font_size=11)
-    return styled(fig, title, height=360, barmode="group")
+    return styled(fig, title, height=200 + 240 * rows, barmode="group")
 
 
 def difference_figure(

@@ -17,6 +17,7 @@ from dashboards.figures._style import (
     require_columns,
     scenario_colour,
     styled,
+    wrap_label,
 )
 from dashboards.i18n import ACTION_COLOURS, action_label, scenario_label, t
 
@@ -175,7 +176,11 @@ def writes_figure(writes: pl.DataFrame | pd.DataFrame, *, lang: str = "ja") -> g
     fig = make_subplots(
         rows=1,
         cols=2,
-        subplot_titles=[t("forms_written", lang), t("fields_written", lang)],
+        # wrapped: the two titles stay apart when long persona names narrow the panels
+        subplot_titles=[
+            wrap_label(t(key, lang), 8 if lang == "ja" else 16)
+            for key in ("forms_written", "fields_written")
+        ],
         shared_yaxes=True,
     )
     personas = list(dict.fromkeys(frame.sort("persona")["persona"].to_list()))

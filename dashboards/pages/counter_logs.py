@@ -33,6 +33,8 @@ from dashboards.ui import (
 
 LANG = lang()
 TARGET = wait_target()
+#: Width of one KPI metric: its longest label and value fit whole.
+METRIC_WIDTH_PX = 260
 st.title(t("page_counter_logs", LANG))
 if using_upload():  # observed logs and survey exist only for the sample city
     uploaded_study = active_study()
@@ -104,10 +106,12 @@ shown = (
     "abandon_share",
     "staff_busy_min_per_day",
 )
-cols = st.columns(4)
-for i, kpi in enumerate(shown):
-    label = kpi_label(kpi, LANG, target_min=TARGET)
-    cols[i % 4].metric(label, format_kpi(kpi, values.get(kpi), LANG), border=True)
+# fixed-width metrics that wrap to the page: whole labels and values even at 1024 px
+with st.container(horizontal=True, wrap=True, key="log_metrics"):
+    for kpi in shown:
+        label = kpi_label(kpi, LANG, target_min=TARGET)
+        value = format_kpi(kpi, values.get(kpi), LANG)
+        st.metric(label, value, border=True, width=METRIC_WIDTH_PX)
 by_period = trend(log, every="week" if every == "week" else "day", service_target_min=TARGET)
 plot(F.trend_figure(by_period, every=every, target_min=TARGET, lang=LANG), key="trend")
 plot(F.wait_heatmap(tables["per_weekday_hour"], lang=LANG), key="heatmap")
