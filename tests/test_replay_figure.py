@@ -145,3 +145,23 @@ def test_counters_by_name_and_a_text_alternative(study: Study, lang: str, name: 
     legend = {tr.name for tr in fig.data if tr.showlegend is not False}
     wanted = {"ja": {"待っている人", "窓口対応", "移動中", "窓口の待ち人数"}}
     assert legend >= wanted.get(lang, {"Waiting", "Serving", "Walking"})
+
+
+def test_without_grid_paper_the_note_stands_beside_the_clock() -> None:
+    skeleton = load_study(TEMPLATES_DIR / "study_template.toml")
+    counters, marks = floor_frames(skeleton, "as_is", "en")
+    cid = str(counters["counter_id"][0])
+    fig = F.day_replay(_crowd(3, cid), counters, marks, paper=None, lang="en")
+    note = next(a for a in fig.layout.annotations if a.name == "straight lines")
+    strip = fig.layout.yaxis2.domain
+    assert strip[0] < note.y < strip[1] and note.yanchor == "middle"  # not on the legend's line
+    assert fig.layout.legend.y == 1.0 and fig.layout.legend.yanchor == "bottom"
+    # the residents stand centred on their counter: one served, two waiting side by side
+    served = fig.frames[1].data[list(fig.frames[1].traces).index(_role(fig, "served"))]
+    x0 = next(tr.x[0] for tr in fig.data if tr.name == cid)
+    assert list(served.x) == [pytest.approx(x0)]
+    waiting = fig.frames[1].data[list(fig.frames[1].traces).index(_role(fig, "waiting"))]
+    assert sorted(waiting.x) == [
+        pytest.approx(x0 - 0.25, abs=0.05),  # rounded to 0.1 m
+        pytest.approx(x0 + 0.25, abs=0.05),
+    ]

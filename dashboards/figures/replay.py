@@ -166,13 +166,14 @@ def replay_positions(
         return pl.col(column).replace_strict(lookup, default=0.0, return_dtype=pl.Float64)
 
     # residents in front of their counter (the sheet's rows grow downwards): those served in
-    # a row just in front of it, those waiting in rows of 8 behind them
+    # a row just in front of it, those waiting in rows of 8 behind them, centred on it
+    group = ["frame", "counter_id", "state"]
     at_counter = at_counter.with_columns(
-        slot=(pl.col("issued_at").rank("ordinal").over(["frame", "counter_id", "state"]) - 1).cast(
-            pl.Int64
-        )
+        slot=(pl.col("issued_at").rank("ordinal").over(group) - 1).cast(pl.Int64),
+        across=pl.min_horizontal(pl.len().over(group), pl.lit(8)).cast(pl.Float64),
     ).with_columns(
-        x=at("counter_id", cx) + ((pl.col("slot") % 8).cast(pl.Float64) - 3.5) * 0.5,
+        x=at("counter_id", cx)
+        + ((pl.col("slot") % 8).cast(pl.Float64) - (pl.col("across") - 1) / 2) * 0.5,
         y=at("counter_id", cy)
         + pl.when(pl.col("state") == "served")
         .then(pl.lit(0.8))
@@ -414,6 +415,11 @@ def day_replay(
         trace.update(showlegend=False)
         fig.add_trace(trace)
     _background(fig, paper, offsets, cf, lf, lang)
+    # without grid paper, the straight-lines note stands in the clock's strip, left of the
+    # clock (the legend takes the line above the figure)
+    fig.update_annotations(
+        selector={"name": "straight lines"}, y=1.0 - _CLOCK_STRIP / 2, yanchor="middle"
+    )
     static = len(fig.data)
     for state, (colour, symbol, key) in _DOTS.items():
         fig.add_trace(
