@@ -33,7 +33,6 @@ from dashboards.figures.floor import (
     _counter_trace,
     _landmark_traces,
     _positions,
-    short_name,
 )
 from dashboards.figures.floor_paper import FloorPaper
 from dashboards.i18n import t
@@ -342,9 +341,7 @@ def _queues(moves: pl.DataFrame, counter_ids: list[str]) -> dict[dt.datetime, li
     return out
 
 
-def _frame_data(
-    dots: pl.DataFrame, queue: list[int], label: str, lang: str
-) -> list[dict[str, Any]]:
+def _frame_data(dots: pl.DataFrame, queue: list[int], label: str) -> list[dict[str, Any]]:
     """What changes in one frame: the x/y of each set of dots, the queue texts, the clock."""
     data: list[dict[str, Any]] = []
     for state in _DOTS:
@@ -393,8 +390,8 @@ def day_replay(
 ) -> go.Figure:
     """Animated replay of one simulated day on the floor (the grid paper when given): one
     plotly frame per ``every_min`` minutes (coarser past :data:`MAX_FRAMES`), residents
-    waiting, being served and walking, each counter's queue written beside it by number, the
-    clock above the floor; plotly.js plays it in the browser at :data:`FRAME_MS` per frame."""
+    waiting, being served and walking, each counter's queue counted under it, the clock above
+    the floor; plotly.js plays it in the browser at :data:`FRAME_MS` per frame."""
     cf, lf = as_polars(counters), as_polars(landmarks)
     require_columns(cf, COUNTER_FRAME_COLUMNS, "floor counters")
     require_columns(lf, LANDMARK_FRAME_COLUMNS, "floor landmarks")
@@ -402,8 +399,8 @@ def day_replay(
     step = replay_step(log, every_min)
     moves = replay_positions(log, cf, lf, every_min=step, paper=paper)
     counter_ids = [str(c) for c in cf["counter_id"].to_list()]
-    names = [
-        f"{c} {short_name(str(label), lang)}".strip() if label and label != c else c
+    names = [  # as the text alternative says them: code and whole name
+        f"{c} {label}" if label and label != c else c
         for c, label in zip(counter_ids, cf["label"].to_list(), strict=True)
     ]
     queues = _queues(moves, counter_ids)
@@ -450,9 +447,7 @@ def day_replay(
     by_frame = dots.partition_by("frame", as_dict=True) if dots.height else {}
     empty = dots.head(0)
     datas = [
-        _frame_data(
-            by_frame.get((when,), empty), queues.get(when, [0] * len(counter_ids)), label, lang
-        )
+        _frame_data(by_frame.get((when,), empty), queues.get(when, [0] * len(counter_ids)), label)
         for when, label in zip(frames_at, labels, strict=True)
     ]
     if datas:  # the figure shows the first frame before it plays
