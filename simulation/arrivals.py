@@ -27,6 +27,7 @@ from simulation.rng import DayStreams, day_streams
 __all__ = [
     "MAX_RETURN_DAYS",
     "DayPopulation",
+    "Needs",
     "ResidentModel",
     "ServiceQuantiles",
     "draw_day",
@@ -108,6 +109,17 @@ def event_rates(study: Study, day: dt.date) -> np.ndarray:
         [arr.residents_per_day * ev.share * arr.day_factor(day, ev.id) for ev in study.life_events],
         dtype=float,
     )
+
+
+@dataclass(frozen=True)
+class Needs:
+    """Which of the residents' behaviour draws the scenarios played use: patience (some
+    scenario reneges), no-show (some no-show rate above 0), omission (some omission rate above
+    0). A draw nobody uses is left out (its array has no columns, or zeros)."""
+
+    patience: bool = True
+    no_show: bool = True
+    omission: bool = True
 
 
 @dataclass
@@ -305,12 +317,16 @@ def draw_day(
     model: ResidentModel,
     slots: int,
     streams: DayStreams | None = None,
+    needs: Needs | None = None,
 ) -> DayPopulation:
     """Draw the residents of ``day`` for ``replication`` (scenario-independent, see module doc).
 
     ``slots`` is the largest number of tickets a visit can take in any scenario (one patience
-    and one no-show draw per ticket slot).
+    and one no-show draw per ticket slot). ``needs`` (default: everything) leaves out the
+    patience, no-show or omission draws that none of the scenarios played uses; their streams
+    are separate, so every other draw is the same either way (common random numbers).
     """
+    needs = needs or Needs()
     s = streams or day_streams(seed, replication, day)
     quantiles = model.quantiles
     n_proc = len(study.procedures)
@@ -367,9 +383,9 @@ def draw_day(
     bd_dense[flat] = bd_values
     os_dense = np.zeros(n * n_proc)
     os_dense[flat] = os_values
-    patience = s.patience.standard_exponential((n, slots))
-    no_show_u = s.no_show.random((n, slots))
-    om = s.omission.random((n, 8))
+    patience = s.patience.standard_exponential((n, slots)) if needs.patience else np.zeros((n, 0))
+    no_show_u = s.no_show.random((n, slots)) if needs.no_show else np.zeros((n, 0))
+    om = s.omission.random((n, 8)) if needs.omission else np.zeros((n, 8))
     persona = np.full(n, -1, dtype=np.int64)
     if study.personas and n:
         cum = np.cumsum([p.share for p in study.personas])

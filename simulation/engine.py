@@ -51,6 +51,7 @@ import numpy as np
 from journeys.errors import InputError
 from simulation.arrivals import (
     DayPopulation,
+    Needs,
     ResidentModel,
     ServiceQuantiles,
     draw_day,
@@ -889,6 +890,20 @@ def _compiled(
     return model, plans
 
 
+def _needs(scenarios: Sequence[Scenario]) -> Needs:
+    """The behaviour draws some of ``scenarios`` use (see :class:`simulation.arrivals.Needs`)."""
+
+    def reneges(sc: Scenario) -> bool:
+        patience = sc.behaviour.patience_mean_min
+        return bool(patience and patience > 0 and math.isfinite(patience))
+
+    return Needs(
+        patience=any(reneges(sc) for sc in scenarios),
+        no_show=any(sc.no_show_rate > 0 for sc in scenarios),
+        omission=any(sc.omission_rate > 0 for sc in scenarios),
+    )
+
+
 def _max_slots(study: Study) -> int:
     return max((len(ev.procedures) for ev in study.life_events), default=1) + 1
 
@@ -924,10 +939,13 @@ def simulate_replication(
         for sid in ids
     ]
     slots = _max_slots(study)
+    needs = _needs([run.scenario for run in runs])
     for day in sorted(set(days)):
         if not is_working_day(study, day):
             continue
-        pop = draw_day(study, day, replication=replication, seed=seed, model=model, slots=slots)
+        pop = draw_day(
+            study, day, replication=replication, seed=seed, model=model, slots=slots, needs=needs
+        )
         for run in runs:
             run.play(pop)
     return [run.raw(replication) for run in runs]

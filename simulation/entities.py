@@ -8,7 +8,8 @@
   called with the resident.
 * :class:`Counter` — a counter (窓口) with its opening hours, a FIFO queue of the residents
   (visit numbers) holding its tickets and :class:`Server` s (its staff) who follow their shifts
-  and take lunch in turn, never interrupting a service.
+  and take lunch in turn, never interrupting a service. Its clerks are also a
+  ``simpy.Resource`` (:class:`CounterStaff`) from which an extension borrows a clerk.
 * :class:`StaffPool` — staff who take jobs first come first served: the floor managers'
   triage at the entrance (one-stop flow) and the back office. Every job is a SimPy event
   (:func:`multi_server_fifo` is the same schedule worked out on paper: the tests' oracle).
@@ -16,12 +17,12 @@
   counters, the pools, the extension hooks and the :class:`Recorder`.
 
 Every event of the day is a SimPy event processed by ``env.run()``. The hot path (a ticket
-issued after walking and writing, a service ending, a lunch, a shift, a reneging watchdog) uses
-:class:`Call`, a ``simpy.Timeout`` with one callback, instead of a generator per resident: a
-ticket costs two events. Extension hooks (:mod:`simulation.extensions`) are SimPy processes
-started at named points of a visit; the resident carries on when the process ends. Reneging
-uses one watchdog per counter armed at the earliest patience deadline, not one timeout per
-ticket.
+issued after walking and writing, a service ending, a lunch, a shift, a reneging watchdog, a
+triage or back-office job) uses :class:`Call`, a ``simpy.Timeout`` with one callback, instead
+of a generator per resident: a ticket costs two events (taken after the walk, end of its
+service). Extension hooks (:mod:`simulation.extensions`) are SimPy processes started at named
+points of a visit; the resident carries on when the process ends. Reneging uses one watchdog
+per counter armed at the earliest patience deadline, not one timeout per ticket.
 
 Outcomes go to the day's :class:`Recorder`, a named recorder of column lists: the tickets'
 fields (:class:`TicketColumns`, one list per field, written by ticket slot) and the staff
