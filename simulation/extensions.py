@@ -26,7 +26,7 @@ resident, counter)``        office (delaying here delays the back-office job)
 A hook returns None to let the resident (or the papers) go on at once, or is written as a
 SimPy process body with ``yield`` (``yield self.day.env.timeout(3)``, ``member = yield
 staff.get()``): the resident is held until it ends, and that time is part of their time in the
-hall. Hooks an extension does not override cost nothing.
+hall. Hooks an extension does not override are never called: they cost nothing per resident.
 
 An extension's staff (:meth:`Day.staff`) appear in the staff log under the extension's own
 ``activity`` name, and so does the time a counter's clerk is lent to it: each counter's clerks
