@@ -15,7 +15,6 @@ from dashboards.data import floor_frames, floor_paper
 from dashboards.figures._style import figure_summary
 from dashboards.figures.replay import (
     FRAME_MS,
-    GLIDE_MS,
     MAX_DOTS,
     MAX_FRAMES,
     MAX_QUEUE_DOTS,
@@ -100,11 +99,7 @@ def test_frames_move_only_the_dots_and_play_without_redrawing(study: Study) -> N
     play, pause = fig.layout.updatemenus[0].buttons
     assert play.args[1]["frame"] == {"duration": FRAME_MS, "redraw": False}
     assert 1000 / FRAME_MS >= 10
-    assert play.args[1]["transition"]["duration"] == GLIDE_MS < FRAME_MS
-    # each resident keeps one id from frame to frame (so the dot glides, not jumps)
-    waiting = _role(fig, "waiting")
-    ids = [list(_frame_trace(f, waiting).ids) for f in fig.frames[:3]]
-    assert ids[0][1:] == ids[1] and ids[1][1:] == ids[2]  # the head of the queue is called
+    assert play.args[1]["transition"]["duration"] == 0  # no tweening: it costs frames/s
     assert list(pause.args[0]) == [None]
     slider = fig.layout.sliders[0]
     assert [s.args[0][0] for s in slider.steps] == [f.name for f in fig.frames]
@@ -165,3 +160,19 @@ def test_without_grid_paper_the_note_stands_beside_the_clock() -> None:
         pytest.approx(x0 - 0.25, abs=0.05),  # rounded to 0.1 m
         pytest.approx(x0 + 0.25, abs=0.05),
     ]
+
+
+def test_the_replay_draws_the_walls_as_a_few_paths(study: Study) -> None:
+    """The same walls and rooms as the floor plan's rectangles, as one path per kind and
+    colour (plotly.js checks every shape at each frame)."""
+    counters, marks = floor_frames(study, "as_is", "ja")
+    paper = floor_paper(study, "as_is")
+    plan = F.floor_plan(counters, marks, None, paper=paper, lang="ja")
+    replay = F.day_replay(_crowd(3), counters, marks, paper=paper, lang="ja")
+    rects = [s for s in plan.layout.shapes if s.name in ("wall", "room", "stairs")]
+    paths = [s for s in replay.layout.shapes if s.name in ("wall", "room", "stairs")]
+    assert all(s.type == "path" for s in paths) and len(paths) < len(rects) / 5
+    assert sum(s.path.count("M") for s in paths) == len(rects)
+    walls = next(s for s in paths if s.name == "wall")
+    first = next(s for s in rects if s.name == "wall")
+    assert walls.path.startswith(f"M{first.x0:g},{first.y0:g}H{first.x1:g}V{first.y1:g}")

@@ -30,7 +30,12 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.figures._style import as_polars, require_columns, styled
-from dashboards.figures.floor_paper import FloorPaper, paper_annotations, paper_shapes
+from dashboards.figures.floor_paper import (
+    FloorPaper,
+    merge_shapes,
+    paper_annotations,
+    paper_shapes,
+)
 from dashboards.i18n import t
 
 __all__ = [
@@ -277,8 +282,11 @@ def _background(
     counters: pl.DataFrame,
     landmarks: pl.DataFrame,
     lang: str,
+    *,
+    merged: bool = False,
 ) -> None:
-    """The grid paper (walls, rooms, stairs, room names), or the straight-line note."""
+    """The grid paper (walls, rooms, stairs, room names), or the straight-line note; with
+    ``merged`` the rectangles of one kind and colour are one path (:func:`merge_shapes`)."""
     if paper is None:
         _floor_labels(fig, offsets, counters, landmarks)
         fig.add_annotation(
@@ -298,7 +306,7 @@ def _background(
     points |= {str(i) for i in landmarks["id"].to_list()}
     # set at once: adding shapes one by one re-validates every earlier one (quadratic)
     fig.update_layout(
-        shapes=[*fig.layout.shapes, *paper_shapes(paper)],
+        shapes=[*fig.layout.shapes, *(merge_shapes if merged else list)(paper_shapes(paper))],
         annotations=[*fig.layout.annotations, *paper_annotations(paper, points)],
     )
 

@@ -28,7 +28,14 @@ from simulation.floorplan import (
     WalkPath,
 )
 
-__all__ = ["FLOOR_GAP_M", "WALL_COLOUR", "FloorPaper", "paper_annotations", "paper_shapes"]
+__all__ = [
+    "FLOOR_GAP_M",
+    "WALL_COLOUR",
+    "FloorPaper",
+    "merge_shapes",
+    "paper_annotations",
+    "paper_shapes",
+]
 
 #: Metres between two building floors drawn side by side.
 FLOOR_GAP_M = 4.0
@@ -179,6 +186,36 @@ def paper_shapes(paper: FloorPaper) -> list[dict[str, Any]]:
                 _rect("stairs", off + c * m, r * m, off + (c + 1) * m, (r + 1) * m, STAIRS_COLOUR)
             )
     return shapes
+
+
+def merge_shapes(shapes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same rectangles as few SVG paths: one per kind, colour and layer, drawn alike.
+
+    plotly.js checks every shape of a figure at each animation frame; the replay's floor is
+    hundreds of wall runs, and as a handful of paths its frames come out about half as costly
+    again (bench/bench_replay.py)."""
+    groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    for shape in shapes:
+        key = (shape["name"], shape["fillcolor"], repr(shape["line"]), shape["layer"])
+        groups.setdefault(key, []).append(shape)
+    merged: list[dict[str, Any]] = []
+    for (name, fill, _line, layer), rects in groups.items():
+        path = "".join(
+            f"M{r['x0']:g},{r['y0']:g}H{r['x1']:g}V{r['y1']:g}H{r['x0']:g}Z" for r in rects
+        )
+        merged.append(
+            {
+                "type": "path",
+                "name": name,
+                "xref": "x",
+                "yref": "y",
+                "path": path,
+                "fillcolor": fill,
+                "line": rects[0]["line"],
+                "layer": layer,
+            }
+        )
+    return merged
 
 
 def _rect(

@@ -6,8 +6,8 @@ above the floor, so the controls never cover it. Each frame moves three sets of 
 residents waiting at a counter, being served, walking between counters (along the engine's
 path on grid paper) — and writes each counter's queue under it (a number, "窓口の待ち人数" in
 the legend). Only x/y and those texts change from frame to frame, so plotly.js moves the points
-without redrawing the floor; each resident's dot keeps its id, so it glides to its next place
-(:data:`GLIDE_MS`) instead of jumping.
+without redrawing the floor. (Letting the dots glide between frames — ids and a transition —
+cost about 2 frames/s on a busy 2-core machine, below the 10 frames/s target, so they jump.)
 
 Frame data is bounded, whatever the day: at most :data:`MAX_FRAMES` frames (a longer day gets
 a coarser step), at most :data:`MAX_QUEUE_DOTS` dots per queue (the queue text still counts
@@ -40,7 +40,6 @@ from simulation.floorplan import WalkPath
 
 __all__ = [
     "FRAME_MS",
-    "GLIDE_MS",
     "MAX_DOTS",
     "MAX_FRAMES",
     "MAX_QUEUE_DOTS",
@@ -57,8 +56,6 @@ MAX_QUEUE_DOTS = 16
 MAX_DOTS = 400
 #: Milliseconds each frame stands while playing (12.5 frames per second).
 FRAME_MS = 80
-#: Milliseconds a dot takes to glide to its place in the next frame (within a frame's time).
-GLIDE_MS = 60
 #: Metres in front of a counter where its queue is counted (behind two rows of dots).
 _QUEUE_TEXT_M = 2.6
 #: Share of the figure's height above the floor where the clock stands.
@@ -211,7 +208,7 @@ def _walk_on_paper(walking: pl.DataFrame, paper: FloorPaper) -> pl.DataFrame:
 def _drawn(moves: pl.DataFrame) -> pl.DataFrame:
     """The dots one frame draws: every resident served and walking, the first
     :data:`MAX_QUEUE_DOTS` of each queue, at most :data:`MAX_DOTS` in all (served first,
-    then the queues' heads, then walking), rounded to 0.1 m, each with a short ``key``."""
+    then the queues' heads, then walking), rounded to 0.1 m."""
     order = pl.col("state").replace_strict({"served": 0, "waiting": 1, "walking": 2}, default=3)
     return (
         moves.filter((pl.col("state") != "waiting") | (pl.col("slot") < MAX_QUEUE_DOTS))
@@ -221,8 +218,6 @@ def _drawn(moves: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             pl.col("x").round(1),
             pl.col("y").round(1),
-            # a short id per resident: plotly.js glides each dot to its next place
-            key=pl.col("visit_id").rank("dense").cast(pl.String),
         )
         .drop("_order")
     )
@@ -278,7 +273,7 @@ def _controls(names: list[str], lang: str) -> dict[str, Any]:
                 None,
                 {
                     "frame": play,
-                    "transition": {"duration": GLIDE_MS, "easing": "linear"},
+                    "transition": {"duration": 0},
                     "fromcurrent": True,
                     "mode": "immediate",
                 },
@@ -347,9 +342,14 @@ def _frame_data(dots: pl.DataFrame, queue: list[int], label: str) -> list[dict[s
     for state in _DOTS:
         part = dots.filter(pl.col("state") == state)
         xs, ys = part["x"].to_list(), part["y"].to_list()
-        ids = part["key"].to_list()
         # an empty set keeps one blank point, so its legend entry stays
-        data.append({"type": "scatter", "x": xs or [None], "y": ys or [None], "ids": ids or ["-"]})
+        data.append(
+            {
+                "type": "scatter",
+                "x": xs or [None],
+                "y": ys or [None],
+            }
+        )
     data.append({"type": "scatter", "text": [_queue_text(n) for n in queue]})
     data.append({"type": "scatter", "text": [f"<b>{label}</b>"]})
     return data
@@ -411,7 +411,7 @@ def day_replay(
     for trace in _landmark_traces(lf, pos, lang) + _counter_trace(cf, pos, lang):
         trace.update(showlegend=False)
         fig.add_trace(trace)
-    _background(fig, paper, offsets, cf, lf, lang)
+    _background(fig, paper, offsets, cf, lf, lang, merged=True)
     # without grid paper, the straight-lines note stands in the clock's strip, left of the
     # clock (the legend takes the line above the figure)
     fig.update_annotations(
