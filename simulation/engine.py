@@ -288,6 +288,12 @@ class _ScenarioRun:
         except ExtensionFailure as exc:
             use, what = (*exc.args, "", "")[:2]
             raise extension_error(str(use), self.scenario.id, str(what)) from exc
+        except Exception as exc:
+            if not self.loaded:
+                raise
+            # a process an extension started itself (day.env.process) raised
+            use = _culprit(exc, self.loaded)
+            raise extension_error(use, self.scenario.id, f"{type(exc).__name__}: {exc}") from exc
         self._leftovers(hall)
         self._omissions(pop)
         self._collect(pop, hall, arrived, events, n_procs, is_return, origin)
@@ -784,6 +790,28 @@ def _joined(
         "first_visit": origin[:, 1].astype(np.int32),
     }
     return tickets, staff, visits
+
+
+def _culprit(exc: BaseException, loaded: Sequence[LoadedExtension]) -> str:
+    """The extension whose source file the traceback of ``exc`` last passes through (all the
+    scenario's extensions when none can be told apart)."""
+    import inspect
+
+    files: dict[str, str] = {}
+    for ext in loaded:
+        try:
+            files[str(Path(inspect.getfile(ext.cls)).resolve())] = ext.use
+        except (TypeError, OSError):  # pragma: no cover - a class without a source file
+            continue
+    found = ""
+    seen: BaseException | None = exc
+    while seen is not None and not found:  # SimPy re-raises a copy: the cause has the frames
+        tb = seen.__traceback__
+        while tb is not None:
+            found = files.get(str(Path(tb.tb_frame.f_code.co_filename).resolve()), found)
+            tb = tb.tb_next
+        seen = seen.__cause__
+    return found or " + ".join(dict.fromkeys(ext.use for ext in loaded))
 
 
 def _gather(values: Sequence[Any], index: list[int]) -> list[Any]:

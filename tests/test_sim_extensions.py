@@ -179,6 +179,40 @@ def test_an_extension_borrows_a_counter_clerk_through_simpy(tmp_path: Path) -> N
     assert hour_wait(out.log) > hour_wait(ref.log) + 5.0
 
 
+def test_an_idle_clerk_is_lent_at_once_and_a_second_request_waits(tmp_path: Path) -> None:
+    """On a quiet counter with two clerks, two loans asked at 10:00 start at once (both clerks
+    idle); a third, asked next while both are away, starts when the first one comes back."""
+    source = HELPER
+    source = source.replace("staff.capacity != 1 or staff.count != 1", "staff.capacity != 2")
+    source = source.replace(  # two clerks: the other one may be at the counter
+        "        if staff.users and staff.users[0] is not clerk:\n"
+        '            raise RuntimeError("another clerk took the counter")\n',
+        "",
+    )
+    (tmp_path / "ext.py").write_text(source, encoding="utf-8")
+    study = mmc_study(0.01, 2.0, 2)
+    for scenario in study.scenarios:
+        scenario.extensions = [
+            Extension(use="ext.py:Helper", params={"at": 600.0, "minutes": 20.0}),
+            Extension(use="ext.py:Helper", params={"at": 600.0, "minutes": 20.0}),
+            Extension(use="ext.py:Helper", params={"at": 600.0, "minutes": 30.0}),
+        ]
+    study = load_study(dump_study(study, tmp_path / "study.toml"))
+    out = simulate_days(study, "base", days=[DAY], replication=0, seed=2)
+    staff = out.staff_log.with_columns(s=_minutes("start"), e=_minutes("end"))
+    busy = staff.filter(
+        (pl.col("activity") == "serve") & (pl.col("s") < 601.0) & (pl.col("e") > 600.0)
+    )
+    assert busy.is_empty()  # nobody is being served at 10:00 on this quiet day
+    loans = staff.filter(pl.col("activity") == "entrance_help").sort("s", "staff_id")
+    assert loans.height == 3
+    assert loans["s"].to_list()[:2] == pytest.approx([600.0, 600.0], abs=1 / 60)
+    assert sorted(loans["staff_id"].to_list()[:2]) == ["C1-1", "C1-2"]
+    # the third waited for the first clerk back at 10:20
+    assert loans["s"][2] == pytest.approx(620.0, abs=1 / 60)
+    assert loans["minutes"].to_list() == pytest.approx([20.0, 20.0, 30.0], abs=1 / 60)
+
+
 def test_an_extension_that_raises_is_named_with_its_scenario(tmp_path: Path) -> None:
     study = _study_with(tmp_path, RAISES, "ext.py:Broken")
     with pytest.raises(InputError, match=r"extension 'ext.py:Broken' of scenario 'base'.*paper"):
@@ -197,6 +231,36 @@ def test_an_extension_that_raises_is_named_with_its_scenario(tmp_path: Path) -> 
         check=False,
     )
     assert debug.returncode == 2 and "Traceback" in debug.stderr
+
+
+CLOCK = """
+from simulation.extensions import Extension
+
+
+class Clock(Extension):
+    def start_day(self, day):
+        super().start_day(day)
+        day.env.process(self._tick(day))
+
+    def _tick(self, day):
+        yield day.env.timeout(60)
+        raise ValueError("the clock fell off the wall")
+"""
+
+
+def test_a_process_an_extension_starts_itself_is_named_when_it_raises(tmp_path: Path) -> None:
+    """Not only hooks: a process started with day.env.process that raises names its extension
+    (among the scenario's others) and the scenario, in one line."""
+    (tmp_path / "hold.py").write_text(textwrap.dedent(HOLD), encoding="utf-8")
+    (tmp_path / "ext.py").write_text(CLOCK, encoding="utf-8")
+    study = mmc_study(0.05, 2.0, 1)
+    for scenario in study.scenarios:
+        scenario.extensions = [Extension(use="hold.py:Hold"), Extension(use="ext.py:Clock")]
+    study = load_study(dump_study(study, tmp_path / "study.toml"))
+    with pytest.raises(
+        InputError, match=r"extension 'ext.py:Clock' of scenario 'base': ValueError: the clock"
+    ):
+        simulate_days(study, "base", days=[DAY], replication=0, seed=1)
 
 
 def test_a_missing_extension_file_or_class_is_a_clear_error(tmp_path: Path) -> None:
