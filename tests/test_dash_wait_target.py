@@ -119,3 +119,32 @@ def test_the_staffing_page_plans_against_the_sidebar_target(tmp_path: Path) -> N
         f"{met} / {by_hand.table.height}",
     ]
     assert shown[2.0] != shown[15.0]
+
+
+def test_a_new_target_remeasured_from_the_logs_equals_a_run_at_that_target() -> None:
+    from dashboards.results import simulated_tables
+    from simulation.experiments import run_experiment
+    from simulation.model import load_study
+
+    study = load_study(STUDY)
+    days = [peak_day(study)]
+    at_15 = run_experiment(study, replications=2, seed=11, days=days, progress=False)
+    at_10 = run_experiment(
+        study, replications=2, seed=11, days=days, progress=False, service_target_min=10.0
+    )
+    summary, comparison = simulated_tables(at_15, service_target_min=10.0)
+    expected_summary, expected_comparison = simulated_tables(at_10)
+    level = pl.col("kpi") == "service_level"
+    numbers = ["mean", "ci_low", "ci_high"]
+    got_rows, want_rows = (s.filter(level).sort("scenario") for s in (summary, expected_summary))
+    assert got_rows["scenario"].to_list() == want_rows["scenario"].to_list() == ["as_is", "reform"]
+    for column in numbers:
+        assert got_rows[column].to_list() == pytest.approx(want_rows[column].to_list())
+    unchanged = simulated_tables(at_15)[0].filter(level).sort("scenario")
+    assert unchanged["mean"].to_list() != pytest.approx(got_rows["mean"].to_list())
+    got = comparison.filter(level).row(0, named=True)
+    want = expected_comparison.filter(level).row(0, named=True)
+    assert {k: got[k] for k in want} == pytest.approx(want)
+    # the other KPIs do not depend on the target
+    others = ~level
+    assert summary.filter(others).equals(expected_summary.filter(others))
