@@ -169,10 +169,12 @@ def test_the_replay_draws_the_walls_as_a_few_paths(study: Study) -> None:
     paper = floor_paper(study, "as_is")
     plan = F.floor_plan(counters, marks, None, paper=paper, lang="ja")
     replay = F.day_replay(_crowd(3), counters, marks, paper=paper, lang="ja")
-    rects = [s for s in plan.layout.shapes if s.name in ("wall", "room", "stairs")]
-    paths = [s for s in replay.layout.shapes if s.name in ("wall", "room", "stairs")]
+    rects = [s for s in plan.layout.shapes if s.name in ("wall", "room")]
+    paths = [s for s in replay.layout.shapes if s.name in ("wall", "room")]
     assert all(s.type == "path" for s in paths) and len(paths) < len(rects) / 5
     assert sum(s.path.count("M") for s in paths) == len(rects)
+    stairs = [s for s in replay.layout.shapes if s.name == "stairs"]
+    assert len(stairs) == 2 and all(s.type == "rect" for s in stairs)  # 1F and 2F, as drawn
     walls = next(s for s in paths if s.name == "wall")
     first = next(s for s in rects if s.name == "wall")
     assert walls.path.startswith(f"M{first.x0:g},{first.y0:g}H{first.x1:g}V{first.y1:g}")

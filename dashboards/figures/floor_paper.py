@@ -42,6 +42,8 @@ FLOOR_GAP_M = 4.0
 WALL_COLOUR = "#595959"
 STAIRS_COLOUR = "#7030A0"
 _WALL_FILLS = frozenset({WALL_COLOUR, THEME_FILL, "#000000"})
+#: Shape kinds :func:`merge_shapes` draws as one path per colour.
+_MERGED = frozenset({"wall", "room"})
 #: Flow names of :mod:`journeys.flows` → point ids of the grid paper.
 _FLOW_POINTS = {"entrance": ENTRANCE, "exit": ENTRANCE, "ticket_machine": TICKET_MACHINE}
 
@@ -189,16 +191,21 @@ def paper_shapes(paper: FloorPaper) -> list[dict[str, Any]]:
 
 
 def merge_shapes(shapes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The same rectangles as few SVG paths: one per kind, colour and layer, drawn alike.
+    """The walls and rooms as few SVG paths: one per kind, colour and layer, drawn alike
+    (the sheets and the stairs, a few of them, stay rectangles one by one).
 
     plotly.js checks every shape of a figure at each animation frame; the replay's floor is
     hundreds of wall runs, and as a handful of paths its frames come out about half as costly
     again (bench/bench_replay.py)."""
     groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    kept: list[dict[str, Any]] = []
     for shape in shapes:
+        if shape["name"] not in _MERGED:
+            kept.append(shape)
+            continue
         key = (shape["name"], shape["fillcolor"], repr(shape["line"]), shape["layer"])
         groups.setdefault(key, []).append(shape)
-    merged: list[dict[str, Any]] = []
+    merged: list[dict[str, Any]] = kept
     for (name, fill, _line, layer), rects in groups.items():
         path = "".join(
             f"M{r['x0']:g},{r['y0']:g}H{r['x1']:g}V{r['y1']:g}H{r['x0']:g}Z" for r in rects
