@@ -191,7 +191,7 @@ def bench_lab(replications: int = 20) -> None:
         os.environ["MADOGUCHI_CACHE_DIR"] = tmp
         at = AppTest.from_file(str(APP), default_timeout=600)
         at.run()
-        at.switch_page("pages/scenario_lab.py").run()
+        at.switch_page("views/scenario_lab.py").run()
         at.number_input(key="lab_replications").set_value(replications)
         start = time.perf_counter()
         at.button(key="lab_run").click().run()

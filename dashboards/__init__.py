@@ -6,7 +6,7 @@
 * :mod:`dashboards.results` — the numbers shown, computed by ``journeys`` / ``simulation``;
 * :mod:`dashboards.report` and :mod:`dashboards.checklist` — the offline HTML report with the
   printable life-event checklist;
-* ``dashboards/app.py`` and ``dashboards/pages/`` — the Streamlit app (thin pages);
+* ``dashboards/app.py`` and ``dashboards/views/`` — the Streamlit app (thin pages);
   :mod:`dashboards.serve` starts it warm (``madoguchi dashboard``).
 """
 

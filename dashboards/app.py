@@ -1,7 +1,7 @@
 """The Streamlit dashboard: ``streamlit run dashboards/app.py`` (or ``madoguchi dashboard``).
 
 The navigation is built inside :func:`main` so an end-to-end test (``AppTest``) can drive it;
-each page in ``dashboards/pages/`` is a thin shell over importable functions.
+each page in ``dashboards/views/`` is a thin shell over importable functions.
 """
 
 from __future__ import annotations
@@ -18,9 +18,13 @@ from dashboards.ui import wait_target
 
 __all__ = ["PAGES", "main"]
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+#: The pages' scripts. Not named ``pages/``: Streamlit treats a ``pages/`` folder beside the
+#: entry script as pages of their own, and a first visit to a page's address (a bookmark of
+#: ``/floor?lang=en``) on a freshly started server would run that script without the app
+#: (no language switch, navigation by file names).
+PAGES_DIR = Path(__file__).resolve().parent / "views"
 
-#: (file in pages/, label key, url path, icon) in navigation order.
+#: (file in views/, label key, url path, icon) in navigation order.
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("overview.py", "page_overview", "overview", ":material/dashboard:"),
     ("journeys.py", "page_journeys", "journeys", ":material/route:"),

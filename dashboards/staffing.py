@@ -1,7 +1,7 @@
 """The staffing plan as a manager reads it: a counter × hour table with colours, and Excel.
 
 Pure functions over a :class:`simulation.planner.StaffingPlan` (the Streamlit page
-``dashboards/pages/staffing_plan.py`` only draws them): :func:`plan_grid` is the planned staff
+``dashboards/views/staffing_plan.py`` only draws them): :func:`plan_grid` is the planned staff
 per counter (rows) and hour block (columns); :func:`grid_colours` colours each cell by whether
 the block meets the target (blue: met, vermillion: missed, the Okabe–Ito pair that
 colour-blind readers tell apart) with a darker shade where the plan adds staff;

@@ -8,6 +8,7 @@ plotly figure with the network cut off. Screenshots at 1024 px are kept in
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import subprocess
@@ -48,8 +49,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+@contextlib.contextmanager
+def serving() -> Iterator[str]:
+    """``madoguchi dashboard`` on a free port, freshly started; its address."""
     from madoguchi.commands.dashboard import dashboard_command
 
     port = free_port()
@@ -79,6 +81,12 @@ def server() -> Iterator[str]:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with serving() as url:
+        yield url
 
 
 def settle(page) -> None:  # type: ignore[no-untyped-def]
@@ -319,3 +327,22 @@ def test_floor_replay_plays_in_the_browser_clear_of_its_controls(  # type: ignor
         assert figure["left"] <= clock["left"] and clock["right"] <= figure["right"]
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_a_bookmarked_page_opens_in_the_app_on_a_fresh_server(browser) -> None:  # type: ignore[no-untyped-def]
+    """The first visit after a restart goes straight to ``/floor?lang=en`` (a manager's
+    bookmark): the app runs it, in English, with its own navigation (not a bare page script
+    in Japanese with file names as links)."""
+    from dashboards.i18n import t
+
+    with serving() as url:
+        page = browser.new_page()
+        page.goto(f"{url}/floor?lang=en", wait_until="domcontentloaded")
+        page.get_by_role("heading", name=t("page_floor", "en")).first.wait_for(
+            timeout=PAGE_TIMEOUT_MS
+        )
+        settle(page)
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        page.close()
+    assert "counter logs" not in nav and "scenario lab" not in nav, nav
+    assert t("page_lab", "en") in nav, nav

@@ -170,7 +170,7 @@ def test_counter_logs_page_draws_counters_by_name(lang: str, tmp_path: Path) -> 
         at = AppTest.from_file(str(app_path), default_timeout=240)
         at.session_state["lang"] = lang
         at.run()
-        at.switch_page("pages/counter_logs.py").run()
+        at.switch_page("views/counter_logs.py").run()
         assert not at.exception
         name = counter_names(load_study(SAMPLE_DIR / "study.toml"), lang)["A01"]
         assert name.startswith("A01 市民課" if lang == "ja" else "A01 Resident Division")

@@ -193,7 +193,7 @@ def test_counter_logs_page_equals_kpis(app: AppTest) -> None:
     from journeys.metrics import kpis
     from journeys.readers import read_counter_log
 
-    app.switch_page("pages/counter_logs.py").run()
+    app.switch_page("views/counter_logs.py").run()
     assert not app.exception
     for choice, path in zip(("as_is", "reform"), LOGS, strict=True):
         app.radio(key="log_choice").set_value(choice).run()
@@ -211,7 +211,7 @@ def test_counter_logs_page_equals_kpis(app: AppTest) -> None:
 def test_journeys_page(app: AppTest) -> None:
     from journeys.readers import read_survey
 
-    app.switch_page("pages/journeys.py").run()
+    app.switch_page("views/journeys.py").run()
     assert not app.exception
     survey = read_survey(SURVEY).accepted
     journeys = survey.select("phase", "journey_id").unique().height
@@ -220,7 +220,7 @@ def test_journeys_page(app: AppTest) -> None:
 
 
 def test_floor_page(app: AppTest) -> None:
-    app.switch_page("pages/floor.py").run()
+    app.switch_page("views/floor.py").run()
     assert not app.exception
     charts = app.get("plotly_chart")
     assert len(charts) == 2  # floor plan and replay
@@ -230,7 +230,7 @@ def test_scenario_lab_reruns_and_reuses_the_cache(app: AppTest, study) -> None: 
     from dashboards.results import lab_study
     from simulation.experiments import run_experiment
 
-    app.switch_page("pages/scenario_lab.py").run()
+    app.switch_page("views/scenario_lab.py").run()
     assert not app.exception
     scenario = study.scenario(study.scenario_ids[-1])
     counter = scenario.counters[0]
@@ -250,7 +250,7 @@ def test_scenario_lab_reruns_and_reuses_the_cache(app: AppTest, study) -> None: 
 
 
 def test_scenario_lab_rejects_a_broken_study(app: AppTest) -> None:
-    app.switch_page("pages/scenario_lab.py")
+    app.switch_page("views/scenario_lab.py")
     broken = STUDY.read_text(encoding="utf-8").replace("residents_per_day", "residents_per_dya", 1)
     app.session_state["pending_upload"] = ("broken.toml", broken.encode("utf-8"))
     app.run()

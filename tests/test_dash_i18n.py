@@ -27,12 +27,12 @@ from journeys.paths import SAMPLE_DIR
 
 APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
 PAGES = (
-    "pages/overview.py",
-    "pages/journeys.py",
-    "pages/counter_logs.py",
-    "pages/floor.py",
-    "pages/scenario_lab.py",
-    "pages/staffing_plan.py",
+    "views/overview.py",
+    "views/journeys.py",
+    "views/counter_logs.py",
+    "views/floor.py",
+    "views/scenario_lab.py",
+    "views/staffing_plan.py",
 )
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
@@ -245,7 +245,7 @@ def test_upload_problems_are_in_the_ui_language(app: AppTest, case: str) -> None
     shown: dict[str, list[str]] = {}
     for lang in ("ja", "en"):
         app.session_state["lang"] = lang
-        app.switch_page("pages/scenario_lab.py")
+        app.switch_page("views/scenario_lab.py")
         app.session_state["pending_upload"] = (name, content)
         app.run()
         assert not app.exception
@@ -266,7 +266,7 @@ def test_a_lab_change_that_cannot_run_is_explained_in_japanese(app: AppTest) -> 
     study = _broken(("residents_per_day = 650.0", "residents_per_day = 26000.0"))
     allowed = JA_LATIN | _identifiers() | _check_words() | _file_words(study, "near.zip")
     app.session_state["lang"] = "ja"
-    app.switch_page("pages/scenario_lab.py")
+    app.switch_page("views/scenario_lab.py")
     app.session_state["pending_upload"] = ("near.zip", _with_grid(study))
     app.session_state["lab_volume"] = 2.0
     app.run()
@@ -290,7 +290,7 @@ def test_a_narrowed_scope_shows_only_japanese(app: AppTest) -> None:
     )
     allowed = JA_LATIN | _identifiers() | _file_words(text.encode("utf-8"), "variant.zip")
     app.session_state["lang"] = "ja"
-    app.switch_page("pages/scenario_lab.py")
+    app.switch_page("views/scenario_lab.py")
     app.session_state["pending_upload"] = ("variant.zip", _with_grid(text.encode("utf-8")))
     app.run()
     scope = app.multiselect(key="lab_one_stop_reform")
@@ -306,8 +306,8 @@ def test_a_narrowed_scope_shows_only_japanese(app: AppTest) -> None:
 @pytest.mark.parametrize(
     ("page", "key", "choice"),
     [
-        ("pages/counter_logs.py", "log_choice", "reform"),
-        ("pages/floor.py", "floor_scenario", "reform"),
+        ("views/counter_logs.py", "log_choice", "reform"),
+        ("views/floor.py", "floor_scenario", "reform"),
     ],
 )
 def test_radios_keep_their_choice_when_the_language_changes(

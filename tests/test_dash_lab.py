@@ -50,7 +50,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     monkeypatch.setenv("MADOGUCHI_CACHE_DIR", str(tmp_path / "cache"))
     at = AppTest.from_file(str(APP), default_timeout=300)
     at.run()
-    at.switch_page("pages/scenario_lab.py")
+    at.switch_page("views/scenario_lab.py")
     yield at
 
 

@@ -90,7 +90,7 @@ def test_the_wait_target_sets_every_service_level_on_the_page(
     monkeypatch.setenv("MADOGUCHI_CACHE_DIR", "off")
     at = AppTest.from_file(str(APP), default_timeout=300)
     at.run()
-    at.switch_page("pages/counter_logs.py").run()
+    at.switch_page("views/counter_logs.py").run()
     at.sidebar.number_input(key="wait_target_min").set_value(30.0).run()
     assert not at.exception
     shown = {m.label: m.value for m in at.metric}

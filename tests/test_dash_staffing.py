@@ -62,7 +62,7 @@ def test_page_plans_an_uploaded_study(tmp_path: Path) -> None:
     at.session_state["uploaded_study"] = str(path)
     at.run()
     at.number_input(key="wait_target_min").set_value(2.0)  # the sidebar's wait target
-    at.switch_page("pages/staffing_plan.py").run()
+    at.switch_page("views/staffing_plan.py").run()
     assert not at.exception
     at.date_input(key="plan_day").set_value(dt.date(2025, 1, 7))
     at.slider(key="plan_share").set_value(0.8)

@@ -23,7 +23,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppTest]:
     mp.setenv("MADOGUCHI_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     at = AppTest.from_file(str(APP), default_timeout=240)
     at.run()
-    at.switch_page("pages/scenario_lab.py")
+    at.switch_page("views/scenario_lab.py")
     at.session_state["pending_upload"] = ("example_town.xlsx", EXAMPLE_XLSX.read_bytes())
     at.run()
     yield at
@@ -49,7 +49,7 @@ def test_the_upload_is_kept_in_this_sessions_own_folder(app: AppTest) -> None:
 
 
 def test_floor_page_draws_the_uploaded_grid(app: AppTest) -> None:
-    app.switch_page("pages/floor.py").run()
+    app.switch_page("views/floor.py").run()
     assert not app.exception
     charts = app.get("plotly_chart")
     assert len(charts) == 2  # floor plan and replay, both on the grid paper
@@ -63,13 +63,13 @@ def test_floor_page_draws_the_uploaded_grid(app: AppTest) -> None:
 
 
 def test_overview_simulates_the_upload(app: AppTest) -> None:
-    app.switch_page("pages/overview.py").run()
+    app.switch_page("views/overview.py").run()
     assert not app.exception
     assert any("実測ログは同梱サンプル市のもの" in c.value for c in app.caption)
 
 
 def test_sample_only_pages_say_so(app: AppTest) -> None:
-    for page in ("pages/journeys.py", "pages/counter_logs.py"):
+    for page in ("views/journeys.py", "views/counter_logs.py"):
         app.switch_page(page).run()
         assert not app.exception
         assert any("例題町" in i.value and "同梱サンプル市" in i.value for i in app.info), page

@@ -98,7 +98,7 @@ def test_the_staffing_page_plans_against_the_sidebar_target(tmp_path: Path) -> N
         at.session_state["uploaded_study"] = str(path)
         at.run()
         at.number_input(key="wait_target_min").set_value(target)
-        at.switch_page("pages/staffing_plan.py").run()
+        at.switch_page("views/staffing_plan.py").run()
         at.date_input(key="plan_day").set_value(day)
         at.slider(key="plan_share").set_value(0.8)
         at.button[0].click().run()
