@@ -5,7 +5,8 @@ Pure functions over a :class:`simulation.planner.StaffingPlan` (the Streamlit pa
 per counter (rows) and hour block (columns); :func:`grid_colours` colours each cell by whether
 the block meets the target (blue: met, vermillion: missed, the Okabe–Ito pair that
 colour-blind readers tell apart) with a darker shade where the plan adds staff;
-:func:`plan_workbook` is the Excel file to download (the grid, then every column of the table).
+:func:`plan_workbook` is the Excel file to download (the grid, then every column of the table
+with each counter's name and headers in the chosen language, :func:`detail_header`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,20 @@ import io
 
 import polars as pl
 
+from journeys.excel_export import WORKBOOK_OPTIONS
 from simulation.planner import StaffingPlan
 
-__all__ = ["LABELS", "grid_colours", "plan_grid", "plan_workbook", "text"]
+__all__ = [
+    "DETAIL_HEADERS",
+    "LABELS",
+    "MISSED_BECAUSE",
+    "detail_header",
+    "detail_table",
+    "grid_colours",
+    "plan_grid",
+    "plan_workbook",
+    "text",
+]
 
 #: Texts of the page and the workbook: key → (Japanese, English).
 LABELS: dict[str, tuple[str, str]] = {
@@ -59,6 +71,56 @@ LABELS: dict[str, tuple[str, str]] = {
     "counter": ("窓口", "counter"),
     "detail": ("詳細", "detail"),
 }
+
+#: Headers of the workbook's detail sheet, per column of the plan's table (unit in brackets);
+#: the KPI columns take the registry's label (:func:`detail_header`).
+DETAIL_HEADERS: dict[str, tuple[str, str]] = {
+    "counter_id": ("窓口コード", "Counter code"),
+    "counter_name": ("窓口名", "Counter name"),
+    "block": ("時間帯番号", "Block no."),
+    "hours": ("時間帯", "Hours"),
+    "staff": ("計画人数（人）", "Planned staff"),
+    "current_staff": ("現在の人数（人）", "Current staff"),
+    "tickets_per_day": ("1日あたり発券数（枚）", "Tickets per day"),
+    "sl_low": ("下限（割合 0〜1）", "Lower bound (share 0–1)"),
+    "sl_high": ("上限（割合 0〜1）", "Upper bound (share 0–1)"),
+    "utilisation": (
+        "応対時間 ÷ 計画人数の勤務時間（割合 0〜1）",
+        "Serving time ÷ planned staff time (share 0–1)",
+    ),
+    "meets_target": ("目標を満たす", "Meets the target"),
+    "missed_because": ("未達の理由", "Why it misses"),
+    "sl_low_one_fewer": ("1人減らした場合の下限（割合 0〜1）", "Lower bound with one fewer"),
+    "one_fewer_misses": ("1人減らすと未達", "One fewer misses"),
+    "verify_sl_low": ("検証：下限（割合 0〜1）", "Check: lower bound (share 0–1)"),
+    "verify_meets": ("検証：目標を満たす", "Check: meets the target"),
+}
+#: Values of ``missed_because`` in the detail sheet.
+MISSED_BECAUSE: dict[str, tuple[str, str]] = {
+    "max_staff": ("上限の人数でも未達", "misses even at the most staff allowed"),
+    "more_staff_did_not_help": ("増員しても改善せず", "more staff did not help"),
+}
+
+
+def detail_header(column: str, lang: str) -> str:
+    """The detail sheet's header of a column of the plan's table, in ``lang``: the registry's
+    label and stored unit for a KPI (``verify_`` + KPI: "check: …"), else our own text."""
+    from journeys import kpi_registry as registry
+
+    key = column.removeprefix("verify_")
+    if key in registry.KPIS:
+        kpi = registry.kpi(key)
+        head = (
+            f"{kpi.label(lang)}（{kpi.stored_unit(lang)}）"
+            if lang != "en"
+            else (f"{kpi.label(lang)} ({kpi.stored_unit(lang)})")
+        )
+        if key != column:
+            head = ("Check: " if lang == "en" else "検証：") + head
+        return head
+    ja, en = DETAIL_HEADERS.get(column, (column, column))
+    return en if lang == "en" else ja
+
 
 _MET = ("#d6ecfa", "#7fb8e0")  # (same or fewer staff than today, more staff)
 _MISSED = ("#f6c9b0", "#e08a5c")
@@ -107,12 +169,30 @@ def grid_colours(plan: StaffingPlan) -> list[list[str]]:
     return out
 
 
+def detail_table(plan: StaffingPlan, lang: str) -> pl.DataFrame:
+    """The plan's table with each counter's name (窓口名) after its code and the reasons for a
+    miss in ``lang`` (headers stay the table's column names; see :func:`detail_header`)."""
+    from dashboards.operations import counter_names
+
+    names = counter_names(plan.study, lang)
+    reasons = {k: (en if lang == "en" else ja) for k, (ja, en) in MISSED_BECAUSE.items()}
+    table = plan.table.with_columns(
+        counter_name=pl.col("counter_id").replace_strict(names, default=pl.col("counter_id")),
+    )
+    if "missed_because" in table.columns:
+        table = table.with_columns(
+            pl.col("missed_because").replace_strict(reasons, default=pl.col("missed_because"))
+        )
+    first = ["counter_id", "counter_name"]
+    return table.select(first + [c for c in table.columns if c not in first])
+
+
 def plan_workbook(plan: StaffingPlan, lang: str = "ja") -> bytes:
     """The plan as an Excel workbook: the coloured grid, then the full table per block."""
     import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, {**WORKBOOK_OPTIONS, "in_memory": True})
     sheet = book.add_worksheet(text("title", lang)[:31])
     grid = plan_grid(plan, lang)
     colours = grid_colours(plan)
@@ -138,15 +218,20 @@ def plan_workbook(plan: StaffingPlan, lang: str = "ja") -> bytes:
     )
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, len(grid.columns), 13)
+    table = detail_table(plan, lang)
     detail = book.add_worksheet(text("detail", lang)[:31])
-    detail.write_row(0, 0, plan.table.columns, head)
-    for r, row in enumerate(plan.table.iter_rows()):
+    detail.write_row(0, 0, [detail_header(c, lang) for c in table.columns], head)
+    for r, row in enumerate(table.iter_rows()):
         for c, value in enumerate(row):
             if value is None:
                 continue
-            if isinstance(value, bool | str):
-                detail.write(r + 1, c, value)
+            if isinstance(value, bool):
+                detail.write_boolean(r + 1, c, value)
+            elif isinstance(value, str):
+                detail.write_string(r + 1, c, value)
             else:
                 detail.write_number(r + 1, c, float(value))
+    detail.freeze_panes(1, 2)
+    detail.autofilter(0, 0, table.height, len(table.columns) - 1)
     book.close()
     return buffer.getvalue()

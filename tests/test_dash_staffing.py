@@ -53,7 +53,15 @@ def test_workbook_holds_the_grid_and_the_table(small_plan: StaffingPlan) -> None
     assert [grid.cell(2, c).value for c in range(2, 6)] == small_plan.levels["C1"]
     assert grid.cell(2, 2).fill.fgColor.rgb.endswith(grid_colours(small_plan)[0][0][1:].upper())
     assert detail.max_row == small_plan.table.height + 1
-    assert [cell.value for cell in detail[1]] == small_plan.table.columns
+    headers = [cell.value for cell in detail[1]]
+    assert len(headers) == small_plan.table.width + 1  # + the counter's name
+    assert headers[:2] == ["Counter code", "Counter name"]
+    assert "Service level (abandoned count as missed) (share (0–1))" in headers
+    assert "Check: Service level (abandoned count as missed) (share (0–1))" in headers
+    assert not any(h.startswith(("sl_", "verify_", "service_level")) for h in headers)
+    assert detail.cell(2, 1).value == "C1"
+    ja = load_workbook(io.BytesIO(plan_workbook(small_plan, "ja"))).worksheets[1]
+    assert [c.value for c in ja[1]][:2] == ["窓口コード", "窓口名"]
 
 
 def test_page_plans_an_uploaded_study(tmp_path: Path) -> None:
