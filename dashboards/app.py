@@ -98,6 +98,7 @@ def main() -> None:
         st.sidebar.caption(f"{t('uploaded_data', lang)}: {name}")
         if st.sidebar.button(t("back_to_sample", lang), key="back_to_sample"):
             del st.session_state["uploaded_study"]
+            st.session_state["upload_box"] = st.session_state.get("upload_box", 0) + 1
     else:
         st.sidebar.caption(t("sample_data", lang))
     pages = [

@@ -163,3 +163,24 @@ def test_downloads_carry_labels_units_and_the_inputs(lang: str) -> None:
     )
     assert csv.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Japanese labels
     assert t("service_level_within", lang, target=15) in csv.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_sidebar_names_an_uploaded_study_at_once(app: AppTest, lang: str) -> None:
+    text = (
+        _variant_text()
+        .replace("サンプル市（架空", "試しの町（架空")
+        .replace("Sample City (fictional", "Trial Town (fictional")
+    )
+    app.session_state["lang"] = lang
+    app.session_state["pending_upload"] = ("trial.zip", _zipped(text))
+    app.run()  # one interaction: the upload, and the sidebar already names the new study
+    assert not app.exception
+    study = tomllib.loads(text)["study"]
+    name = study["name_en"] if lang == "en" else study["name_ja"]
+    assert any(name in c.value for c in app.sidebar.caption), [c.value for c in app.sidebar.caption]
+    assert any("trial.zip" in s.value for s in app.success)
+    app.sidebar.button(key="back_to_sample").click().run()
+    assert "uploaded_study" not in app.session_state
+    app.run()  # the upload box was emptied: the old file is not taken again
+    assert "uploaded_study" not in app.session_state

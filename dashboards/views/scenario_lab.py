@@ -57,7 +57,8 @@ st.write(t("lab_intro", LANG))
 uploaded = st.file_uploader(
     t("lab_upload", LANG) + f" ≤ {MAX_UPLOAD_MB:g} MB",
     type=["toml", "xlsx", "zip"],
-    key="study_upload",
+    # a new key after "back to the sample" empties the box, so the old file is not taken again
+    key=f"study_upload_{st.session_state.get('upload_box', 0)}",
 )
 # the uploader's file, or one handed over in session state (same checks; used by tests)
 pending = (uploaded.name, uploaded.getvalue()) if uploaded is not None else None
@@ -72,8 +73,13 @@ if pending is not None:
             + "\n".join(f"- {escape_markdown(e)}" for e in check.errors)
         )
     else:
-        st.session_state["uploaded_study"] = str(check.path)
-        st.success(t("lab_upload_ok", LANG, name=escape_markdown(pending[0])))
+        st.session_state["upload_note"] = t("lab_upload_ok", LANG, name=escape_markdown(pending[0]))
+        if st.session_state.get("uploaded_study") != str(check.path):
+            st.session_state["uploaded_study"] = str(check.path)
+            st.rerun()  # the sidebar, drawn before this page, names the new study at once
+note = st.session_state.pop("upload_note", None)
+if note:
+    st.success(note)
 
 loaded = active_study()
 if loaded is None:
