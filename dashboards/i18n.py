@@ -200,8 +200,8 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "report_study": ("調査", "Study"),
     "method_notes": ("方法について", "Method notes"),
     "method_replications": (
-        "シミュレーションは {n} 回の反復（シード {seed}）。各反復で現状と改革後に同じ乱数列を使い（共通乱数）、差のばらつきを小さくしています。各反復の指標はその全日を通した値（Σ待ち時間 ÷ Σ呼出件数など）で、表の値は反復の平均、信頼区間は反復間の t 分布による95%区間です。区間は指標のとりうる範囲に収めています（割合は0〜100%、時間は0分以上）。",
-        "The simulation ran {n} replications (seed {seed}). Each replication uses the same random numbers for as-is and reform (common random numbers), which narrows the spread of the difference. Each replication's KPI pools all its days (Σ waits ÷ Σ called tickets and so on); the values shown are means over replications with 95% t-intervals across replications, cut to what the KPI can be (shares within 0–100%, minutes never below 0).",
+        "シミュレーションは {n} 回の反復（シード {seed}）。各反復で現状と改革後に同じ乱数列を使い（共通乱数）、差のばらつきを小さくしています。各反復の指標はその全日を通した値（Σ待ち時間 ÷ Σ呼出件数など）で、表の値は反復の平均、信頼区間は反復間の t 分布による95%区間です。割合（サービスレベルなど）の区間はロジット尺度で作って戻すので0〜100%の内側に収まり、時間の区間は0分未満を切ります。",
+        "The simulation ran {n} replications (seed {seed}). Each replication uses the same random numbers for as-is and reform (common random numbers), which narrows the spread of the difference. Each replication's KPI pools all its days (Σ waits ÷ Σ called tickets and so on); the values shown are means over replications with 95% t-intervals across replications. A share's interval (service level and the like) is built on the logit scale and mapped back, so it stays inside 0–100%; a time's interval is cut at 0 min.",
     ),
     "method_observed": (
         "実測の値は全日を通した値（Σ待ち時間 ÷ Σ呼出件数など）です。差の95%信頼区間は日単位のクラスター・ブートストラップ（同じ日の来庁者は同じ混雑を共有するので、1日を丸ごと再抽出）によります。3日未満のログでは来庁単位で再抽出し、その旨を表示します。指標はすべて同じ関数（journeys.metrics）で、実測ログにもシミュレーションのログにも同じように計算しています。",
