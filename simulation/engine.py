@@ -1016,7 +1016,10 @@ def raw_to_output(raw: RawRun) -> SimOutput:
     procs = pl.Series(list(raw.procedure_ids), dtype=pl.String)
     outcomes = pl.Series(list(OUTCOME_NAMES), dtype=pl.String)
     reasons = pl.Series([r or None for r in ABANDON_REASONS], dtype=pl.String)
-    visit_id = _ids(t["day"], t["visit"], prefix, "-V")
+    v = raw.visits
+    visit_ids = _ids(v["day"], v["visit"], prefix, "-V")
+    rows = _visit_rows(t, v)
+    visit_id = _ids(t["day"], t["visit"], prefix, "-V") if rows is None else visit_ids.gather(rows)
     return_of = _first_visits(t, prefix)
     log = pl.DataFrame(
         {
@@ -1044,7 +1047,25 @@ def raw_to_output(raw: RawRun) -> SimOutput:
     )
     schema = {**COUNTER_LOG_COLUMNS, **COUNTER_LOG_OPTIONAL, **COUNTER_LOG_WHOLE_VISIT}
     log = log.cast({k: v for k, v in schema.items() if k in log.columns})
-    return SimOutput(log=log, staff_log=_staff_frame(raw), visits=_visit_frame(raw, prefix))
+    return SimOutput(
+        log=log, staff_log=_staff_frame(raw), visits=_visit_frame(raw, prefix, visit_ids)
+    )
+
+
+def _visit_rows(tickets: dict[str, np.ndarray], visits: dict[str, np.ndarray]) -> Any:
+    """Row of each ticket's visit among ``visits`` (which go by day, then visit number), or
+    None when the visits are not in that order or some ticket's visit is missing."""
+    vday, vnum = visits["day"], visits["visit"]
+    if vday.size == 0 or tickets["day"].size == 0 or bool(np.any(vday[1:] < vday[:-1])):
+        return None
+    rows = np.searchsorted(vday, tickets["day"], side="left") + tickets["visit"]
+    if int(rows.max()) >= vday.size:
+        return None
+    if not (
+        np.array_equal(vday[rows], tickets["day"]) and np.array_equal(vnum[rows], tickets["visit"])
+    ):
+        return None
+    return rows
 
 
 def _stamps(days: np.ndarray, seconds: np.ndarray, *, missing: bool = False) -> Any:
@@ -1114,7 +1135,7 @@ def _staff_frame(raw: RawRun) -> Any:
     staff = pl.Series(list(raw.staff_ids), dtype=pl.String)
     return pl.DataFrame(
         {
-            "scenario": pl.Series([raw.scenario] * n, dtype=pl.String),
+            "scenario": pl.repeat(raw.scenario, n, dtype=pl.String, eager=True),
             "replication": pl.Series(np.full(n, raw.replication, dtype=np.int64)),
             "staff_id": staff.gather(s["server"]),
             "counter_id": counter_names.gather(s["counter"] + 2),
@@ -1126,16 +1147,19 @@ def _staff_frame(raw: RawRun) -> Any:
     )
 
 
-def _visit_frame(raw: RawRun, prefix: str) -> Any:
-    """One row per visit: arrival and leaving, life event, procedures, persona, resident."""
+def _visit_frame(raw: RawRun, prefix: str, visit_ids: Any = None) -> Any:
+    """One row per visit: arrival and leaving, life event, procedures, persona, resident
+    (``visit_ids``: the visits' ids, if already made)."""
     import polars as pl
 
     v = raw.visits
+    if visit_ids is None:
+        visit_ids = _ids(v["day"], v["visit"], prefix, "-V")
     events = pl.Series(list(raw.life_event_ids), dtype=pl.String)
     personas = pl.Series(["", *raw.persona_ids], dtype=pl.String)
     frame = pl.DataFrame(
         {
-            "_visit_id": _ids(v["day"], v["visit"], prefix, "-V"),
+            "_visit_id": visit_ids,
             "return_of": _first_visits(v, prefix),
             "_left_ok": v["left"] >= 0,
             "arrived_at": _stamps(v["day"], v["arrival"]),

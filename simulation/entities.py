@@ -38,6 +38,7 @@ import typing
 from collections import deque
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
+from heapq import heappush as _push
 from types import MappingProxyType
 from typing import Any
 
@@ -248,12 +249,13 @@ class Call(Timeout):
     def __init__(
         self, env: simpy.Environment, delay: float, callback: Callable[[Any], None], value: Any
     ) -> None:
-        # Timeout.__init__ inlined, with the callback in place
+        # Timeout.__init__ and Environment.schedule inlined, with the callback in place: the
+        # event goes onto SimPy's own schedule exactly as ``env.schedule`` puts it there
         self.env = env
         self.callbacks = [callback]
         self._value = value
         self._delay = delay
-        env.schedule(self, NORMAL, delay)
+        _push(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
 
 
 class Visit:
@@ -753,7 +755,7 @@ class Hall:
             take(who[j])
             j += 1
         if due_at[j] < _INF:
-            Call(self.env, due_at[j] - self.env.now, self._arrivals_cb, j)
+            Call(self.env, due_at[j] - self.env._now, self._arrivals_cb, j)
 
     def _arrive(self, i: int) -> None:
         if self.hooks.on_arrival:
@@ -832,7 +834,7 @@ class Hall:
                 present = len(other.queue) + other.busy
                 if best < 0 or present < best:
                     best, counter = present, other
-        now = self.env.now
+        now = self.env._now  # the ``now`` property's value, without the call
         index = counter.index
         walking = (
             self.walk_to_ticket[self.position[i]][leg.forms > 0] + self.ticket_to_counter[index]
@@ -919,7 +921,7 @@ class Hall:
     def _service_end(self, event: Event) -> None:
         server: Server = event._value
         s = server.slot
-        now = self.env.now
+        now = self.env._now
         t = self.tickets
         t.called[s] = now - self.service[s]
         t.ended[s] = now

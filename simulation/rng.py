@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -30,18 +30,64 @@ PURPOSES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
 class DayStreams:
-    """The random streams of one day of one replication, one numpy ``Generator`` per purpose."""
+    """The random streams of one day of one replication, one numpy ``Generator`` per purpose.
 
-    arrivals: np.random.Generator
-    life_events: np.random.Generator
-    bundles: np.random.Generator
-    service: np.random.Generator
-    patience: np.random.Generator
-    no_show: np.random.Generator
-    omission: np.random.Generator
-    persona: np.random.Generator
+    Child ``k`` of ``SeedSequence(seed, spawn_key=(replication, day))`` feeds the ``k``-th
+    purpose of :data:`PURPOSES`, exactly as ``root.spawn(len(PURPOSES))[k]`` would; each
+    generator is made the first time it is used, so a purpose nobody draws from costs
+    nothing and changes nothing in the others.
+    """
+
+    def __init__(self, root: np.random.SeedSequence) -> None:
+        self._root = root
+
+    def _child(self, k: int) -> np.random.Generator:
+        root = self._root
+        child = np.random.SeedSequence(
+            root.entropy, spawn_key=(*root.spawn_key, k), pool_size=root.pool_size
+        )
+        return np.random.Generator(np.random.PCG64(child))
+
+    @cached_property
+    def arrivals(self) -> np.random.Generator:
+        """Arrival times."""
+        return self._child(0)
+
+    @cached_property
+    def life_events(self) -> np.random.Generator:
+        """Life events of the residents."""
+        return self._child(1)
+
+    @cached_property
+    def bundles(self) -> np.random.Generator:
+        """Which procedures of their life event each resident needs."""
+        return self._child(2)
+
+    @cached_property
+    def service(self) -> np.random.Generator:
+        """Service-time uniforms."""
+        return self._child(3)
+
+    @cached_property
+    def patience(self) -> np.random.Generator:
+        """Patience (reneging)."""
+        return self._child(4)
+
+    @cached_property
+    def no_show(self) -> np.random.Generator:
+        """No-shows."""
+        return self._child(5)
+
+    @cached_property
+    def omission(self) -> np.random.Generator:
+        """Omissions and the return visits they cause."""
+        return self._child(6)
+
+    @cached_property
+    def persona(self) -> np.random.Generator:
+        """Personas of the residents."""
+        return self._child(7)
 
 
 def day_streams(seed: int, replication: int, day: dt.date) -> DayStreams:
@@ -52,13 +98,9 @@ def day_streams(seed: int, replication: int, day: dt.date) -> DayStreams:
     """
     if seed < 0 or replication < 0:
         raise ValueError("seed and replication must be non-negative integers")
-    root = np.random.SeedSequence(int(seed), spawn_key=(int(replication), day.toordinal()))
-    children = root.spawn(len(PURPOSES))
-    gens = {
-        name: np.random.Generator(np.random.PCG64(ss))
-        for name, ss in zip(PURPOSES, children, strict=True)
-    }
-    return DayStreams(**gens)
+    return DayStreams(
+        np.random.SeedSequence(int(seed), spawn_key=(int(replication), day.toordinal()))
+    )
 
 
 def named_stream(seed: int, replication: int, day: dt.date, name: str) -> np.random.Generator:
