@@ -268,7 +268,8 @@ def cell_stats(
     target: PlanTarget,
 ) -> CellStats:
     """Per counter and block: tickets per day, mean wait, service level (``service_level_all_tickets``:
-    abandoned tickets count as missed) with its interval, utilisation."""
+    abandoned tickets count as missed) with its interval, utilisation (the registry's: serving
+    minutes ÷ minutes on duty, lunches out and overtime in, :mod:`simulation.staff_kpis`)."""
     day0 = pl.col("issued_at").dt.truncate("1d")
     tickets = log.with_columns(
         block=_block_index(_minute_of_day("issued_at", day0), blocks),
@@ -280,7 +281,9 @@ def cell_stats(
         wait_sum=pl.col("wait").sum(),
         called=pl.col("called_at").is_not_null().sum(),
     )
-    busy = _busy_minutes(staff_log, blocks)
+    busy = _activity_minutes(staff_log, blocks, "serve")
+    lunch = _activity_minutes(staff_log, blocks, "lunch")
+    overtime = _activity_minutes(staff_log, blocks, "overtime")
     rows = []
     for cid, row in levels.items():
         for b, level in enumerate(row):
@@ -293,7 +296,10 @@ def cell_stats(
             mean, low, high = ratio_share_interval(within, counted, target.confidence)
             called = float(part.get_column("called").sum())
             wait = float(part.get_column("wait_sum").sum()) / called if called else math.nan
+            # minutes on duty as in simulation.staff_kpis: the planned staff's time in the block
+            # less their lunches, plus the overtime of clerks serving past their shift
             on_duty = level * (blocks[b].end_min - blocks[b].start_min) * days * replications
+            on_duty += overtime.get((cid, b), 0.0) - lunch.get((cid, b), 0.0)
             served = busy.get((cid, b), 0.0)
             rows.append(
                 (
@@ -328,11 +334,14 @@ def cell_stats(
     return CellStats(table.with_columns(pl.col(pl.Float64).fill_nan(None)))
 
 
-def _busy_minutes(staff_log: pl.DataFrame, blocks: Sequence[Block]) -> dict[tuple[str, int], float]:
-    """Serving minutes of each counter inside each block (summed over days and replications)."""
+def _activity_minutes(
+    staff_log: pl.DataFrame, blocks: Sequence[Block], activity: str
+) -> dict[tuple[str, int], float]:
+    """Minutes of ``activity`` (serve, lunch, overtime) of each counter inside each block
+    (summed over days and replications)."""
     if staff_log.height == 0:
         return {}
-    serve = staff_log.filter(pl.col("activity") == "serve")
+    serve = staff_log.filter(pl.col("activity") == activity)
     day0 = pl.col("start").dt.truncate("1d")
     serve = serve.select(
         "counter_id",

@@ -261,3 +261,39 @@ def test_the_plans_service_level_counts_abandoned_tickets_and_the_registrys_does
     assert row[SERVICE_LEVEL] == pytest.approx(2 / 4)  # the abandoned ticket counts as missed
     assert kpis(log.filter(pl.col("replication") == 0))["service_level"] == pytest.approx(2 / 3)
     assert row["tickets_per_day"] == 4.0
+
+
+def test_a_blocks_utilisation_counts_lunch_out_and_overtime_in() -> None:
+    from simulation.planner import cell_stats
+
+    day = dt.datetime(2025, 1, 7)
+
+    def at(minute: float) -> dt.datetime:
+        return day + dt.timedelta(minutes=minute)
+
+    # block 16:00–17:00 with 2 planned clerks (120 min): one lunches 16:00–16:30 (−30 min);
+    # a third clerk whose shift ended at 16:00 serves until 16:20 (overtime +20 min);
+    # serving: clerk A 16:30–17:00 (30), clerk B 16:00–17:00 (60), clerk C 16:00–16:20 (20)
+    rows = [
+        ("C1", "lunch", 960, 990),
+        ("C1", "serve", 990, 1020),
+        ("C1", "serve", 960, 1020),
+        ("C1", "overtime", 960, 980),
+        ("C1", "serve", 960, 980),
+    ]
+    staff_log = pl.DataFrame(
+        [(c, a, at(s), at(e)) for c, a, s, e in rows],
+        schema={"counter_id": pl.String, "activity": pl.String, "start": pl.Datetime,
+                "end": pl.Datetime},
+        orient="row",
+    )  # fmt: skip
+    log = pl.DataFrame(
+        schema={"visit_id": pl.String, "counter_id": pl.String, "issued_at": pl.Datetime,
+                "called_at": pl.Datetime, "outcome": pl.String, "replication": pl.Int64},
+    )  # fmt: skip
+    target = PlanTarget(within_min=15.0, share=0.9)
+    cells = cell_stats(
+        log, staff_log, {"C1": [2]}, [Block(960, 1020)], days=1, replications=1, target=target
+    )
+    # (30 + 60 + 20) ÷ (120 − 30 + 20) = 110 / 110: busy all the time on duty, never above 1
+    assert cells.table.row(0, named=True)["utilisation"] == pytest.approx(1.0)
