@@ -241,7 +241,11 @@ def multi_server_fifo(
 class Call(Timeout):
     """A ``simpy.Timeout`` that calls one function when it is processed (``value`` = its value).
 
-    The engine's hot path schedules these instead of starting a process per resident.
+    The engine's hot path schedules these instead of starting a process per resident. The
+    callback of a service's end or of the arrival chain puts the timeout it was called for
+    back on SimPy's schedule for the next service end or arrival (SimPy's ``step`` has already
+    taken it off the schedule and emptied its callbacks): the entry is the one a new timeout
+    would get, without making one.
     """
 
     _ok = True  # a timeout always succeeds
@@ -754,8 +758,13 @@ class Hall:
         while due_at[j] <= now:
             take(who[j])
             j += 1
-        if due_at[j] < _INF:
-            Call(self.env, due_at[j] - self.env._now, self._arrivals_cb, j)
+        if due_at[j] < _INF:  # the next link: this timeout, back on SimPy's schedule (recycled)
+            env = self.env
+            now = env._now
+            event.callbacks = [self._arrivals_cb]
+            event._value = j
+            event._delay = delay = due_at[j] - now  # type: ignore[attr-defined]
+            _push(env._queue, (now + delay, NORMAL, next(env._eid), event))
 
     def _arrive(self, i: int) -> None:
         if self.hooks.on_arrival:
@@ -958,7 +967,11 @@ class Hall:
             t.server[s] = server.index
             server.visit = i
             server.slot = s
-            Call(self.env, self.service[s], self._end_cb, server)
+            # the end of this service: the timeout just processed, back on SimPy's schedule
+            env = self.env
+            event.callbacks = [self._end_cb]
+            event._delay = delay = self.service[s]  # type: ignore[attr-defined]
+            _push(env._queue, (now + delay, NORMAL, next(env._eid), event))
 
     def _end_hooks(self, i: int, counter: Counter) -> None:
         """After a service, with after-service or leaving hooks: hooks, then the next leg."""
