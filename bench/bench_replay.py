@@ -13,11 +13,7 @@ happened meanwhile, and the frames' and points' counts. Target: ≥ 10 frames/s.
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -82,35 +78,15 @@ def offline_page(seconds: float, width: int) -> None:
             browser.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def dashboard_page(seconds: float, width: int) -> None:
     """The Floor page of ``madoguchi dashboard``."""
     from playwright.sync_api import sync_playwright
 
     from dashboards.i18n import t
-    from madoguchi.commands.dashboard import dashboard_command
+    from madoguchi.commands.dashboard import local_dashboard
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        dashboard_command(port, address="127.0.0.1"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError("streamlit exited") from None
-                time.sleep(0.2)
+    with local_dashboard() as server:
+        url = server.url
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(BROWSER_FLAGS))
             page = browser.new_page(viewport={"width": width, "height": 900})
@@ -121,12 +97,6 @@ def dashboard_page(seconds: float, width: int) -> None:
             page.wait_for_timeout(1000)
             _print(f"dashboard Floor page, {width} px", page.evaluate(COUNTER_JS, seconds))
             browser.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def main() -> None:

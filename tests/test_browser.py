@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,44 +39,13 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serving() -> Iterator[str]:
     """``madoguchi dashboard`` on a free port, freshly started; its address."""
-    from madoguchi.commands.dashboard import dashboard_command
+    from madoguchi.commands.dashboard import local_dashboard
 
-    port = free_port()
-    proc = subprocess.Popen(
-        dashboard_command(port, address="127.0.0.1"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                pytest.fail(f"streamlit did not start: {err[-2000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with local_dashboard(timeout_s=90) as server:  # RuntimeError if it does not start
+        yield server.url
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,18 @@ waits for it, so the port is free when the command has returned.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
@@ -17,7 +26,15 @@ import typer
 
 from journeys.errors import InputError
 
-__all__ = ["STOP_SIGNALS", "dashboard_command", "register", "serve_until_stopped"]
+__all__ = [
+    "STOP_SIGNALS",
+    "LocalDashboard",
+    "dashboard_command",
+    "free_port",
+    "local_dashboard",
+    "register",
+    "serve_until_stopped",
+]
 
 #: Signals that stop the dashboard (besides Ctrl+C).
 STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGHUP)
@@ -52,6 +69,73 @@ def dashboard_command(port: int, *, address: str = "localhost") -> list[str]:
         "--server.maxUploadSize",
         "5",
     ]
+
+
+@dataclass(frozen=True)
+class LocalDashboard:
+    """A dashboard server this process started on 127.0.0.1 (browser tests, benchmarks):
+    its address, its process and the seconds it took until its health check answered."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    started_s: float
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def local_dashboard(
+    *, cache_dir: Path | None = None, timeout_s: float = 300.0
+) -> Iterator[LocalDashboard]:
+    """Serve the dashboard on a free local port until the block ends (then stop it: SIGTERM,
+    SIGKILL after 15 s). Up = its health check answers ``ok`` (after :mod:`dashboards.serve`
+    has built the Overview); ``cache_dir`` is its ``MADOGUCHI_CACHE_DIR``. A server that exits
+    or is not up within ``timeout_s`` raises ``RuntimeError`` with the end of its stderr."""
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["MADOGUCHI_CACHE_DIR"] = str(cache_dir)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    start = time.perf_counter()
+    # stderr to a file, not a pipe: a pipe nobody reads would stall a chatty server
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(
+            dashboard_command(port, address="127.0.0.1"),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        try:
+            if not _up(url, proc, start + timeout_s):
+                errors.seek(0)
+                tail = errors.read().decode(errors="replace")[-2000:]
+                raise RuntimeError(f"the dashboard did not start: {tail}")
+            yield LocalDashboard(url, proc, time.perf_counter() - start)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _up(url: str, proc: subprocess.Popen[bytes], deadline: float) -> bool:
+    """Wait until the server's health check answers ``ok`` (False: it exited, or too late)."""
+    while proc.poll() is None and time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.read().strip() == b"ok":
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
 
 
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:
