@@ -603,23 +603,23 @@ class _ScenarioRun:
             _DayParts(
                 day=pop.day.toordinal(),
                 width=max(hall.width, 1),
-                code=np.array(t.code, dtype=np.int64),
-                counter=np.array(t.counter, dtype=np.int32),
-                seq=np.array(t.seq, dtype=np.int64),
-                issued=np.array(t.issued, dtype=float),
-                called=np.array(t.called, dtype=float),
-                ended=np.array(t.ended, dtype=float),
-                server=np.array(t.server, dtype=np.int32),
-                outcome=np.array(t.outcome, dtype=np.int8),
-                reason=np.array(t.reason, dtype=np.int8),
-                walking_m=np.array(t.walking_m, dtype=float),
-                staff_server=np.array(staff.server, dtype=np.int32),
-                staff_counter=np.array(staff.counter, dtype=np.int32),
-                staff_kind=np.array(staff.kind, dtype=np.int8),
-                staff_start=np.array(staff.start, dtype=float),
-                staff_end=np.array(staff.end, dtype=float),
+                code=_column(t.code, np.int64),
+                counter=_column(t.counter, np.int32),
+                seq=_column(t.seq, np.int64),
+                issued=_column(t.issued, float),
+                called=_column(t.called, float),
+                ended=_column(t.ended, float),
+                server=_column(t.server, np.int32),
+                outcome=_column(t.outcome, np.int8),
+                reason=_column(t.reason, np.int8),
+                walking_m=_column(t.walking_m, float),
+                staff_server=_column(staff.server, np.int32),
+                staff_counter=_column(staff.counter, np.int32),
+                staff_kind=_column(staff.kind, np.int8),
+                staff_start=_column(staff.start, float),
+                staff_end=_column(staff.end, float),
                 arrived=arrived,
-                left=np.array(recorder.left, dtype=float),
+                left=_column(recorder.left, float),
                 events=events,
                 n_procs=n_procs,
                 is_return=is_return,
@@ -821,6 +821,11 @@ def _gather(values: Sequence[Any], index: list[int]) -> list[Any]:
     if len(index) == 1:
         return [values[index[0]]]
     return list(operator.itemgetter(*index)(values))
+
+
+def _column(values: Sequence[Any], dtype: Any) -> np.ndarray:
+    """A recorder's list as a numpy column (``np.fromiter`` reads a list faster than ``np.array``)."""
+    return np.fromiter(values, dtype=dtype, count=len(values))
 
 
 def _seconds(minutes: np.ndarray) -> np.ndarray:
@@ -1041,7 +1046,7 @@ def raw_to_output(raw: RawRun) -> SimOutput:
             "left_at": _stamps(t["day"], t["left"], missing=True),
             "abandon_reason": reasons.gather(t["reason"].astype(np.int32)),
             # a resident is named by their first visit
-            "resident_id": return_of.fill_null(visit_id) if n else visit_id,
+            "resident_id": return_of.fill_null(visit_id) if t["is_return"].any() else visit_id,
             "return_of": return_of,
         }
     )
@@ -1157,31 +1162,22 @@ def _visit_frame(raw: RawRun, prefix: str, visit_ids: Any = None) -> Any:
         visit_ids = _ids(v["day"], v["visit"], prefix, "-V")
     events = pl.Series(list(raw.life_event_ids), dtype=pl.String)
     personas = pl.Series(["", *raw.persona_ids], dtype=pl.String)
+    n = v["day"].size
+    return_of = _first_visits(v, prefix)
     frame = pl.DataFrame(
         {
-            "_visit_id": visit_ids,
-            "return_of": _first_visits(v, prefix),
-            "_left_ok": v["left"] >= 0,
+            "scenario": pl.repeat(raw.scenario, n, dtype=pl.String, eager=True),
+            "replication": pl.repeat(raw.replication, n, dtype=pl.Int64, eager=True),
+            "visit_id": visit_ids,
             "arrived_at": _stamps(v["day"], v["arrival"]),
-            "left_at": _stamps(v["day"], v["left"]),
+            "left_at": _stamps(v["day"], v["left"], missing=True),
             "life_event": events.gather(v["life_event"]),
             "procedures": v["procedures"].astype(np.int64),
             "return_visit": v["is_return"],
             "persona": personas.gather(v["persona"] + 1),
+            "resident_id": return_of.fill_null(visit_ids) if v["is_return"].any() else visit_ids,
+            "return_of": return_of,
         }
     )
-    extra = {name: pl.Series(values).fill_nan(None) for name, values in raw.extra.items()}
-    return frame.select(
-        scenario=pl.lit(raw.scenario),
-        replication=pl.lit(raw.replication, dtype=pl.Int64),
-        visit_id=pl.col("_visit_id"),
-        arrived_at=pl.col("arrived_at"),
-        left_at=pl.when(pl.col("_left_ok")).then(pl.col("left_at")),
-        life_event=pl.col("life_event"),
-        procedures=pl.col("procedures"),
-        return_visit=pl.col("return_visit"),
-        persona=pl.col("persona"),
-        resident_id=pl.coalesce("return_of", "_visit_id"),
-        return_of=pl.col("return_of"),
-        **extra,
-    )
+    extra = [pl.Series(name, values).fill_nan(None) for name, values in raw.extra.items()]
+    return frame.hstack(extra) if extra else frame
