@@ -444,10 +444,10 @@ class _ScenarioRun:
         sizes = np.array([len(catalog[bid]) for bid in distinct.tolist()], dtype=np.int32)
         n_procs = sizes[inverse]
         own = pop.persona if pop.persona.size == n else np.full(n, -1, dtype=np.int64)
-        origin = np.stack(
-            [np.full(n, pop.day.toordinal(), dtype=np.int64), np.arange(n, dtype=np.int64), own],
-            axis=1,
-        )
+        origin = np.empty((n, 3), dtype=np.int64)
+        origin[:, 0] = pop.day.toordinal()
+        origin[:, 1] = np.arange(n)
+        origin[:, 2] = own
         arrived_list = arrived.tolist()
         is_return_list = [False] * n
         if returns:

@@ -645,9 +645,9 @@ class Hall:
         self.route = residents.route
         self.n_legs = residents.n_legs
         self.arrived = residents.arrived
-        self.arrival_minutes = np.asarray(residents.arrived, dtype=float)
+        self.arrival_minutes = np.fromiter(residents.arrived, dtype=float, count=n)
         self.lead = list(residents.lead)
-        self.lead_minutes = np.asarray(residents.lead, dtype=float)
+        self.lead_minutes = np.fromiter(residents.lead, dtype=float, count=n)
         self.persona = residents.persona
         self.persona_ids = residents.persona_ids
         self.persona_attributes = residents.persona_attributes
