@@ -1001,12 +1001,18 @@ def _ticket_arrays(frame: pl.DataFrame) -> TicketArrays:
         return TicketArrays(frame)
     arrays = _ARRAYS.get(id(frame))
     if arrays is None:
+        # the cached arrays hold the frame weakly: a strong reference from this module's
+        # dict would keep it (and its coded copy in _CODED) alive for ever
+        ref = weakref.ref(frame)
 
         def visit() -> np.ndarray:
-            lf, _, _ = _prepared(frame)
+            alive = ref()
+            if alive is None:
+                raise ReferenceError("the counter log of these ticket arrays no longer exists")
+            lf, _, _ = _prepared(alive)
             return lf.select(_V).collect().to_series().to_numpy()
 
-        arrays = TicketArrays(frame, visit)
+        arrays = TicketArrays(frame, visit, weak=True)
         _ARRAYS[id(frame)] = arrays
         weakref.finalize(frame, _ARRAYS.pop, id(frame), None)
     return arrays

@@ -16,6 +16,7 @@ day (the day the visit arrived, even past midnight), its hour the clock hour of 
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
@@ -126,13 +127,32 @@ class TicketArrays:
     ``frame`` has the canonical counter-log columns. ``visit`` (optional) gives the visit code
     of each row of a log whose visits are contiguous runs of rows
     (:func:`journeys.metrics.prepare_log`); the visit-level arrays need it. Arrays are computed
-    on first use and kept.
+    on first use and kept. With ``weak`` the arrays hold ``frame`` by a weak reference only,
+    so a cache of arrays kept while their frame lives (:func:`journeys.metrics._ticket_arrays`)
+    does not itself keep the frame alive.
     """
 
-    def __init__(self, frame: pl.DataFrame, visit: Callable[[], np.ndarray] | None = None) -> None:
-        self.frame = frame
+    def __init__(
+        self,
+        frame: pl.DataFrame,
+        visit: Callable[[], np.ndarray] | None = None,
+        *,
+        weak: bool = False,
+    ) -> None:
+        self._frame: pl.DataFrame | None = None if weak else frame
+        self._frame_ref = weakref.ref(frame) if weak else None
         self.n = frame.height
         self._visit_of = visit
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The counter log the arrays describe."""
+        if self._frame is not None:
+            return self._frame
+        frame = self._frame_ref() if self._frame_ref is not None else None
+        if frame is None:
+            raise ReferenceError("the counter log of these ticket arrays no longer exists")
+        return frame
 
     def compute(self, *chains: Sequence[str]) -> None:
         """Compute the named arrays (attributes) now; each chain in order, the chains side by

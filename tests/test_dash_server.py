@@ -90,3 +90,23 @@ def test_a_stop_signal_terminates_the_running_server() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert code == 0
+
+
+def test_the_server_runs_with_the_allocator_settings_that_return_memory() -> None:
+    # the child sees the settings (they are read when a process starts, so they must be in
+    # its environment) and exits with 7 only when both are there
+    from madoguchi.commands.dashboard import ALLOCATOR_ENV, server_env
+
+    base = {k: v for k, v in os.environ.items() if k not in ALLOCATOR_ENV}
+    checks = " and ".join(f"os.environ.get({k!r}) == {v!r}" for k, v in ALLOCATOR_ENV.items())
+    script = f"import os, sys; sys.exit(7 if {checks} else 1)"
+    assert serve_until_stopped([sys.executable, "-c", script], env=server_env(base)) == 7
+
+
+def test_an_allocator_setting_of_the_user_wins() -> None:
+    from madoguchi.commands.dashboard import server_env
+
+    env = server_env({"MALLOC_ARENA_MAX": "8", "PATH": "/bin"})
+    assert env["MALLOC_ARENA_MAX"] == "8"
+    assert env["PATH"] == "/bin"
+    assert env["_RJEM_MALLOC_CONF"].startswith("background_thread:true")

@@ -79,3 +79,26 @@ def test_prepare_log_keeps_a_log_written_visit_by_visit() -> None:
     assert prepared["ticket_id"].to_list() == log["ticket_id"].to_list()
     assert kpis(prepared) == kpis(small_log())
     assert flows(log).equals(flows(small_log()))
+
+
+def test_a_prepared_log_is_forgotten_with_its_ticket_arrays() -> None:
+    # the per-frame caches (ticket arrays, visit codes) live only as long as the prepared log:
+    # once nobody holds it, it is collected and the caches drop it (they used to keep it, and
+    # the dashboard server grew by every log a session had measured)
+    import gc
+    import weakref
+
+    from journeys import metrics
+
+    prepared = prepare_log(small_log())
+    first = kpis(prepared)
+    per_counter(prepared)
+    assert id(prepared) in metrics._ARRAYS
+    gone = weakref.ref(prepared)
+    key = id(prepared)
+    del prepared
+    gc.collect()
+    assert gone() is None
+    assert key not in metrics._ARRAYS
+    assert key not in metrics._CODED
+    assert kpis(prepare_log(small_log())) == first

@@ -3,6 +3,10 @@
 The command stays in front of its server: stopped by Ctrl+C, by a service manager's SIGTERM
 (``kill PID``) or by a closed terminal's SIGHUP, it stops the Streamlit server it started and
 waits for it, so the port is free when the command has returned.
+
+The server starts with allocator settings that hand memory back once sessions are gone
+(:func:`server_env`): without them polars' jemalloc keeps freed pages until the next
+allocation burst and glibc keeps one fragmented heap per Streamlit script thread.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import typer
 from journeys.errors import InputError
 
 __all__ = [
+    "ALLOCATOR_ENV",
     "STOP_SIGNALS",
     "LocalDashboard",
     "dashboard_command",
@@ -34,6 +39,7 @@ __all__ = [
     "local_dashboard",
     "register",
     "serve_until_stopped",
+    "server_env",
 ]
 
 #: Signals that stop the dashboard (besides Ctrl+C).
@@ -41,6 +47,26 @@ STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGHUP)
 
 #: Seconds the server gets to shut down cleanly before it is killed.
 GRACE_S = 20.0
+
+
+#: Allocator settings of the dashboard server (a value already in the environment wins).
+#: ``_RJEM_MALLOC_CONF`` is read by the jemalloc inside polars: a background thread returns
+#: freed pages to the system after 1 s (by default they wait for polars' next allocations,
+#: which an idle server never makes). ``MALLOC_ARENA_MAX`` caps glibc's heaps at two, instead
+#: of one per thread that ever ran a page (each one kept its own freed-but-fragmented pages).
+ALLOCATOR_ENV: dict[str, str] = {
+    "_RJEM_MALLOC_CONF": "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0",
+    "MALLOC_ARENA_MAX": "2",
+}
+
+
+def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the dashboard server: ``base`` (default: this process's) with the
+    :data:`ALLOCATOR_ENV` settings it does not set itself."""
+    env = dict(os.environ if base is None else base)
+    for name, value in ALLOCATOR_ENV.items():
+        env.setdefault(name, value)
+    return env
 
 
 class _Stopped(Exception):
@@ -96,7 +122,7 @@ def local_dashboard(
     SIGKILL after 15 s). Up = its health check answers ``ok`` (after :mod:`dashboards.serve`
     has built the Overview); ``cache_dir`` is its ``MADOGUCHI_CACHE_DIR``. A server that exits
     or is not up within ``timeout_s`` raises ``RuntimeError`` with the end of its stderr."""
-    env = dict(os.environ)
+    env = server_env()
     if cache_dir is not None:
         env["MADOGUCHI_CACHE_DIR"] = str(cache_dir)
     port = free_port()
@@ -142,12 +168,14 @@ def _raise_stopped(signum: int, frame: FrameType | None) -> None:
     raise _Stopped(signum)
 
 
-def serve_until_stopped(command: list[str], *, grace_s: float = GRACE_S) -> int:
-    """Run the server ``command`` until it exits or this process is told to stop; then stop
-    the server too (SIGTERM, then SIGKILL after ``grace_s``) and return its exit code
-    (0 when it was stopped on request)."""
+def serve_until_stopped(
+    command: list[str], *, grace_s: float = GRACE_S, env: dict[str, str] | None = None
+) -> int:
+    """Run the server ``command`` (in ``env``, default: this process's environment) until it
+    exits or this process is told to stop; then stop the server too (SIGTERM, then SIGKILL
+    after ``grace_s``) and return its exit code (0 when it was stopped on request)."""
     previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
-    child = subprocess.Popen(command)
+    child = subprocess.Popen(command, env=env)
     try:
         return child.wait()
     except (KeyboardInterrupt, _Stopped):
@@ -177,4 +205,5 @@ def register(app: typer.Typer) -> None:
         if not 1 <= port <= 65535:
             raise InputError(f"--port must be between 1 and 65535, not {port}")
         typer.echo(f"dashboard: http://{address}:{port}  (Ctrl+C to stop)")
-        raise typer.Exit(serve_until_stopped(dashboard_command(port, address=address)))
+        command = dashboard_command(port, address=address)
+        raise typer.Exit(serve_until_stopped(command, env=server_env()))
