@@ -81,7 +81,6 @@ DETAIL_HEADERS: dict[str, tuple[str, str]] = {
     "hours": ("時間帯", "Hours"),
     "staff": ("計画人数（人）", "Planned staff"),
     "current_staff": ("現在の人数（人）", "Current staff"),
-    "tickets_per_day": ("1日あたり発券数（枚）", "Tickets per day"),
     "sl_low": ("下限（割合 0〜1）", "Lower bound (share 0–1)"),
     "sl_high": ("上限（割合 0〜1）", "Upper bound (share 0–1)"),
     "utilisation": (

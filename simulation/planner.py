@@ -298,7 +298,7 @@ def cell_stats(
             wait = float(part.get_column("wait_sum").sum()) / called if called else math.nan
             # minutes on duty as in simulation.staff_kpis: the planned staff's time in the block
             # less their lunches, plus the overtime of clerks serving past their shift
-            on_duty = level * (blocks[b].end_min - blocks[b].start_min) * days * replications
+            on_duty = float(level * (blocks[b].end_min - blocks[b].start_min) * days * replications)
             on_duty += overtime.get((cid, b), 0.0) - lunch.get((cid, b), 0.0)
             served = busy.get((cid, b), 0.0)
             rows.append(
