@@ -27,6 +27,7 @@ __all__ = [
     "keep_for_session",
     "lang",
     "plot",
+    "sample_only_notice",
     "show_cards",
     "study_name",
     "uploaded_study_path",
@@ -81,6 +82,18 @@ def study_name(study: Study, language: str) -> str:
     """The study's own name in the language (its id when it has none)."""
     info = study.study
     return (info.name_en if language == "en" else info.name_ja) or info.name_ja or info.id
+
+
+def sample_only_notice(what: str) -> None:
+    """With an uploaded study, say that this page shows the bundled sample's ``what`` (observed
+    logs and the survey exist only for the sample city)."""
+    if not using_upload():
+        return
+    from dashboards.i18n import t
+
+    uploaded = active_study()
+    name = study_name(uploaded, lang()) if uploaded is not None else ""
+    st.info(t("sample_only_page", lang(), what=what, study=name))
 
 
 class SessionResults:

@@ -21,31 +21,14 @@ from dashboards.operations import (
     trend,
 )
 from dashboards.results import observed_log_tables, observed_workload
-from dashboards.ui import (
-    active_dataset,
-    active_study,
-    lang,
-    plot,
-    study_name,
-    using_upload,
-    wait_target,
-)
+from dashboards.ui import active_dataset, lang, plot, sample_only_notice, wait_target
 
 LANG = lang()
 TARGET = wait_target()
 #: Width of one KPI metric: its longest label and value fit whole.
 METRIC_WIDTH_PX = 260
 st.title(t("page_counter_logs", LANG))
-if using_upload():  # observed logs and survey exist only for the sample city
-    uploaded_study = active_study()
-    st.info(
-        t(
-            "sample_only_page",
-            LANG,
-            what="窓口ログ / counter logs",
-            study=study_name(uploaded_study, LANG) if uploaded_study is not None else "",
-        )
-    )
+sample_only_notice("窓口ログ / counter logs")
 data = active_dataset()
 logs = {
     name: log for name, log in (("as_is", data.as_is), ("reform", data.reform)) if log is not None

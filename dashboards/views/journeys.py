@@ -8,20 +8,11 @@ from dashboards import figures as F
 from dashboards.i18n import t
 from dashboards.results import survey_tables
 from dashboards.tables import persona_table, survey_in_language
-from dashboards.ui import active_dataset, active_study, lang, plot, study_name, using_upload
+from dashboards.ui import active_dataset, lang, plot, sample_only_notice
 
 LANG = lang()
 st.title(t("page_journeys", LANG))
-if using_upload():  # observed logs and survey exist only for the sample city
-    uploaded_study = active_study()
-    st.info(
-        t(
-            "sample_only_page",
-            LANG,
-            what="体験調査 / survey",
-            study=study_name(uploaded_study, LANG) if uploaded_study is not None else "",
-        )
-    )
+sample_only_notice("体験調査 / survey")
 data = active_dataset()
 if data.survey is None:
     st.warning(t("missing_data", LANG, what="survey.parquet"))
