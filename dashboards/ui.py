@@ -27,6 +27,7 @@ __all__ = [
     "keep_for_session",
     "lang",
     "plot",
+    "required_study",
     "sample_only_notice",
     "show_cards",
     "study_name",
@@ -82,6 +83,18 @@ def study_name(study: Study, language: str) -> str:
     """The study's own name in the language (its id when it has none)."""
     info = study.study
     return (info.name_en if language == "en" else info.name_ja) or info.name_ja or info.id
+
+
+def required_study() -> Study:
+    """The study this session works on; without one, a warning and the page stops here."""
+    study = active_study()
+    if study is None:
+        from dashboards.i18n import t
+
+        st.warning(t("missing_data", lang(), what="study.toml"))
+        st.stop()
+        raise SystemExit  # st.stop() ends the script; this line only tells the type checker
+    return study
 
 
 def sample_only_notice(what: str) -> None:

@@ -30,6 +30,7 @@ from dashboards.ui import (
     keep_for_session,
     lang,
     plot,
+    required_study,
     show_cards,
     wait_target,
 )
@@ -81,12 +82,7 @@ note = st.session_state.pop("upload_note", None)
 if note:
     st.success(note)
 
-loaded = active_study()
-if loaded is None:
-    st.warning(t("missing_data", LANG, what="study.toml"))
-    st.stop()
-    raise SystemExit  # st.stop() ends the script; this line only tells the type checker
-base: Study = loaded
+base: Study = required_study()
 
 # --- what to change -----------------------------------------------------------------------
 ids = base.scenario_ids

@@ -12,7 +12,7 @@ from dashboards.data import peak_day
 from dashboards.i18n import scenario_label, t
 from dashboards.safe_text import escape_markdown
 from dashboards.staffing import grid_colours, plan_grid, plan_workbook, text
-from dashboards.ui import active_study, lang, wait_target
+from dashboards.ui import lang, required_study, wait_target
 from journeys.errors import InputError
 from simulation.model import Study
 from simulation.planner import PlanTarget, StaffingPlan, plan_staffing
@@ -22,12 +22,7 @@ LANG = lang()
 WITHIN = wait_target()  # the one wait target of the dashboard (the sidebar's)
 st.title(t("page_staffing", LANG))
 st.write(text("intro", LANG, target=WITHIN))
-loaded = active_study()
-if loaded is None:
-    st.warning(t("missing_data", LANG, what="study.toml"))
-    st.stop()
-    raise SystemExit  # st.stop() ends the script; this line only tells the type checker
-study: Study = loaded
+study: Study = required_study()
 
 with st.form("plan_form"):
     ids = study.scenario_ids
