@@ -12,7 +12,7 @@
   ``simpy.Resource`` (:class:`CounterStaff`) from which an extension borrows a clerk.
 * :class:`StaffPool` — staff who take jobs first come first served: the floor managers'
   triage at the entrance (one-stop flow) and the back office. Every job is a SimPy event
-  (:func:`multi_server_fifo` is the same schedule worked out on paper: the tests' oracle).
+  (``tests/test_sim_engine.py`` works the same schedule out on paper as its oracle).
 * :class:`Hall` — the day: the SimPy environment whose scheduler runs every event, the
   counters, the pools, the extension hooks and the :class:`Recorder`.
 
@@ -72,7 +72,6 @@ __all__ = [
     "StaffPool",
     "TicketColumns",
     "Visit",
-    "multi_server_fifo",
 ]
 
 SERVED, NO_SHOW, ABANDONED = 0, 1, 2
@@ -212,30 +211,6 @@ class Residents:
 
 class ExtensionFailure(Exception):
     """An extension's hook raised: ``args`` = (extension, what went wrong)."""
-
-
-def multi_server_fifo(
-    ready: Sequence[float], work: Sequence[float], servers: int
-) -> tuple[list[int], list[float], list[float]]:
-    """FIFO queue with ``servers`` identical servers, jobs in the given order: server, start, end.
-
-    The reference for :class:`StaffPool` (the same assignment: a job goes to the server free
-    the earliest, lowest number on ties). Returns the server of each job, its start and end.
-    """
-    free = [(0.0, k) for k in range(max(servers, 1))]
-    replace = heapq.heapreplace
-    who: list[int] = []
-    starts: list[float] = []
-    ends: list[float] = []
-    for t, w in zip(ready, work, strict=True):
-        at, k = free[0]
-        start = t if t > at else at
-        end = start + w
-        replace(free, (end, k))
-        who.append(k)
-        starts.append(start)
-        ends.append(end)
-    return who, starts, ends
 
 
 class Call(Timeout):
@@ -531,8 +506,7 @@ class StaffPool:
 
     Every job is a SimPy event of the day (a :class:`Call` at its end): a job goes to the member
     free the earliest (lowest number on ties) or waits in the pool's FIFO queue for the next
-    member to finish — the schedule :func:`multi_server_fifo` works out, which the tests use as
-    the oracle. Each finished job is one row of the :class:`StaffColumns`.
+    member to finish — the schedule the tests work out on paper as their oracle. Each finished job is one row of the :class:`StaffColumns`.
     """
 
     def __init__(self, hall: Hall, staff: int, *, base: int, counter: int, kind: int) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,30 @@ from simulation.queueing import mmc_study
 from simulation.routing import ScenarioPlan
 
 DAYS = [dt.date(2026, 3, 2), dt.date(2026, 3, 3), dt.date(2026, 3, 4)]
+
+
+def multi_server_fifo(
+    ready: Sequence[float], work: Sequence[float], servers: int
+) -> tuple[list[int], list[float], list[float]]:
+    """FIFO queue with ``servers`` identical servers, jobs in the given order: server, start, end.
+
+    The oracle for ``simulation.entities.StaffPool`` (the same assignment: a job goes to the server free
+    the earliest, lowest number on ties). Returns the server of each job, its start and end.
+    """
+    free = [(0.0, k) for k in range(max(servers, 1))]
+    replace = heapq.heapreplace
+    who: list[int] = []
+    starts: list[float] = []
+    ends: list[float] = []
+    for t, w in zip(ready, work, strict=True):
+        at, k = free[0]
+        start = t if t > at else at
+        end = start + w
+        replace(free, (end, k))
+        who.append(k)
+        starts.append(start)
+        ends.append(end)
+    return who, starts, ends
 
 
 @pytest.fixture(scope="module")
@@ -222,8 +248,6 @@ def test_grid_paper_floor_changes_walking_not_residents(study: Study, sample_dir
 
 def test_multi_server_fifo_takes_the_server_free_first() -> None:
     """FIFO with identical servers: the earliest free server (lowest number on ties) takes a job."""
-    from simulation.entities import multi_server_fifo
-
     who, starts, ends = multi_server_fifo([0.0, 0.0, 0.0, 1.0, 9.0], [5.0, 2.0, 1.0, 1.0, 1.0], 2)
     assert who == [0, 1, 1, 1, 1]
     assert starts == [0.0, 0.0, 2.0, 3.0, 9.0]
@@ -236,8 +260,6 @@ def test_triage_and_back_office_are_simpy_jobs_that_follow_the_fifo_oracle(
     """The floor managers' triage runs as SimPy events of the day and gives the schedule the
     paper recursion multi_server_fifo works out for the arrivals; the back office serves each
     served ticket's papers, one job at a time per member, never before the service ended."""
-    from simulation.entities import multi_server_fifo
-
     fm = study.scenario("reform").floor_manager
     assert fm is not None
     day = DAYS[0]
